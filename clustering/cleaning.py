@@ -1,0 +1,132 @@
+"""Article text cleaning: HTML to text, boilerplate removal, normalisation and content hashes.
+
+The rules (regular expressions) come from ``config/boilerplate.toml`` and are passed in as a
+:class:`CleaningRules`; nothing here reads files.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of lines from ``start`` to ``end`` (inclusive), at most ``max_lines`` long."""
+
+    start: re.Pattern[str]
+    end: re.Pattern[str]
+    max_lines: int = 12
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Compiled boilerplate patterns (see ``config/boilerplate.toml``)."""
+
+    drop_lines: tuple[re.Pattern[str], ...] = ()
+    cut_from: tuple[re.Pattern[str], ...] = ()
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CleaningRules":
+        """Compile the TOML table; a bad pattern raises ``ValueError`` naming it."""
+
+        def comp(pattern: str) -> re.Pattern[str]:
+            try:
+                return re.compile(pattern, re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(f"bad boilerplate pattern {pattern!r}: {exc}") from exc
+
+        return cls(
+            drop_lines=tuple(comp(p) for p in data.get("drop_lines", [])),
+            cut_from=tuple(comp(p) for p in data.get("cut_from", [])),
+            blocks=tuple(
+                Block(comp(b["start"]), comp(b["end"]), int(b.get("max_lines", 12)))
+                for b in data.get("blocks", [])
+            ),
+        )
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFC, no control or zero-width characters, single spaces, ``\\n`` line ends."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text.translate(_ZERO_WIDTH))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def clean_text(text: str, rules: CleaningRules) -> str:
+    """Remove boilerplate lines and blocks; paragraphs stay separated by blank lines."""
+    lines = normalize_text(text).split("\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if any(p.search(stripped) for p in rules.cut_from):
+            break
+        block = next((b for b in rules.blocks if b.start.search(stripped)), None)
+        if block is not None:
+            for j in range(i, min(len(lines), i + block.max_lines)):
+                if block.end.search(lines[j].strip()):
+                    i = j + 1
+                    break
+            else:
+                i += 1
+            continue
+        if stripped and any(p.search(stripped) for p in rules.drop_lines):
+            i += 1
+            continue
+        kept.append(line)
+        i += 1
+    # one blank line between paragraphs, whatever the input used
+    paragraphs = [line for line in kept if line.strip()]
+    return "\n\n".join(paragraphs)
+
+
+def html_to_text(html: str) -> str:
+    """Main text of an HTML page through trafilatura (comments and tables left out)."""
+    import trafilatura  # imported lazily: heavy, and only ingest of HTML needs it
+
+    extracted = trafilatura.extract(
+        html, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if not extracted:
+        # a fragment rather than a page: fall back to the text content
+        from lxml import html as lxml_html
+
+        try:
+            extracted = lxml_html.fromstring(html).text_content()
+        except Exception:  # noqa: BLE001 - unparsable markup yields no text
+            extracted = ""
+    return extracted or ""
+
+
+def html_title(html: str) -> str | None:
+    """The page title trafilatura finds in the HTML metadata, if any."""
+    import trafilatura
+
+    meta = trafilatura.extract_metadata(html)
+    return meta.title if meta is not None and meta.title else None
+
+
+def hash_key(text: str) -> str:
+    """Lower-cased word sequence: the same article with other spacing, case or punctuation
+    gives the same key."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def content_hash(title: str, text: str) -> str:
+    """SHA-256 of the normalised title and body: the deduplication key of an article."""
+    return hashlib.sha256((hash_key(title) + "\n" + hash_key(text)).encode("utf-8")).hexdigest()

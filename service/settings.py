@@ -1,0 +1,162 @@
+"""One typed settings object: ``config/default.toml``, then ``NEWSPRISM_*`` environment
+variables, then explicit overrides (tests). A bad value is an error naming its source.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "NEWSPRISM_"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """A configuration value could not be parsed; the message names the variable."""
+
+
+class Settings(BaseModel):
+    """Everything the service reads from configuration, typed and validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str = "sqlite:///var/newsprism.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "newsprism"
+    api_keys: list[str] = Field(default_factory=list)
+    api_keys_file: str = ""
+    model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    embed_backend: Literal["torch", "onnx-int8", "static"] = "torch"
+    embed_batch_size: int = Field(32, ge=1, le=4096)
+    max_batch: int = Field(500, ge=1, le=100_000)
+    max_body_bytes: int = Field(8_000_000, ge=1_000)
+    max_text_chars: int = Field(200_000, ge=100)
+    max_title_chars: int = Field(1_000, ge=10)
+    cache_ttl_seconds: int = Field(604_800, ge=1)
+    analysis_version: str = "1"
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_read: str = "600/minute"
+    rate_limit_write: str = "120/minute"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    preload_model: bool = True
+    outlets_file: str = "config/outlets.toml"
+    boilerplate_file: str = "config/boilerplate.toml"
+    config_dir: str = str(ROOT / "config")
+    clustering: dict[str, Any] = Field(default_factory=dict)
+    testing: bool = False
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_csv(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql:// (e.g. postgresql+psycopg://user@host/db)")
+        return value
+
+    def path(self, relative: str) -> Path:
+        """Resolve a config-relative path (``config/x.toml``) against the repository root."""
+        p = Path(relative)
+        if p.is_absolute():
+            return p
+        if p.parts and p.parts[0] == "config":
+            return Path(self.config_dir).joinpath(*p.parts[1:])
+        return ROOT / p
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg 3 driver and SQLite paths made absolute."""
+        url = self.database_url
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+            rel = url[len("sqlite:///"):]
+            url = "sqlite:///" + str((ROOT / rel).resolve())
+        return url
+
+
+def _coerce_env(name: str, raw: str, annotation: Any) -> Any:
+    """Env values are strings; lists accept CSV or JSON, dicts JSON, the rest pydantic parses."""
+    text = raw.strip()
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"{name}: not valid JSON ({exc.msg})") from exc
+    return raw
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    fields = Settings.model_fields
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX):].lower()
+        if name in {"config", "test_database_url"}:
+            continue
+        top, _, sub = name.partition("__")
+        if top not in fields:
+            raise SettingsError(f"{key}: unknown setting (known: {', '.join(sorted(fields))})")
+        value = _coerce_env(key, raw, fields[top].annotation)
+        if sub:
+            out.setdefault(top, {})[sub] = _parse_scalar(raw)
+        else:
+            out[top] = value
+    return out
+
+
+def _parse_scalar(raw: str) -> Any:
+    """Nested values (clustering knobs) are parsed as TOML scalars: numbers, booleans, strings."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Build the settings: defaults file, then the environment, then ``overrides``.
+
+    Raises:
+        SettingsError: a value is malformed; the message names the variable or key.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    config_file = Path(environ.get(ENV_PREFIX + "CONFIG", ROOT / "config" / "default.toml"))
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"NEWSPRISM_CONFIG: no such file {config_file}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{config_file}: {exc}") from exc
+    data.setdefault("config_dir", str(config_file.parent))
+    data = _merge(data, _env_overrides(environ))
+    data = _merge(data, overrides or {})
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            env_name = ENV_PREFIX + field.upper().replace(".", "__")
+            problems.append(f"{env_name} (setting '{field}'): {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+    return settings

@@ -95,30 +95,31 @@ def clean_text(text: str, rules: CleaningRules) -> str:
     return "\n\n".join(paragraphs)
 
 
-def html_to_text(html: str) -> str:
-    """Main text of an HTML page through trafilatura (comments and tables left out)."""
-    import trafilatura  # imported lazily: heavy, and only ingest of HTML needs it
+def html_text_and_title(html: str) -> tuple[str, str | None]:
+    """Main text and title of an HTML page through trafilatura (comments, tables left out).
 
-    extracted = trafilatura.extract(
-        html, include_comments=False, include_tables=False, favor_precision=True
-    )
-    if not extracted:
-        # a fragment rather than a page: fall back to the text content
+    A fragment that trafilatura finds no article in falls back to its text content.
+    """
+    import trafilatura  # lazily: heavy, and only HTML ingest needs it
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
+    title = None
+    try:
+        meta = trafilatura.extract_metadata(html)
+        title = meta.title if meta is not None and meta.title else None
+    except Exception:  # noqa: BLE001 - metadata is optional
+        title = None
+    if not text.strip():
         from lxml import html as lxml_html
+        from lxml_html_clean import Cleaner
 
         try:
-            extracted = lxml_html.fromstring(html).text_content()
+            tree = Cleaner(scripts=True, javascript=True, style=True, comments=True).clean_html(
+                lxml_html.fromstring(html))
+            text = tree.text_content()
         except Exception:  # noqa: BLE001 - unparsable markup yields no text
-            extracted = ""
-    return extracted or ""
-
-
-def html_title(html: str) -> str | None:
-    """The page title trafilatura finds in the HTML metadata, if any."""
-    import trafilatura
-
-    meta = trafilatura.extract_metadata(html)
-    return meta.title if meta is not None and meta.title else None
+            text = ""
+    return text, title
 
 
 def hash_key(text: str) -> str:

@@ -43,6 +43,7 @@ class Settings(BaseModel):
     rate_limit_write: str = "120/minute"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     preload_model: bool = True
+    preload_model_in_workers: bool = True
     outlets_file: str = "config/outlets.toml"
     boilerplate_file: str = "config/boilerplate.toml"
     config_dir: str = str(ROOT / "config")

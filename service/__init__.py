@@ -1,0 +1,1 @@
+"""newsprism service: the Flask app, store, cache, jobs and CLI."""

@@ -1,0 +1,305 @@
+"""The ``newsprism`` command line: serve, ingest, replay, evaluate, compare, keys, db, demo.
+
+Every command goes through the same pipeline as the HTTP API (``service.wiring``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.settings import ROOT, SettingsError, load_settings
+
+ARTICLE_FIELDS = ("id", "url", "outlet", "title", "text", "html", "published_at", "language")
+SAMPLE = Path(__file__).resolve().parent / "sample" / "demo.jsonl"
+
+
+def _services(db: str | None = None, **overrides: Any):  # noqa: ANN202
+    from service.wiring import build_services
+
+    if db:
+        overrides["database_url"] = db
+    try:
+        settings = load_settings(overrides)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return build_services(settings)
+
+
+def _upgrade(services) -> None:  # noqa: ANN001
+    services.db.upgrade()
+
+
+def read_jsonl(path: str) -> list[dict[str, Any]]:
+    """Lines of a JSON Lines file; a bad line is an error naming its number."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise click.ClickException(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+    return rows
+
+
+def article_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """Only the article fields: labels and a feed's own extras (e.g. an aggregator's rewrite)
+    are never ingested as the article."""
+    return {k: row[k] for k in ARTICLE_FIELDS if row.get(k) is not None}
+
+
+def published_order(rows: list[dict[str, Any]]) -> list[int]:
+    """Indices in published_at order, ties (and undated rows) in file order."""
+    def key(i: int) -> tuple:
+        return (str(rows[i]["published_at"]), i)
+
+    dated = [i for i in range(len(rows)) if rows[i].get("published_at")]
+    if len(dated) == len(rows):
+        return sorted(range(len(rows)), key=key)
+    # undated rows keep their place relative to the file; dated rows are sorted among themselves
+    order = sorted(dated, key=key)
+    it = iter(order)
+    return [next(it) if rows[i].get("published_at") else i for i in range(len(rows))]
+
+
+def run_ingest(services, rows: list[dict[str, Any]], batch: int = 64, progress: bool = True,
+               label: str = "ingest") -> list[Any]:  # noqa: ANN001
+    """Ingest rows in order, in batches; returns one ItemResult per row (input order)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    results: list[Any] = [None] * len(rows)
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  disable=not progress, transient=False, console=None) as bar:
+        task = bar.add_task(label, total=len(rows))
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            report = services.ingestor.ingest([article_fields(r) if isinstance(r, dict) else r for r in chunk])
+            for r in report.results:
+                results[start + r.index] = r
+            bar.advance(task, len(chunk))
+    return results
+
+
+@click.group()
+@click.version_option(package_name="newsprism")
+def main() -> None:
+    """newsprism: stories across outlets, and how each outlet framed them."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="gunicorn workers (default from config/gunicorn.conf.py)")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Migrate the database, then serve with gunicorn (config/gunicorn.conf.py)."""
+    services = _services()
+    _upgrade(services)
+    services.close()
+    env = dict(os.environ, NEWSPRISM_BIND=f"{host}:{port}")
+    if workers:
+        env["NEWSPRISM_WORKERS"] = str(workers)
+    conf = str(Path(load_settings().config_dir) / "gunicorn.conf.py")
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    os.execve(gunicorn, [gunicorn, "-c", conf, "service.wsgi:app"], env)
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", default=None, help="database URL (default: settings)")
+def db_upgrade(db_url: str | None) -> None:
+    """Apply the Alembic migrations up to head."""
+    services = _services(db_url)
+    _upgrade(services)
+    click.echo(f"database at head: {services.db.url.split('@')[-1]}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_url", default=None, help="database URL (default: settings)")
+@click.option("--batch", default=64, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print the counts as JSON")
+def ingest(file: str, db_url: str | None, batch: int, as_json: bool) -> None:
+    """Bulk-ingest a JSON Lines file (same validation and cleaning as the API)."""
+    services = _services(db_url)
+    _upgrade(services)
+    rows = read_jsonl(file)
+    t0 = time.perf_counter()
+    results = run_ingest(services, rows, batch=batch, progress=not as_json)
+    took = time.perf_counter() - t0
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "duplicate", "rejected")}
+    counts["seconds"] = round(took, 2)
+    counts["per_second"] = round(len(rows) / took, 1) if took else None
+    if as_json:
+        click.echo(json.dumps(counts))
+    else:
+        click.echo(f"new {counts['created']}, duplicate {counts['duplicate']}, rejected {counts['rejected']} "
+                   f"in {took:.1f}s ({counts['per_second']} articles/s)")
+        for r in results:
+            if r.status == "rejected":
+                click.echo(f"  line {r.index + 1}: {r.detail}: {r.errors}", err=True)
+
+
+@main.command()
+@click.option("--db", "db_url", default=None)
+def demo(db_url: str | None) -> None:
+    """Load the bundled fictional sample corpus (idempotent)."""
+    services = _services(db_url)
+    _upgrade(services)
+    rows = read_jsonl(str(SAMPLE))
+    results = run_ingest(services, rows, progress=False)
+    created = sum(1 for r in results if r.status == "created")
+    click.echo(f"sample corpus: {created} new, {len(rows) - created} already there")
+
+
+def replay_file(file: str, db_url: str | None, progress: bool = True):  # noqa: ANN201
+    """Replay into a fresh SQLite store (or the given one): (rows, results, services, seconds)."""
+    if db_url is None:
+        tmp = tempfile.mkdtemp(prefix="newsprism-replay-")
+        db_url = f"sqlite:///{tmp}/replay.db"
+    services = _services(db_url)
+    _upgrade(services)
+    rows = read_jsonl(file)
+    order = published_order(rows)
+    t0 = time.perf_counter()
+    ordered = run_ingest(services, [rows[i] for i in order], progress=progress, label="replay")
+    took = time.perf_counter() - t0
+    results: list[Any] = [None] * len(rows)
+    for pos, i in enumerate(order):
+        results[i] = ordered[pos]
+    return rows, results, services, took
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="predictions (JSONL)")
+@click.option("--db", "db_url", default=None, help="store to replay into (default: a fresh SQLite file)")
+@click.option("--comparisons", "comparisons", default=None, type=click.Path(dir_okay=False),
+              help="also write one comparison per story with at least two outlets (JSONL)")
+def replay(file: str, out: str, db_url: str | None, comparisons: str | None) -> None:
+    """Stream FILE through ingest in published_at order; write {"id", "story_id"} per input line."""
+    rows, results, services, took = replay_file(file, db_url)
+    with open(out, "w", encoding="utf-8") as fh:
+        for row, r in zip(rows, results):
+            fh.write(json.dumps({"id": row.get("id"), "story_id": r.story_id}) + "\n")
+    click.echo(f"replayed {len(rows)} articles in {took:.1f}s ({len(rows) / took:.1f} articles/s) -> {out}")
+    if comparisons:
+        from sqlalchemy import select
+
+        from service.store.models import Story
+
+        with services.db.session() as s:
+            ids = s.execute(select(Story.id).where(Story.outlet_count >= 2).order_by(Story.id)).scalars().all()
+        with open(comparisons, "w", encoding="utf-8") as fh:
+            for sid in ids:
+                fh.write(services.comparisons.get_raw(sid)[0].decode("utf-8") + "\n")
+        click.echo(f"{len(ids)} comparisons -> {comparisons}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--split", default=None, help="also score stories before/after this date (story_date field), e.g. 2021-07-01")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(file: str, split: str | None, as_json: bool) -> None:
+    """Replay FILE and score the stories against its story_id: B-cubed P/R/F1, ARI, NMI,
+    next to two baselines computed in the same run."""
+    from clustering.baselines import singletons, tfidf_online
+    from clustering.metrics import clustering_scores
+
+    rows, results, services, took = replay_file(file, None, progress=not as_json)
+    gold = [r.get("story_id") for r in rows]
+    pred = [r.story_id if r.story_id is not None else f"rejected-{i}" for i, r in enumerate(results)]
+    report: dict[str, Any] = {"articles": len(rows), "seconds": round(took, 2),
+                              "articles_per_second": round(len(rows) / took, 1)}
+    report["newsprism"] = clustering_scores(gold, pred)
+    report["baseline_singletons"] = clustering_scores(gold, singletons(len(rows)))
+    t0 = time.perf_counter()
+    report["baseline_tfidf_online"] = clustering_scores(gold, tfidf_online(rows))
+    report["baseline_tfidf_seconds"] = round(time.perf_counter() - t0, 2)
+    if split:
+        for name, keep in (("before_" + split, lambda d: d < split), ("from_" + split, lambda d: d >= split)):
+            idx = [i for i, r in enumerate(rows) if keep(str(r.get("story_date") or r.get("published_at") or ""))]
+            if idx:
+                report[name] = clustering_scores([gold[i] for i in idx], [pred[i] for i in idx])
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{Path(file).name}: {len(rows)} articles, replay {took:.1f}s "
+                        f"({report['articles_per_second']} articles/s)")
+    for col in ("run", "B3 precision", "B3 recall", "B3 F1", "ARI", "NMI", "stories"):
+        table.add_column(col)
+    for name, sc in report.items():
+        if isinstance(sc, dict):
+            table.add_row(name, *(f"{sc[k]:.3f}" for k in ("bcubed_precision", "bcubed_recall", "bcubed_f1", "ari", "nmi")),
+                          str(sc.get("n_clusters", "")))
+    Console().print(table)
+
+
+@main.group()
+def keys() -> None:
+    """API keys (stored hashed)."""
+
+
+@keys.command("create")
+@click.argument("name")
+def keys_create(name: str) -> None:
+    """Create a key; it is printed once and never stored in clear."""
+    services = _services()
+    _upgrade(services)
+    click.echo(services.keys.create(name))
+
+
+@keys.command("list")
+def keys_list() -> None:
+    services = _services()
+    _upgrade(services)
+    for row in services.keys.list():
+        click.echo(f"{row['name']}\t{row['hash_prefix']}…\t{row['created_at']}\t{'revoked' if row['revoked'] else 'active'}")
+
+
+@keys.command("revoke")
+@click.argument("name")
+def keys_revoke(name: str) -> None:
+    services = _services()
+    if not services.keys.revoke(name):
+        raise click.ClickException(f"no active key named {name!r}")
+    click.echo(f"revoked {name}")
+
+
+@main.command()
+@click.argument("story_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--db", "db_url", default=None)
+def compare(story_id: int, as_json: bool, db_url: str | None) -> None:
+    """Print a story's framing comparison (rich tables, or --json)."""
+    from service.errors import NotFound
+
+    services = _services(db_url)
+    try:
+        raw, source = services.comparisons.get_raw(story_id)
+    except NotFound as exc:
+        raise click.ClickException(exc.detail) from None
+    if as_json:
+        click.echo(raw.decode("utf-8"))
+        return
+    from service.report import print_comparison
+
+    print_comparison(json.loads(raw))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

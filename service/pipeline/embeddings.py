@@ -1,0 +1,75 @@
+"""Embeddings with two cache tiers: Redis (fast, shared) then the store (durable).
+
+Every text is keyed by ``clustering.embed.embedding_cache_key(model, text)``, so the same
+text is never encoded twice, whichever worker or job met it first.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from sqlalchemy import select
+
+from clustering.embed import Embedder, embedding_cache_key
+from service.cache import Cache
+from service.store import Database
+from service.store.models import EmbeddingCache
+
+log = logging.getLogger(__name__)
+
+
+class CachedEmbedder:
+    """``encode(texts)`` through Redis, then the store, then the model (batched)."""
+
+    def __init__(self, embedder: Embedder, model_name: str, cache: Cache, db: Database,
+                 use_store: bool = True) -> None:
+        self.embedder = embedder
+        self.model_name = model_name
+        self.cache = cache
+        self.db = db
+        self.use_store = use_store
+        self.encoded = 0  # texts that went through the model (metrics)
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 rows, one per text, in order."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [embedding_cache_key(self.model_name, t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        redis_keys = [self.cache.key("emb", k) for k in keys]
+        for k, raw in zip(keys, self.cache.get_many(redis_keys)):
+            if raw is not None:
+                found[k] = np.frombuffer(raw, dtype=np.float32)
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        if missing and self.use_store:
+            with self.db.session() as s:
+                for i in range(0, len(missing), 500):
+                    chunk = missing[i:i + 500]
+                    for row in s.execute(select(EmbeddingCache).where(EmbeddingCache.key.in_(chunk))).scalars():
+                        found[row.key] = np.frombuffer(row.vector, dtype=np.float32)
+            self.cache.set_many({self.cache.key("emb", k): found[k].tobytes() for k in missing if k in found})
+        todo = [k for k in dict.fromkeys(keys) if k not in found]
+        if todo:
+            text_of = dict(zip(keys, texts))
+            vectors = self.embedder.encode([text_of[k] for k in todo]).astype(np.float32)
+            self.encoded += len(todo)
+            new = {k: v for k, v in zip(todo, vectors)}
+            found.update(new)
+            self.cache.set_many({self.cache.key("emb", k): v.tobytes() for k, v in new.items()})
+            if self.use_store:
+                self._store(new)
+        return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _store(self, vectors: dict[str, np.ndarray]) -> None:
+        """Persist new embeddings; a race with another worker that stored them is harmless."""
+        try:
+            with self.db.session() as s:
+                have = set(s.execute(select(EmbeddingCache.key).where(EmbeddingCache.key.in_(list(vectors)))).scalars())
+                s.add_all(EmbeddingCache(key=k, vector=v.tobytes()) for k, v in vectors.items() if k not in have)
+                s.commit()
+        except Exception as exc:  # noqa: BLE001 - the cache is an optimisation, never a failure
+            log.warning("could not store embeddings: %s", type(exc).__name__)

@@ -1,0 +1,280 @@
+"""Ingest: validate → resolve outlet → clean → deduplicate → embed → assign → store.
+
+A batch is prepared outside any transaction (cleaning and embedding are the slow parts),
+then written in ONE transaction that holds the store-wide assignment lock: either every
+accepted article of the batch is stored with its story, or none is. Re-sending the batch
+after a failure is safe, because ingest is idempotent by URL, content and external id.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import numpy as np
+from pydantic import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from clustering.cleaning import CleaningRules, clean_text, content_hash, html_text_and_title
+from service.errors import ValidationFailed
+from service.outlets import OutletRegistry, slugify
+from service.pipeline.assigning import StoryAssignment
+from service.pipeline.embeddings import CachedEmbedder
+from service.schemas import ArticleIn
+from service.store import Database
+from service.store.db import as_utc
+from service.store.models import Article, Outlet, Story, utcnow
+
+log = logging.getLogger(__name__)
+
+_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|ref_src$|cmpid$|ocid$|smid$|guccounter$)")
+
+
+def url_key(url: str | None) -> str | None:
+    """The dedup key of a URL: host without www, path without trailing slash, query without
+    tracking parameters, no scheme or fragment."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("amp.")
+    path = re.sub(r"/(amp/?)?$", "", parts.path) or "/"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())))
+    return (host + path + ("?" + query if query else ""))[:700]
+
+
+def validation_errors(exc: ValidationError, prefix: tuple = ()) -> list[dict[str, Any]]:
+    """pydantic errors as ``{"field", "message"}`` items of the problem body."""
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(body)"
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append({"field": loc, "message": msg, "type": err["type"]})
+    return out
+
+
+@dataclass
+class Prepared:
+    """One validated, cleaned article waiting for the write transaction."""
+
+    index: int
+    item: ArticleIn
+    outlet_name: str
+    title: str
+    raw_text: str
+    clean: str
+    url_key: str | None
+    content_hash: str
+    vector: np.ndarray | None = None
+    signals: Any = None
+
+
+@dataclass
+class ItemResult:
+    index: int
+    status: str  # created | duplicate | rejected
+    id: int | None = None
+    external_id: str | None = None
+    story_id: int | None = None
+    errors: list[dict[str, Any]] | None = None
+    detail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"index": self.index, "status": self.status, "id": self.id,
+                             "external_id": self.external_id, "story_id": self.story_id}
+        if self.status == "rejected":
+            d["error"] = {"title": "Validation failed" if self.errors else "Conflict",
+                          "detail": self.detail, "errors": self.errors or []}
+        return d
+
+
+@dataclass
+class IngestReport:
+    results: list[ItemResult] = field(default_factory=list)
+    touched_stories: set[int] = field(default_factory=set)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+class Ingestor:
+    """The ingest use case; the API, the CLI and replay all call :meth:`ingest`."""
+
+    def __init__(self, db: Database, embedder: CachedEmbedder, registry: OutletRegistry,
+                 rules: CleaningRules, assignment: StoryAssignment, max_text_chars: int,
+                 max_title_chars: int) -> None:
+        self.db = db
+        self.embedder = embedder
+        self.registry = registry
+        self.rules = rules
+        self.assignment = assignment
+        self.max_text_chars = max_text_chars
+        self.max_title_chars = max_title_chars
+
+    # -- preparation (no transaction) ---------------------------------------------------
+    def validate(self, index: int, raw: Any) -> ArticleIn | ItemResult:
+        if not isinstance(raw, dict):
+            return ItemResult(index, "rejected", detail="each article must be a JSON object",
+                              errors=[{"field": f"articles.{index}", "message": "expected an object", "type": "type"}])
+        try:
+            item = ArticleIn.model_validate(raw)
+        except ValidationError as exc:
+            return ItemResult(index, "rejected", detail="the article is invalid", errors=validation_errors(exc))
+        problems = []
+        if item.title and len(item.title) > self.max_title_chars:
+            problems.append({"field": "title", "message": f"longer than {self.max_title_chars} characters", "type": "too_long"})
+        for name in ("text", "html"):
+            value = getattr(item, name)
+            if value and len(value) > self.max_text_chars:
+                problems.append({"field": name, "message": f"longer than {self.max_text_chars} characters", "type": "too_long"})
+        if problems:
+            return ItemResult(index, "rejected", external_id=item.id, detail="the article is too large", errors=problems)
+        return item
+
+    def prepare(self, index: int, item: ArticleIn) -> Prepared | ItemResult:
+        outlet = self.registry.by_url(item.url)
+        outlet_name = item.outlet or (outlet.name if outlet else None)
+        if item.outlet:
+            known = self.registry.by_name(item.outlet)
+            outlet_name = known.name if known else item.outlet
+        if not outlet_name:
+            return ItemResult(index, "rejected", external_id=item.id,
+                              detail="no outlet: give 'outlet', or a 'url' whose domain is in config/outlets.toml",
+                              errors=[{"field": "outlet", "message": "missing and not resolvable from the URL", "type": "missing"}])
+        title = item.title or ""
+        if item.html:
+            body, html_title = html_text_and_title(item.html)
+            title = title or html_title or ""
+            raw = item.text or body
+        else:
+            raw = item.text or ""
+        if not title.strip():
+            return ItemResult(index, "rejected", external_id=item.id, detail="no title",
+                              errors=[{"field": "title", "message": "missing, and the HTML has no <title>", "type": "missing"}])
+        clean = clean_text(raw, self.rules)
+        if not clean.strip():
+            return ItemResult(index, "rejected", external_id=item.id, detail="no article text left after cleaning",
+                              errors=[{"field": "text" if item.text else "html", "message": "empty after removing markup and boilerplate", "type": "empty"}])
+        title = " ".join(title.split())
+        return Prepared(index=index, item=item, outlet_name=outlet_name, title=title, raw_text=raw,
+                        clean=clean, url_key=url_key(item.url), content_hash=content_hash(title, clean))
+
+    # -- the use case --------------------------------------------------------------------
+    def ingest(self, items: list[Any]) -> IngestReport:
+        """Ingest a batch; returns one result per input item, in order."""
+        report = IngestReport()
+        ready: list[Prepared] = []
+        for i, raw in enumerate(items):
+            checked = self.validate(i, raw)
+            if isinstance(checked, ItemResult):
+                report.results.append(checked)
+                continue
+            prepared = self.prepare(i, checked)
+            if isinstance(prepared, ItemResult):
+                report.results.append(prepared)
+            else:
+                ready.append(prepared)
+        if ready:
+            per_article = [self.assignment.texts(p.title, p.clean) for p in ready]
+            vectors = self.embedder.encode([t for texts in per_article for t in texts])
+            pos = 0
+            for p, texts in zip(ready, per_article):
+                vs = list(vectors[pos:pos + len(texts)])
+                pos += len(texts)
+                p.vector = vs[0]
+                p.signals = self.assignment.signals(p.title, p.clean, p.item.published_at, vs)
+            report.results.extend(self._write(ready, report))
+        report.results.sort(key=lambda r: r.index)
+        return report
+
+    def _write(self, ready: list[Prepared], report: IngestReport) -> list[ItemResult]:
+        results: list[ItemResult] = []
+        with self.db.write() as s:
+            session_assign = self.assignment.begin(s)
+            outlets: dict[str, Outlet] = {}
+            for p in ready:
+                existing = self._find_duplicate(s, p)
+                if existing is not None:
+                    if p.item.id and existing.external_id and existing.external_id != p.item.id:
+                        # the same article under another client id: still the same article
+                        pass
+                    if p.item.id and existing.external_id == p.item.id and existing.content_hash != p.content_hash \
+                            and (p.url_key is None or existing.url_key != p.url_key):
+                        results.append(ItemResult(p.index, "rejected", existing.id, p.item.id, existing.story_id,
+                                                  detail=f"external id {p.item.id!r} is already used by another article"))
+                        continue
+                    results.append(ItemResult(p.index, "duplicate", existing.id, existing.external_id, existing.story_id))
+                    continue
+                outlet = outlets.get(p.outlet_name) or self._outlet(s, p.outlet_name)
+                outlets[p.outlet_name] = outlet
+                now = utcnow()
+                article = Article(
+                    external_id=p.item.id, url=p.item.url, url_key=p.url_key, outlet_id=outlet.id,
+                    title=p.title, raw_text=p.raw_text, clean_text=p.clean, language=p.item.language,
+                    published_at=p.item.published_at, ingested_at=now, content_hash=p.content_hash,
+                    embedding=p.vector.astype(np.float32).tobytes(),
+                )
+                story, score = session_assign.assign(p.signals, p.item.published_at, p.title)
+                article.story_id = story.id
+                article.assign_score = score
+                s.add(article)
+                s.flush()
+                self._refresh_story(s, story, article)
+                report.touched_stories.add(story.id)
+                results.append(ItemResult(p.index, "created", article.id, article.external_id, story.id))
+            session_assign.finish()
+        return results
+
+    @staticmethod
+    def _find_duplicate(s: Session, p: Prepared) -> Article | None:
+        conds = [Article.content_hash == p.content_hash]
+        if p.url_key:
+            conds.append(Article.url_key == p.url_key)
+        if p.item.id:
+            conds.append(Article.external_id == p.item.id)
+        rows = s.execute(select(Article).where(or_(*conds))).scalars().all()
+        if not rows:
+            return None
+        # prefer the strongest identity: same URL, then same content, then same client id
+        for pred in (lambda a: p.url_key and a.url_key == p.url_key,
+                     lambda a: a.content_hash == p.content_hash,
+                     lambda a: True):
+            for a in rows:
+                if pred(a):
+                    return a
+        return None
+
+    def _outlet(self, s: Session, name: str) -> Outlet:
+        row = s.execute(select(Outlet).where(Outlet.name == name)).scalar_one_or_none()
+        if row is not None:
+            return row
+        info = self.registry.by_name(name)
+        slug = info.slug if info else slugify(name)
+        base, n = slug, 1
+        while s.execute(select(Outlet.id).where(Outlet.slug == slug)).first():
+            n += 1
+            slug = f"{base}-{n}"
+        row = Outlet(name=name, slug=slug, domains=list(info.domains) if info else [],
+                     country=info.country if info else None, type=info.type if info else None)
+        s.add(row)
+        s.flush()
+        return row
+
+    @staticmethod
+    def _refresh_story(s: Session, story: Story, article: Article) -> None:
+        # the span of publication times (the assigner's time window works on these);
+        # undated articles leave it unchanged
+        when = as_utc(article.published_at)
+        if when is not None:
+            story.first_seen = min(filter(None, [as_utc(story.first_seen), when]))
+            story.last_seen = max(filter(None, [as_utc(story.last_seen), when]))
+        story.article_count = (story.article_count or 0) + 1
+        story.outlet_count = s.execute(
+            select(func.count(func.distinct(Article.outlet_id))).where(Article.story_id == story.id)
+        ).scalar_one()
+        if not story.label:
+            story.label = article.title
+        story.version = (story.version or 0) + 1
+        story.updated_at = utcnow()

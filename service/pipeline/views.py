@@ -1,0 +1,46 @@
+"""Plain-dict views of stored rows: the one place that decides what the JSON looks like."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.store.db import as_utc
+from service.store.models import Article, Outlet, Story
+
+
+def iso(value) -> str | None:  # noqa: ANN001
+    value = as_utc(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def outlet_view(o: Outlet) -> dict[str, Any]:
+    return {"name": o.name, "slug": o.slug, "domains": o.domains or [], "country": o.country, "type": o.type}
+
+
+def article_view(a: Article, full: bool = True) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": a.id, "external_id": a.external_id, "url": a.url, "outlet": a.outlet.name,
+        "title": a.title, "published_at": iso(a.published_at), "ingested_at": iso(a.ingested_at),
+        "language": a.language, "story_id": a.story_id,
+    }
+    if full:
+        d.update(text=a.clean_text, content_hash=a.content_hash, raw_length=len(a.raw_text or ""),
+                 assign_score=a.assign_score)
+    return d
+
+
+def story_view(st: Story, articles: list[Article] | None = None, score: float | None = None) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": st.id, "label": st.label, "topic": st.topic, "keywords": st.keywords or [],
+        "version": st.version, "article_count": st.article_count, "outlet_count": st.outlet_count,
+        "first_seen": iso(st.first_seen), "last_seen": iso(st.last_seen),
+    }
+    if score is not None:
+        d["score"] = round(float(score), 4)
+    if articles is not None:
+        by_outlet: dict[str, list[dict[str, Any]]] = {}
+        for a in sorted(articles, key=lambda a: (as_utc(a.published_at) or as_utc(a.ingested_at), a.id)):
+            by_outlet.setdefault(a.outlet.name, []).append(article_view(a, full=False))
+        d["outlets"] = sorted(by_outlet)
+        d["articles_by_outlet"] = by_outlet
+        d["external_ids"] = [a.external_id for a in articles if a.external_id]
+    return d

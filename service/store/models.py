@@ -1,0 +1,125 @@
+"""SQLAlchemy 2 table models: outlets, articles, stories, embeddings, term statistics, keys."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every newsprism table."""
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    domains: Mapped[list] = mapped_column(JSON, default=list)
+    country: Mapped[str | None] = mapped_column(String(8))
+    type: Mapped[str | None] = mapped_column(String(100))
+
+
+class Story(Base):
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    label: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    outlet_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # float32 bytes of the L2-normalised dense centroid (search index input)
+    centroid: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # the assigner's full state (clustering.assign.StoryState.to_bytes)
+    state: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    articles: Mapped[list["Article"]] = relationship(back_populates="story")
+
+    __table_args__ = (Index("ix_stories_last_seen", "last_seen"), Index("ix_stories_updated_at", "updated_at"))
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(300), unique=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    # normalised URL (no scheme, www, fragment or tracking parameters): the dedup key
+    url_key: Mapped[str | None] = mapped_column(String(700), unique=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    title: Mapped[str] = mapped_column(Text)
+    raw_text: Mapped[str] = mapped_column(Text)
+    clean_text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    assign_score: Mapped[float | None] = mapped_column(Float)
+    # float32 bytes of the L2-normalised embedding of the embedded text (title + lead)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    outlet: Mapped[Outlet] = relationship()
+    story: Mapped[Story | None] = relationship(back_populates="articles")
+
+    __table_args__ = (
+        Index("ix_articles_story_id", "story_id"),
+        Index("ix_articles_published_at", "published_at"),
+        Index("ix_articles_outlet_id", "outlet_id"),
+    )
+
+
+class EmbeddingCache(Base):
+    """Embeddings by (model, text) hash, so nothing is encoded twice."""
+
+    __tablename__ = "embedding_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TermStat(Base):
+    """Document frequencies of terms over every stored article (the sparse signal's IDF).
+
+    The row with term '' holds the number of documents.
+    """
+
+    __tablename__ = "term_stats"
+
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    df: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ApiKey(Base):
+    """A hashed API key (sha256 of the key); the key itself is never stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

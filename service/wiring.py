@@ -1,0 +1,98 @@
+"""Build every collaborator from the settings, once: the app and the CLI share this."""
+from __future__ import annotations
+
+import logging
+import time
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from clustering.assign import AssignParams
+from clustering.cleaning import CleaningRules
+from clustering.embed import Embedder
+from service.auth import KeyRing
+from service.cache import Cache
+from service.metrics import Metrics
+from service.outlets import OutletRegistry
+from service.pipeline.assigning import StoryAssignment
+from service.pipeline.compare import Comparisons
+from service.pipeline.embeddings import CachedEmbedder
+from service.pipeline.ingest import Ingestor
+from service.pipeline.stories import Reader
+from service.settings import Settings
+from service.store import Database
+
+log = logging.getLogger(__name__)
+
+
+def read_toml(settings: Settings, relative: str) -> dict:
+    path = settings.path(relative)
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass
+class Services:
+    """The service's collaborators. Nothing connects until first used."""
+
+    settings: Settings
+    db: Database
+    cache: Cache
+    embedder: Embedder
+    registry: OutletRegistry
+    rules: CleaningRules
+    assign_params: AssignParams
+    started_at: float = field(default_factory=time.time)
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @cached_property
+    def cached_embedder(self) -> CachedEmbedder:
+        return CachedEmbedder(self.embedder, self.settings.model, self.cache, self.db)
+
+    @cached_property
+    def assignment(self) -> StoryAssignment:
+        return StoryAssignment(self.assign_params)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.db, self.cached_embedder, self.registry, self.rules, self.assignment,
+                        self.settings.max_text_chars, self.settings.max_title_chars)
+
+    @cached_property
+    def reader(self) -> Reader:
+        return Reader(self.db)
+
+    @cached_property
+    def comparisons(self) -> Comparisons:
+        params, lexicons = compare_config(self.settings)
+        return Comparisons(self.db, self.cache, self.cached_embedder.encode, params, lexicons)
+
+    @cached_property
+    def keys(self) -> KeyRing:
+        return KeyRing(self.settings.api_keys, self.settings.api_keys_file or None, self.db)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    """Read the config files named by the settings and build the collaborators."""
+    redis_url = settings.redis_url or None
+    return Services(
+        settings=settings,
+        db=Database(settings.sqlalchemy_url),
+        cache=Cache(redis_url, settings.redis_prefix, settings.analysis_version, settings.cache_ttl_seconds),
+        embedder=Embedder(settings.model, batch_size=settings.embed_batch_size),
+        registry=OutletRegistry.from_dict(read_toml(settings, settings.outlets_file)),
+        rules=CleaningRules.from_dict(read_toml(settings, settings.boilerplate_file)),
+        assign_params=AssignParams.from_dict(settings.clustering),
+    )
+
+
+def compare_config(settings: Settings):  # noqa: ANN201
+    """The comparison engine's params and lexicons, from config/ (None: the engine's defaults)."""
+    try:
+        from clustering.compare import load_config
+    except ImportError:
+        return None, None
+    return load_config(lambda rel: read_toml(settings, rel))

@@ -12,6 +12,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "NEWSPRISM_"
+#: variables read by config/gunicorn.conf.py, the tests or the CLI, not by Settings
+NON_SETTINGS = {"config", "bind", "workers", "threads", "timeout", "access_log", "max_requests",
+                "gunicorn_conf", "test_database_url", "test_redis_url"}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -103,7 +106,7 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
         if not key.startswith(ENV_PREFIX):
             continue
         name = key[len(ENV_PREFIX):].lower()
-        if name in {"config", "test_database_url"}:
+        if name in NON_SETTINGS:
             continue
         top, _, sub = name.partition("__")
         if top not in fields:

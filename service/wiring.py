@@ -75,6 +75,18 @@ class Services:
         self.db.dispose()
 
 
+#: one loaded model per (name, batch size) per process: tests and CLI commands that build
+#: several apps reuse it instead of loading it again
+_EMBEDDERS: dict[tuple[str, int], Embedder] = {}
+
+
+def shared_embedder(name: str, batch_size: int) -> Embedder:
+    key = (name, batch_size)
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = Embedder(name, batch_size=batch_size)
+    return _EMBEDDERS[key]
+
+
 def build_services(settings: Settings) -> Services:
     """Read the config files named by the settings and build the collaborators."""
     redis_url = settings.redis_url or None
@@ -82,7 +94,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         db=Database(settings.sqlalchemy_url),
         cache=Cache(redis_url, settings.redis_prefix, settings.analysis_version, settings.cache_ttl_seconds),
-        embedder=Embedder(settings.model, batch_size=settings.embed_batch_size),
+        embedder=shared_embedder(settings.model, settings.embed_batch_size),
         registry=OutletRegistry.from_dict(read_toml(settings, settings.outlets_file)),
         rules=CleaningRules.from_dict(read_toml(settings, settings.boilerplate_file)),
         assign_params=AssignParams.from_dict(settings.clustering),

@@ -1,0 +1,36 @@
+"""gunicorn settings for newsprism (``newsprism serve`` and the Docker entrypoint use this).
+
+Environment: NEWSPRISM_BIND (default 127.0.0.1:8000), NEWSPRISM_WORKERS (default 2),
+NEWSPRISM_THREADS (default 4), NEWSPRISM_TIMEOUT (default 120 s).
+"""
+import os
+
+bind = os.environ.get("NEWSPRISM_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("NEWSPRISM_WORKERS", "2"))
+threads = int(os.environ.get("NEWSPRISM_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("NEWSPRISM_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+# build the app once in the master: workers fork with the code imported and config parsed
+preload_app = True
+max_requests = int(os.environ.get("NEWSPRISM_MAX_REQUESTS", "0"))
+max_requests_jitter = 50
+accesslog = os.environ.get("NEWSPRISM_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("NEWSPRISM_LOG_LEVEL", "info").lower()
+wsgi_app = "service.wsgi:app"
+
+
+def post_fork(server, worker):  # noqa: ANN001, ARG001
+    """Per worker: fresh DB connections, then load the embedding model once."""
+    from service.wsgi import app
+
+    services = app.extensions["newsprism"]
+    services.db.engine.dispose(close=False)
+    if services.settings.preload_model_in_workers:
+        import torch
+
+        # one intra-op thread per worker: workers are the parallelism on a small machine
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, workers)))
+        services.embedder.load()

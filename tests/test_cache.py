@@ -1,0 +1,51 @@
+"""The cache against a real Redis, and its in-process fallback when Redis is unreachable."""
+import socket
+
+from service.cache import Cache
+from tests.conftest import REDIS_URL, make_app, seed_articles
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_versioned_keys_and_roundtrip_through_redis(redis_prefix):
+    cache = Cache(REDIS_URL, redis_prefix, "7", ttl=60)
+    key = cache.key("story", 3, 2, "comparison")
+    assert key == f"{redis_prefix}:7:story:3:2:comparison"
+    cache.set_json(key, {"a": [1, 2]})
+    assert cache.backend == "redis"
+    cache.local.clear()
+    assert cache.get_json(key) == {"a": [1, 2]}
+    assert cache.client.ttl(key) > 0
+
+
+def test_unreachable_redis_degrades_to_memory_without_failing():
+    cache = Cache(f"redis://127.0.0.1:{free_port()}/0", "np", "1", ttl=60)
+    cache.set_json("k", {"x": 1})
+    assert cache.get_json("k") == {"x": 1}
+    assert cache.backend == "memory"
+    assert cache.ping()[0] is False
+
+
+def test_health_reports_the_live_backends(client):
+    body = client.get("/api/v1/health").get_json()
+    assert body["status"] == "ok"
+    assert body["cache"]["backend"] == "redis"
+    assert body["database"]["ok"] and body["database"]["backend"] == "sqlite"
+    assert body["model"]["name"].endswith("all-MiniLM-L6-v2")
+
+
+def test_service_works_and_says_so_when_redis_is_down(sqlite_url, embedder):
+    app = make_app(sqlite_url, "np-down", redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    c = app.test_client()
+    from tests.conftest import AUTH
+
+    r = c.post("/api/v1/articles", json={"articles": seed_articles()[:3]}, headers=AUTH)
+    assert r.status_code == 201
+    body = c.get("/api/v1/health").get_json()
+    assert body["status"] == "degraded" and body["cache"]["backend"] == "memory"
+    assert body["jobs"]["backend"] == "inline"
+    assert c.get("/api/v1/articles").get_json()["total"] == 3

@@ -1,0 +1,50 @@
+import tomllib
+
+from clustering.cleaning import CleaningRules, clean_text, content_hash, html_text_and_title, normalize_text
+from tests.conftest import ROOT, seed_articles
+
+
+def rules() -> CleaningRules:
+    return CleaningRules.from_dict(tomllib.loads((ROOT / "config" / "boilerplate.toml").read_text()))
+
+
+def test_boilerplate_lines_and_blocks_are_removed():
+    text = ("Officials said the bridge will close.\n\nAdvertisement:\n\nThe closure lasts a month.\n"
+            "CLICK HERE TO GET THE HARBOR LEDGER APP\nYour support helps us to tell the story\n"
+            "Please donate.\nYour support makes all the difference.\nRepairs start Monday.\n"
+            "Jane Roe14 March 2026 08:30\nDear readers,\nWe need your money.")
+    out = clean_text(text, rules())
+    assert out.split("\n\n") == ["Officials said the bridge will close.", "The closure lasts a month.",
+                                 "Repairs start Monday."]
+
+
+def test_seed_appeals_bylines_and_promos_never_survive_cleaning():
+    r = rules()
+    texts = {a["id"]: clean_text(a["text"], r) for a in seed_articles()}
+    assert "undesirable" not in texts["seed-03"] and "Dear readers" not in texts["seed-03"]
+    assert "Your support" not in texts["seed-06"] and "Arpan Rai29 January" not in texts["seed-06"]
+    assert "Support UP" not in texts["seed-02"] and "Advertisement" not in texts["seed-02"]
+    assert "CLICK HERE" not in texts["seed-10"]
+    # the outlets' own reporting stays
+    assert "send people to take part" in texts["seed-03"]
+    assert "Oscar Jenkins" in texts["seed-06"]
+
+
+def test_normalisation_strips_controls_and_zero_width_but_keeps_rtl_text():
+    assert normalize_text("a\u200bb\x07c  d\r\ne") == "abc d\ne"
+    assert normalize_text("שלום עולם") == "שלום עולם"
+
+
+def test_content_hash_ignores_case_spacing_and_punctuation():
+    assert content_hash("Title", "Some  text, here.") == content_hash("title", "some text here")
+    assert content_hash("Title", "Some text") != content_hash("Title", "Other text")
+
+
+def test_html_goes_through_trafilatura():
+    html = ("<html><head><title>Bridge to close for repairs</title></head><body><nav>Home | News</nav>"
+            "<article><h1>Bridge to close</h1><p>" + "The council voted on Tuesday to close the old bridge. " * 6 +
+            "</p><p>" + "Repairs will take a month, officials said. " * 6 + "</p></article>"
+            "<script>alert(1)</script><footer>Copyright</footer></body></html>")
+    text, title = html_text_and_title(html)
+    assert "The council voted" in text and "alert(1)" not in text and "Home | News" not in text
+    assert title.startswith("Bridge to close")  # the <h1> headline or the <title>

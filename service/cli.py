@@ -92,6 +92,11 @@ def run_ingest(services, rows: list[dict[str, Any]], batch: int = 64, progress: 
 @click.version_option(package_name="newsprism")
 def main() -> None:
     """newsprism: stories across outlets, and how each outlet framed them."""
+    import logging
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.command()
@@ -299,6 +304,34 @@ def compare(story_id: int, as_json: bool, db_url: str | None) -> None:
     from service.report import print_comparison
 
     print_comparison(json.loads(raw))
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="exit when the queue is empty")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for bulk ingest and re-clustering jobs."""
+    import redis
+    from rq import Queue, Worker
+
+    from service.jobs import QUEUE
+
+    settings = load_settings()
+    conn = redis.Redis.from_url(settings.redis_url)
+    Worker([Queue(QUEUE, connection=conn)], connection=conn).work(burst=burst)
+
+
+@main.command()
+@click.option("--db", "db_url", default=None)
+@click.option("--queue", "use_queue", is_flag=True, help="queue it on RQ instead of running it here")
+def recluster(db_url: str | None, use_queue: bool) -> None:
+    """Re-cluster stored articles (BERTopic) and map clusters onto existing story ids."""
+    from service.jobs import enqueue, recluster_job
+
+    overrides = {"database_url": db_url} if db_url else None
+    if use_queue:
+        click.echo(json.dumps(enqueue(load_settings().redis_url, recluster_job, overrides)))
+        return
+    click.echo(json.dumps(recluster_job(overrides), indent=2))
 
 
 if __name__ == "__main__":  # pragma: no cover

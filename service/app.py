@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from service.errors import NewsprismError, problem
 from service.settings import Settings, load_settings
@@ -23,6 +24,13 @@ SECURITY_HEADERS = {
 # pages: scripts only from our own origin; no inline script anywhere
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+class IdConverter(IntegerConverter):
+    """Positive ids that fit a 64-bit column; anything else is simply not found (404)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001
+        super().__init__(map, min=1, max=2**63 - 1)
 
 
 def _problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -112,6 +120,7 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     app.config.update(TESTING=settings.testing, MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     services = build_services(settings)
     app.extensions["newsprism"] = services
+    app.url_map.converters["id"] = IdConverter
 
     from service.api import articles, health, openapi, outlets, stories
 

@@ -77,8 +77,9 @@ def redis_prefix():
     yield prefix
     try:
         client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=prefix + ":*", count=1000):
-            client.delete(key)
+        for pattern in (prefix + ":*", f"LIMITS:LIMITER/{prefix}:*"):
+            for key in client.scan_iter(match=pattern, count=1000):
+                client.delete(key)
     except Exception:  # noqa: BLE001 - a test that killed Redis cleans nothing
         pass
 

@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app
+from werkzeug.routing.converters import NumberConverter
 
 from service.api.common import OPERATIONS, json_response
 from service.errors import PROBLEM_TYPE
@@ -32,7 +33,10 @@ def build_spec(app) -> dict[str, Any]:  # noqa: ANN001
     components: dict[str, Any] = {"Problem": PROBLEM}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
-        meta = OPERATIONS.get(view)
+        # decorators (rate limits) wrap the registered view: find the declared one
+        while view is not None and view not in OPERATIONS:
+            view = getattr(view, "__wrapped__", None)
+        meta = OPERATIONS.get(view) if view is not None else None
         if meta is None:
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
@@ -42,7 +46,7 @@ def build_spec(app) -> dict[str, Any]:  # noqa: ANN001
             if meta["doc"]:
                 op["description"] = meta["doc"]
             params = [{"name": a, "in": "path", "required": True,
-                       "schema": {"type": "integer", "minimum": 1} if conv.__class__.__name__ == "IntegerConverter" else {"type": "string", "minLength": 1}}
+                       "schema": {"type": "integer", "minimum": 1} if isinstance(conv, NumberConverter) else {"type": "string", "minLength": 1}}
                       for a, conv in rule._converters.items()]
             if meta["query"] is not None:
                 params += _params(meta["query"])

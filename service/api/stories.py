@@ -19,14 +19,14 @@ def list_stories():
     return json_response(svc.reader.stories(q))
 
 
-@bp.get("/stories/<int:story_id>")
+@bp.get("/stories/<id:story_id>")
 @operation("One story: label, topic, keywords, articles by outlet, first/last seen", tags=["stories"],
            responses={200: "OK", 304: "Not modified (ETag)", 404: "Unknown story"})
 def get_story(story_id: int):
     return json_response(services().reader.story(story_id), etag=True, max_age=30)
 
 
-@bp.get("/stories/<int:story_id>/comparison")
+@bp.get("/stories/<id:story_id>/comparison")
 @operation("How each outlet framed the story, with evidence (cached per story version)", tags=["stories"],
            responses={200: "OK", 304: "Not modified (ETag)", 404: "Unknown story"})
 def get_comparison(story_id: int):

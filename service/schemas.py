@@ -53,7 +53,8 @@ class ArticleIn(BaseModel):
     """One article to ingest. ``text`` or ``html`` is required; ``outlet`` may be omitted
     when the URL's domain is in the outlet registry."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "anyOf": [{"required": ["title", "text"]}, {"required": ["html"]}]})
 
     id: str | None = Field(None, min_length=1, max_length=300, description="Client id, kept as external id")
     url: str | None = Field(None, description="Article URL (http or https)")
@@ -168,7 +169,7 @@ class PageQuery(BaseModel):
     page: int = Field(1, ge=1, le=1_000_000)
     per_page: int = Field(50, ge=1, le=500)
     outlet: str | None = Field(None, max_length=200)
-    story_id: int | None = Field(None, ge=1)
+    story_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
 class ExportQuery(BaseModel):

@@ -334,5 +334,23 @@ def recluster(db_url: str | None, use_queue: bool) -> None:
     click.echo(json.dumps(recluster_job(overrides), indent=2))
 
 
+@main.command()
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="a newsprism on this machine")
+@click.option("--seconds", default=600.0, show_default=True)
+@click.option("--rps", default=100.0, show_default=True)
+@click.option("--threads", default=16, show_default=True)
+@click.option("--key", envvar="NEWSPRISM_KEY", required=True, help="API key for the write share of the mix")
+@click.option("--pid", "master_pid", type=int, default=None, help="gunicorn master pid (to sample worker memory)")
+def soak(url: str, seconds: float, rps: float, threads: int, key: str, master_pid: int | None) -> None:
+    """Mixed traffic at a fixed rate for a fixed time against a local newsprism; JSON report."""
+    from service.loadtest import Soak
+
+    try:
+        report = Soak(url, key, seconds=seconds, rps=rps, threads=threads, master_pid=master_pid).run()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(report, indent=2))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -22,9 +22,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Served(str):
+    """The base URL of a served app; ``pid`` is the gunicorn master's process id."""
+
+    pid: int = 0
+
+
 @contextlib.contextmanager
 def gunicorn(db_url: str, redis_url: str, redis_prefix: str, api_key: str, workers: int = 2,
-             timeout_s: float = 180, **env_extra: str) -> Iterator[str]:
+             timeout_s: float = 180, **env_extra: str) -> Iterator[Served]:
     """Yield the base URL of a gunicorn serving newsprism; stop it afterwards."""
     port = free_port()
     env = dict(os.environ, NEWSPRISM_DATABASE_URL=db_url, NEWSPRISM_REDIS_URL=redis_url,
@@ -49,7 +55,9 @@ def gunicorn(db_url: str, redis_url: str, redis_prefix: str, api_key: str, worke
             if time.time() > deadline:
                 raise RuntimeError(f"gunicorn did not answer within {timeout_s} s")
             time.sleep(0.3)
-        yield base
+        served = Served(base)
+        served.pid = proc.pid
+        yield served
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)

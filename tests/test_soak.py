@@ -1,0 +1,41 @@
+"""A 60-second soak in CI (the 10-minute run is `newsprism soak --seconds 600`, see
+docs/reliability.md): mixed traffic at 100 requests/s against gunicorn."""
+import os
+import time
+
+import httpx
+import pytest
+
+from service.loadtest import Soak, check_loopback
+from tests.conftest import API_KEY, REDIS_URL, seed_articles
+from tests.servers import gunicorn
+
+SECONDS = float(os.environ.get("NEWSPRISM_SOAK_SECONDS", "60"))
+
+
+def test_refuses_targets_off_this_machine():
+    for url in ("http://10.0.0.5:8000", "http://192.168.1.2", "https://example.com"):
+        with pytest.raises(ValueError):
+            check_loopback(url)
+    check_loopback("http://127.0.0.1:8000")
+    check_loopback("http://localhost:8000")
+
+
+def test_soak_at_100_rps_has_no_errors_and_flat_memory(tmp_path, redis_prefix, embedder):
+    from service.cli import SAMPLE, read_jsonl
+
+    with gunicorn(f"sqlite:///{tmp_path}/soak.db", REDIS_URL, redis_prefix, API_KEY, workers=2,
+                  NEWSPRISM_RATE_LIMIT_READ="1000000/minute", NEWSPRISM_RATE_LIMIT_WRITE="1000000/minute") as base:
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        demo = [{k: r[k] for k in ("id", "url", "outlet", "title", "text", "published_at") if r.get(k)}
+                for r in read_jsonl(str(SAMPLE))]
+        for batch in (seed_articles(), demo):
+            assert httpx.post(base + "/api/v1/articles", json={"articles": batch}, headers=auth, timeout=300).status_code == 201
+        t0 = time.monotonic()
+        report = Soak(base, API_KEY, seconds=SECONDS, rps=100, threads=16, master_pid=base.pid).run()
+    print(report)
+    assert report["errors"] == 0, report["error_samples"]
+    assert report["requests"] >= 0.9 * 100 * SECONDS
+    assert report["latency_ms"]["p99"] < 500, report["latency_ms"]
+    assert report["worker_rss_mb"]["max_growth"] < 150, report["worker_rss_mb"]
+    assert time.monotonic() - t0 < SECONDS + 120

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 ENV_PREFIX = "NEWSPRISM_"
 #: variables read by config/gunicorn.conf.py, the tests or the CLI, not by Settings
 NON_SETTINGS = {"config", "bind", "workers", "threads", "timeout", "access_log", "max_requests",
-                "gunicorn_conf", "test_database_url", "test_redis_url"}
+                "gunicorn_conf", "test_database_url", "test_redis_url", "key"}
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -10,7 +10,7 @@ from service.loadtest import Soak, check_loopback
 from tests.conftest import API_KEY, REDIS_URL, seed_articles
 from tests.servers import gunicorn
 
-SECONDS = float(os.environ.get("NEWSPRISM_SOAK_SECONDS", "60"))
+SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 
 
 def test_refuses_targets_off_this_machine():

@@ -197,9 +197,8 @@ class Ingestor:
             for p in ready:
                 existing = self._find_duplicate(s, p)
                 if existing is not None:
-                    if p.item.id and existing.external_id and existing.external_id != p.item.id:
-                        # the same article under another client id: still the same article
-                        pass
+                    # the same article under another client id is still the same article; the
+                    # same client id on different content (and another URL) is a conflict
                     if p.item.id and existing.external_id == p.item.id and existing.content_hash != p.content_hash \
                             and (p.url_key is None or existing.url_key != p.url_key):
                         results.append(ItemResult(p.index, "rejected", existing.id, p.item.id, existing.story_id,

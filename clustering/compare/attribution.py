@@ -1,0 +1,158 @@
+"""Attribution and hedging: reporting verbs by class, hedges and scare quotes per outlet.
+
+Only the outlet's own voice counts: verbs and hedges inside quotations are the speaker's.
+A verb counts as a reporting verb when it introduces speech: it governs a clause ("said
+that ...") or a parataxis, attributes a quotation, is a contested or loaded verb governing an
+infinitive ("claimed to have downed ..."), or is one of the verbs that nearly always report
+speech (the lexicon's ``always`` list: "said", "claimed", "accused" ...).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .articles import CompareArticle
+from .evidence import evidence
+from .lexicons import AttributionLexicon
+from .quotes import Quote, quoted_share
+from .sentences import Sentence
+
+_SPEECH_DEPS = ("ccomp", "parataxis")
+
+
+def mask_ranges(text: str, offset: int, ranges: list[tuple[int, int]]) -> str:
+    """``text`` (which starts at ``offset`` in its field) with the given ranges blanked out,
+    keeping every other character at its place."""
+    chars = list(text)
+    for a, b in ranges:
+        for pos in range(max(a, offset), min(b, offset + len(text))):
+            chars[pos - offset] = " "
+    return "".join(chars)
+
+
+def verb_key(tok: Any, lexicon: AttributionLexicon) -> str | None:
+    """The lexicon lemma for a verb token ("hit back" for "hit ... back"), if listed."""
+    lemma = tok.lemma_.lower()
+    for child in tok.children:
+        if child.dep_ == "prt":
+            phrasal = f"{lemma} {child.lower_}"
+            if lexicon.verb_class(phrasal) is not None:
+                return phrasal
+    return lemma if lexicon.verb_class(lemma) is not None else None
+
+
+def reporting_verbs(
+    sentence: Sentence,
+    ranges: list[tuple[int, int]],
+    lexicon: AttributionLexicon,
+    quote_verbs: set[int],
+) -> list[tuple[Any, str, str]]:
+    """Reporting verbs of the outlet's own voice in one sentence.
+
+    Args:
+        sentence: The sentence.
+        ranges: Quoted ranges of the sentence's field (marks included).
+        lexicon: The attribution lexicon.
+        quote_verbs: Field offsets of verbs that attribute a quotation.
+
+    Returns:
+        ``(token, lemma, class)`` per verb.
+    """
+    span = sentence.span
+    if span is None:
+        return []
+    base = sentence.start - span.start_char
+    out = []
+    for tok in span:
+        if tok.pos_ not in ("VERB", "AUX"):
+            continue
+        key = verb_key(tok, lexicon)
+        if key is None:
+            continue
+        pos = base + tok.idx
+        if any(a <= pos < b for a, b in ranges):
+            continue
+        speech = (
+            key in lexicon.always
+            or pos in quote_verbs
+            or any(c.dep_ in _SPEECH_DEPS for c in tok.children)
+            or tok.dep_ == "parataxis"
+            # "claimed to have downed": an infinitive is speech only after a judging verb
+            or (key in lexicon.contested | lexicon.loaded and any(c.dep_ == "xcomp" for c in tok.children))
+        )
+        if speech:
+            out.append((tok, key, lexicon.verb_class(key) or "neutral"))
+    return out
+
+
+def attribution_for_outlet(
+    articles: list[CompareArticle],
+    sentences: list[Sentence],
+    quotes: list[Quote],
+    ranges: dict[tuple[int, str], list[tuple[int, int]]],
+    lexicon: AttributionLexicon,
+    max_evidence: int,
+) -> dict[str, Any]:
+    """Reporting verbs, contested/loaded verbs, hedges and scare quotes of one outlet.
+
+    Args:
+        articles: All input articles (evidence offsets refer to them).
+        sentences: The outlet's sentences (duplicates and boilerplate already removed).
+        quotes: The outlet's quotations and short quoted phrases.
+        ranges: Quoted ranges per (article, field).
+        lexicon: The attribution lexicon.
+        max_evidence: Cap on evidence items per list.
+
+    Returns:
+        ``{"verbs", "verb_classes", "by_class", "contested", "loaded", "hedges", "scare_quotes"}``.
+    """
+    quote_verbs = {q.verb_start for q in quotes if q.verb_start is not None}
+    verbs: Counter[str] = Counter()
+    classes: Counter[str] = Counter()
+    by_class: dict[str, Counter[str]] = {"neutral": Counter(), "contested": Counter(), "loaded": Counter()}
+    contested: list[dict[str, Any]] = []
+    loaded: list[dict[str, Any]] = []
+    hedges: list[dict[str, Any]] = []
+    hedge_res = lexicon.hedge_regexes()
+    for s in sentences:
+        art = articles[s.article]
+        rng = ranges.get((s.article, s.field), [])
+        for tok, key, cls in reporting_verbs(s, rng, lexicon, quote_verbs):
+            verbs[lexicon.shown(key)] += 1
+            classes[cls] += 1
+            by_class[cls][lexicon.shown(key)] += 1
+            if cls in ("contested", "loaded"):
+                target = contested if cls == "contested" else loaded
+                target.append(evidence(art, s.field, s.start, s.end, verb=tok.text, verb_class=cls))
+        if quoted_share(rng, s.start, s.end) >= 0.95:
+            continue
+        own = mask_ranges(s.text, s.start, rng)
+        for label, pattern in hedge_res:
+            for m in pattern.finditer(own):
+                hedges.append(evidence(art, s.field, s.start, s.end, hedge=m.group(0).strip(), pattern=label))
+                break
+    scare = []
+    for q in quotes:
+        if q.kind != "short" or q.nested:
+            continue
+        art = articles[q.article]
+        scare.append(
+            evidence(
+                art,
+                q.field,
+                q.start,
+                q.end,
+                words=q.words,
+                attributed_to=q.speaker,
+                verb=q.verb,
+            )
+        )
+    return {
+        "verbs": dict(sorted(verbs.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "verb_classes": {c: classes.get(c, 0) for c in ("neutral", "contested", "loaded")},
+        "by_class": {c: dict(v.most_common()) for c, v in by_class.items()},
+        "contested": contested[: max(max_evidence, 1) * 3],
+        "loaded": loaded[: max(max_evidence, 1) * 3],
+        "hedges": hedges[: max(max_evidence, 1) * 3],
+        "scare_quotes": scare,
+    }

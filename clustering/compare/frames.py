@@ -1,0 +1,87 @@
+"""Frames: generic news frames of the codebook (``config/frames.toml``) scored per outlet.
+
+A sentence is a cue sentence of a frame when it holds one of the frame's cue lemmas or
+phrases (the stand-ins for the codebook's yes/no questions). An outlet's score for a frame is
+the share of its sentences that are cue sentences. A frame is *present* when at least
+``frame_min_sentences`` sentences and ``frame_min_share`` of the outlet's sentences cue it;
+``vs_others`` is the score minus the mean score of the other outlets, which is what says
+that an outlet *stresses* a frame. Quotations count: choosing whom to quote is framing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .articles import CompareArticle
+from .evidence import evidence
+from .lexicons import Frame
+from .sentences import Sentence
+
+
+def frame_hits(frames: tuple[Frame, ...], sentences: list[Sentence]) -> dict[str, list[tuple[Sentence, list[str]]]]:
+    """Cue sentences of every frame: ``{frame id: [(sentence, cues)]}``."""
+    out: dict[str, list[tuple[Sentence, list[str]]]] = {f.id: [] for f in frames}
+    for s in sentences:
+        lemmas = [t.lemma_.lower() for t in s.span] if s.span is not None else []
+        for f in frames:
+            cues = f.cues_in(lemmas, s.text)
+            if cues:
+                out[f.id].append((s, sorted(set(cues))))
+    return out
+
+
+def frames_for_outlets(
+    articles: list[CompareArticle],
+    frames: tuple[Frame, ...],
+    outlet_sentences: dict[str, list[Sentence]],
+    min_sentences: int,
+    min_share: float,
+    max_evidence: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Frame scores with evidence for every outlet of the story.
+
+    Args:
+        articles: All input articles.
+        frames: The codebook.
+        outlet_sentences: Each outlet's sentences (duplicates and boilerplate removed).
+        min_sentences: Cue sentences needed for "present".
+        min_share: Share of sentences needed for "present".
+        max_evidence: Evidence sentences listed per frame.
+
+    Returns:
+        ``{outlet: [{"frame", "label", "score", "present", "vs_others", "sentences", "evidence"}]}``
+        sorted by score.
+    """
+    scores: dict[str, dict[str, float]] = {}
+    hits_by_outlet: dict[str, dict[str, list[tuple[Sentence, list[str]]]]] = {}
+    for outlet, sentences in outlet_sentences.items():
+        hits = frame_hits(frames, sentences)
+        hits_by_outlet[outlet] = hits
+        n = max(len(sentences), 1)
+        scores[outlet] = {fid: len(h) / n for fid, h in hits.items()}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for outlet, hits in hits_by_outlet.items():
+        others = [o for o in scores if o != outlet]
+        rows = []
+        for f in frames:
+            h = hits[f.id]
+            if not h:
+                continue
+            score = scores[outlet][f.id]
+            mean_others = sum(scores[o][f.id] for o in others) / len(others) if others else 0.0
+            ranked = sorted(h, key=lambda x: (-len(x[1]), x[0].index))[:max_evidence]
+            rows.append(
+                {
+                    "frame": f.id,
+                    "label": f.label,
+                    "score": round(score, 3),
+                    "present": len(h) >= min_sentences and score >= min_share,
+                    "vs_others": round(score - mean_others, 3),
+                    "sentences": len(h),
+                    "evidence": [
+                        evidence(articles[s.article], s.field, s.start, s.end, cues=cues) for s, cues in ranked
+                    ],
+                }
+            )
+        rows.sort(key=lambda r: (-r["score"], r["frame"]))
+        out[outlet] = rows
+    return out

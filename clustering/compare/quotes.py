@@ -1,0 +1,510 @@
+"""Voices: quotations, who speaks them and with which verb; short quoted phrases.
+
+Quote marks are paired per paragraph: curly double quotes unambiguously, straight double
+quotes alternately, single quotes (curly or straight) only where the marks cannot be
+apostrophes (an opening mark after a space, a closing one before a non-letter). A double
+quote left open at the end of a paragraph continues into the next paragraph when that one
+opens with a quote mark (the news convention for multi-paragraph quotations).
+
+The speaker is the subject of the reporting verb nearest to the quotation in its sentence,
+looked for after the closing mark first ("...,” the Kremlin leader added") and then before
+the opening mark ("An EU official said: “..."). A pronoun, or a quotation with no
+attribution of its own, takes the article's last speaker.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .lexicons import AttributionLexicon
+from .naming import EntityIndex
+from .sentences import Paragraph, ParsedArticle, count_words
+
+_PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+_OPEN_SINGLE = "‘'"
+_CLOSE_SINGLE = "’'"
+_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+_CLAUSE_LINKS = ("advcl", "xcomp", "conj", "ccomp", "acl", "relcl", "pcomp")
+
+
+@dataclass
+class Quote:
+    """A quoted passage of one article.
+
+    Attributes:
+        article: Position of the article in the input list.
+        field: ``"title"`` or ``"text"``.
+        start: Start offset of the quoted words (inside the marks) in the field.
+        end: End offset of the quoted words.
+        text: The quoted words.
+        words: Number of words.
+        kind: ``"quote"`` (a voice), ``"short"`` (a scare or partial quote) or ``"title"``
+            (the name of a programme or work in quote marks).
+        nested: Inside another quotation (the speaker's own quote marks).
+        outer_start: Offset of the opening mark.
+        outer_end: Offset after the closing mark (or the paragraph end if left open).
+        speaker: Who speaks, as written ("the Kremlin leader"), if found.
+        entity: Entity id of the speaker, if resolved.
+        verb: The reporting verb as written ("added").
+        verb_lemma: Its lemma.
+    """
+
+    article: int
+    field: str
+    start: int
+    end: int
+    text: str
+    words: int
+    kind: str
+    nested: bool = False
+    outer_start: int = 0
+    outer_end: int = 0
+    speaker: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    entity: int | None = None
+    verb: str | None = None
+    verb_lemma: str | None = None
+    verb_start: int | None = None
+    inherited: bool = False
+    unclosed: bool = False
+    paragraph_start: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def quote_spans(text: str) -> list[tuple[int, int, bool]]:
+    """Quoted spans of one paragraph as ``(open_mark, close_mark, closed)`` offsets.
+
+    ``close_mark`` is the index of the closing mark, or ``len(text)`` when the quotation
+    runs on past the paragraph. Single quotes are only paired when they cannot be
+    apostrophes.
+
+    Args:
+        text: One paragraph.
+
+    Returns:
+        Spans sorted by start.
+    """
+    spans: list[tuple[int, int, bool]] = []
+    open_at: int | None = None
+    for i, ch in enumerate(text):
+        if ch == "“":
+            open_at = i  # a second opening mark means the first was stray
+        elif ch == "”":
+            if open_at is not None:
+                spans.append((open_at, i, True))
+                open_at = None
+        elif ch == '"':
+            if open_at is None:
+                if i == 0 or not text[i - 1].isalnum():
+                    open_at = i
+            else:
+                spans.append((open_at, i, True))
+                open_at = None
+    if open_at is not None and open_at < len(text) - 1:
+        spans.append((open_at, len(text), False))
+
+    s_open: int | None = None
+    for i, ch in enumerate(text):
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < len(text) else " "
+        if s_open is None and ch in _OPEN_SINGLE:
+            if not prev.isalnum() and (nxt.isalnum() or nxt in "“\"[("):
+                if ch == "'" and prev == "'":
+                    continue
+                s_open = i
+        elif s_open is not None and ch in _CLOSE_SINGLE:
+            if not nxt.isalnum() and not prev.isspace() and i > s_open + 1:
+                spans.append((s_open, i, True))
+                s_open = None
+            elif ch == "‘":
+                s_open = i
+        elif s_open is not None and ch == "‘":
+            s_open = i
+    return sorted(spans)
+
+
+def _is_title_of_work(phrase: str) -> bool:
+    """Two or more words, every content word capitalised ("Fox & Friends", "This Week")."""
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", phrase.rstrip(".!?"))]
+    if len(words) < 2:
+        return False
+    small = {"of", "the", "and", "a", "an", "in", "on", "for", "to", "with", "at", "by"}
+    return all(w[:1].isupper() for w in words if w.lower() not in small)
+
+
+def _tokens_between(doc: Any, start: int, end: int) -> list[Any]:
+    return [t for t in doc if start <= t.idx and t.idx + len(t.text) <= end]
+
+
+def _speaker_tokens(subject: Any) -> list[Any]:
+    """The speaker phrase headed by ``subject``: its left modifiers and the head, plus a short
+    prepositional modifier ("a spokesperson for the ministry"); appositions are left out."""
+    tokens = [t for t in subject.subtree if t.i <= subject.i]
+    # cut anything before a comma that splits the left part (rare) and leading punctuation
+    while tokens and (tokens[0].is_punct or tokens[0].dep_ == "punct"):
+        tokens.pop(0)
+    for child in subject.rights:
+        if child.dep_ == "prep":
+            sub = list(child.subtree)
+            if len(sub) <= 6 and not any(t.text == "," for t in sub):
+                tokens.extend(sub)
+            break
+        if child.dep_ in ("compound", "flat"):
+            tokens.extend(child.subtree)
+            continue
+        break
+    return sorted(tokens, key=lambda t: t.i)
+
+
+def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
+    """The grammatical subject of a reporting verb, climbing out of participles and
+    prepositional complements ("responded by saying", "..., adding:") to the clause that has one.
+
+    A participle without a subject ("..., noting that ...", "..., adding: ...") belongs to the
+    nearest reporting verb above it ("Biden said, noting ..."), else to the clause above it.
+    """
+    if not any(c.dep_ in _SUBJECT_DEPS for c in verb.children) and verb.tag_ == "VBG":
+        node = verb
+        for _ in range(5):
+            if node.head.i == node.i:
+                break
+            node = node.head
+            if node.lemma_.lower() in reporting:
+                for child in node.children:
+                    if child.dep_ in _SUBJECT_DEPS:
+                        return child
+    v = verb
+    for _ in range(4):
+        for child in v.children:
+            if child.dep_ in _SUBJECT_DEPS:
+                return child
+        if v.head.i == v.i:
+            break
+        v = v.head
+    # "..., said mayor Vitali Klitschko": the parser may attach the name as the object
+    for child in verb.children:
+        if child.dep_ in ("dobj", "attr", "npadvmod") and child.pos_ == "PROPN" and child.i > verb.i:
+            return child
+    return None
+
+
+def _is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in reporting
+
+
+def _inside_any(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in ranges)
+
+
+def extract_quotes(
+    parsed: list[ParsedArticle],
+    index: EntityIndex,
+    lexicon: AttributionLexicon,
+    quote_min_words: int,
+    scare_max_words: int,
+) -> list[Quote]:
+    """All quoted passages of a story with speakers and reporting verbs.
+
+    Args:
+        parsed: The story's parsed articles.
+        index: The entity index (resolves speakers to people).
+        lexicon: Reporting verbs and partial-quote cue verbs.
+        quote_min_words: Passages with at least this many words are voices.
+        scare_max_words: Passages with at most this many words are short (scare/partial) quotes.
+
+    Returns:
+        Quotes in article and text order.
+    """
+    reporting = lexicon.reporting
+    indirect_verbs = lexicon.neutral | lexicon.contested | lexicon.speech
+    out: list[Quote] = []
+    for pa in parsed:
+        last_speaker: dict[str, Any] | None = None
+        for para in pa.paragraphs:
+            text = para.doc.text
+            spans = quote_spans(text)
+            outer_ranges = [(a, b + 1) for a, b, _ in spans]
+            doc_quotes = _make_quotes(pa, para, spans, quote_min_words, scare_max_words)
+            # events in text order: quotations and indirect-speech clauses that name a speaker
+            events: list[tuple[int, str, Any]] = [(q.outer_start - para.start, "quote", q) for q in doc_quotes]
+            if para.field == "text":
+                for sent in para.doc.sents:
+                    for tok in sent:
+                        if _is_reporting(tok, indirect_verbs) and not _inside_any(tok.idx, outer_ranges):
+                            events.append((tok.idx, "speech", tok))
+                            break
+            events.sort(key=lambda e: (e[0], e[1] == "speech"))
+            for _pos, kind, item in events:
+                if kind == "speech":
+                    named = _named_subject(pa, para, item, index, reporting)
+                    if named is not None:
+                        last_speaker = named
+                    continue
+                q = item
+                if q.nested:
+                    continue
+                _attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, last_speaker)
+                if q.kind == "quote" and q.speaker is not None and para.field == "text":
+                    last_speaker = {
+                        "speaker": q.speaker,
+                        "entity": q.entity,
+                        "verb": q.verb,
+                        "verb_lemma": q.verb_lemma,
+                    }
+            out.extend(doc_quotes)
+    return out
+
+
+def _make_quotes(
+    pa: ParsedArticle, para: Paragraph, spans: list[tuple[int, int, bool]], quote_min_words: int, scare_max_words: int
+) -> list[Quote]:
+    text = para.doc.text
+    quotes = []
+    for a, b, closed in spans:
+        inner_start, inner_end = a + 1, b
+        inner = text[inner_start:inner_end]
+        if not inner.strip(" ,.;:"):
+            continue
+        inner_start += len(inner) - len(inner.lstrip(" "))
+        # the comma before a closing mark is the writer's punctuation, not the speaker's
+        inner_end -= len(inner) - len(inner.rstrip(" ,;:"))
+        words = count_words(text[inner_start:inner_end])
+        if words == 0:
+            continue
+        nested = any(x < a and b < y for x, y, _ in spans if (x, y) != (a, b))
+        kind = "short" if words <= scare_max_words else ("quote" if words >= quote_min_words else "short")
+        inner_text = text[inner_start:inner_end]
+        if kind == "short" and _is_title_of_work(inner_text) and para.field == "text":
+            kind = "title"  # "This Week", "Fox & Friends": a programme or a work, not a scare quote
+        elif kind == "short" and inner_text[:1].isupper() and inner_text.rstrip()[-1:] in ".!?" and words >= 2:
+            kind = "quote"  # a whole quoted sentence ("Now they listen."), however short
+        quotes.append(
+            Quote(
+                article=pa.position,
+                field=para.field,
+                start=para.start + inner_start,
+                end=para.start + inner_end,
+                text=text[inner_start:inner_end],
+                words=words,
+                kind=kind,
+                nested=nested,
+                outer_start=para.start + a,
+                outer_end=para.start + min(b + 1, len(text)),
+                unclosed=not closed,
+                paragraph_start=para.start,
+            )
+        )
+    return quotes
+
+
+def _named_subject(
+    pa: ParsedArticle, para: Paragraph, verb: Any, index: EntityIndex, reporting: frozenset[str]
+) -> dict[str, Any] | None:
+    """Speaker record for an indirect-speech verb whose subject is a known person."""
+    subj = _subject_of(verb, reporting)
+    if subj is None or subj.lower_ in _PRONOUNS:
+        return None
+    toks = _speaker_tokens(subj)
+    s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    ms = index.in_span(pa.position, para.field, para.start + s0, para.start + s1)
+    if not ms:
+        return None
+    return {"speaker": para.doc.text[s0:s1], "entity": ms[-1].entity, "verb": verb.text, "verb_lemma": verb.lemma_.lower()}
+
+
+def _attribute_quote(
+    pa: ParsedArticle,
+    para: Paragraph,
+    q: Quote,
+    outer_ranges: list[tuple[int, int]],
+    reporting: frozenset[str],
+    lexicon: AttributionLexicon,
+    index: EntityIndex,
+    last_speaker: dict[str, Any] | None,
+) -> None:
+    """Fill in speaker, entity and verb of one (non-nested) quotation."""
+    text = para.doc.text
+    a = q.outer_start - para.start
+    b = q.outer_end - para.start
+    if q.kind == "quote" and (para.field == "title" or _is_heading(pa, para)):
+        # headline conventions: "‘…’: Zelenskyy reacts ..." and "‘…’ without aid: Putin"
+        after = text[b:].lstrip()
+        tail = [m for m in index.in_span(pa.position, para.field, para.start, para.end) if m.start >= q.outer_end]
+        colon_name = re.search(r":\s*([^:]{1,40})$", text)
+        pick = None
+        if after.startswith(":") and tail:
+            pick = tail[0]
+        elif colon_name and tail and tail[-1].start - para.start >= colon_name.start(1):
+            pick = tail[-1]
+        if pick is not None:
+            q.speaker = pa.article.field_text(para.field)[pick.start:pick.end]
+            q.speaker_start, q.speaker_end, q.entity = pick.start, pick.end, pick.entity
+            return
+        # "Fauci: ‘I don't think ...’": a name and a colon before the quotation
+        lead = re.match(r"^\s*((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)\s*:\s*$", text[:a])
+        if lead:
+            q.speaker = lead.group(1)
+            q.speaker_start = para.start + lead.start(1)
+            q.speaker_end = para.start + lead.end(1)
+            ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+            q.entity = ms[-1].entity if ms else None
+            return
+    found = _attribute(para, q, a, b, outer_ranges, reporting, lexicon.partial_quote_cues, lexicon)
+    subject = None
+    if found is not None:
+        verb, subject = found
+        q.verb, q.verb_lemma = verb.text, verb.lemma_.lower()
+        q.verb_start = para.start + verb.idx
+        # "..., top expert Dr. Anthony Fauci said": the name right before the verb speaks,
+        # whatever the parser made the subject of a long sentence
+        if q.kind == "quote" and verb.idx >= b and verb.i > 0:
+            run = []
+            k = verb.i - 1
+            while k >= 0 and para.doc[k].pos_ == "PROPN" and para.doc[k].idx >= b:
+                run.insert(0, para.doc[k])
+                k -= 1
+            if run and (subject is None or not any(t.i == subject.i for t in run)):
+                subject = run[-1]
+        # "...,” Governor Vasily Anokhin wrote": a person named between the quote and the verb
+        if q.kind == "quote" and verb.idx >= b:
+            between = index.in_span(pa.position, para.field, q.outer_end, para.start + verb.idx)
+            if between and (subject is None or not index.in_span(
+                pa.position, para.field, para.start + subject.idx, para.start + subject.idx + len(subject.text)
+            )):
+                m = between[-1]
+                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+                return
+    if subject is not None:
+        toks = _speaker_tokens(subject)
+        s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        if subject.lower_ in _PRONOUNS:
+            if q.kind == "quote" and last_speaker is not None:
+                q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
+            else:
+                q.speaker = text[s0:s1]
+                q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
+            return
+        q.speaker = text[s0:s1]
+        q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
+        ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+        if ms:
+            q.entity = ms[-1].entity
+        return
+    if q.kind != "quote":
+        return
+    if para.field == "title" or _is_heading(pa, para):
+        # headline conventions: "‘…’: Zelenskyy reacts", "‘…’ without aid: Putin"
+        ms = [
+            m
+            for m in index.in_span(pa.position, para.field, para.start, para.end)
+            if not (q.outer_start <= m.start < q.outer_end)
+        ]
+        if ms:
+            m = ms[0]
+            q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+            q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        return
+    if last_speaker is not None:
+        # a quotation standing alone after its speaker was named (or continuing one)
+        q.speaker, q.entity = last_speaker["speaker"], last_speaker["entity"]
+        q.verb, q.verb_lemma = last_speaker.get("verb"), last_speaker.get("verb_lemma")
+        q.inherited = True
+
+
+def _is_heading(pa: ParsedArticle, para: Paragraph) -> bool:
+    return any(s.heading for s in pa.sentences if s.field == para.field and para.start <= s.start < para.end)
+
+
+def _attribute(
+    para: Paragraph,
+    q: Quote,
+    a: int,
+    b: int,
+    outer_ranges: list[tuple[int, int]],
+    reporting: frozenset[str],
+    cues: frozenset[str],
+    lexicon: AttributionLexicon,
+) -> tuple[Any, Any | None] | None:
+    """The reporting verb and its subject for the quotation at ``[a, b)`` of a paragraph."""
+    doc = para.doc
+    text = doc.text
+    # sentence bounds around the quotation (a quotation may span several parser sentences)
+    s_start = 0
+    s_end = len(text)
+    for sent in doc.sents:
+        if sent.start_char <= a < sent.end_char:
+            s_start = sent.start_char
+        if sent.start_char < b <= sent.end_char or sent.start_char <= b - 1 < sent.end_char:
+            s_end = sent.end_char
+            break
+    after_end = s_end
+    for x, _y in outer_ranges:
+        if x >= b:
+            after_end = min(after_end, x)
+            break
+    before_start = s_start
+    for _x, y in outer_ranges:
+        if y <= a:
+            before_start = max(before_start, y)
+    after = [t for t in _tokens_between(doc, b, after_end) if not _inside_any(t.idx, outer_ranges)]
+    before = [t for t in _tokens_between(doc, before_start, a) if not _inside_any(t.idx, outer_ranges)]
+    # the verb that governs the quotation in the parse ("said: “...”", "“...,” he said")
+    inside = _tokens_between(doc, a, b)
+    inside_ids = {t.i for t in inside}
+    for tok in inside:
+        if tok.head.i in inside_ids:
+            continue
+        node = tok.head
+        for _ in range(3):
+            if _is_reporting(node, reporting) and not _inside_any(node.idx, outer_ranges) and q.kind != "short":
+                return node, _subject_of(node, reporting)
+            if node.head.i == node.i:
+                break
+            node = node.head
+        break
+    verbs_after = [t for t in after if _is_reporting(t, reporting)]
+    verbs_before = [t for t in before if _is_reporting(t, reporting)]
+    if q.kind == "short":
+        # a partial quote belongs to the verb that governs it ("whom he called “illegitimate”")
+        inner_tokens = _tokens_between(doc, a, b)
+        for tok in inner_tokens[:1]:
+            node = tok
+            for _ in range(6):
+                node = node.head
+                if node.pos_ in ("VERB", "AUX") and node.lemma_.lower() in (reporting | cues):
+                    return node, _subject_of(node, reporting)
+                if node.head.i == node.i:
+                    break
+        window = [t for t in before[-6:] if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in cues]
+        if window:
+            return window[-1], _subject_of(window[-1], reporting)
+        return None
+    if verbs_after:
+        return verbs_after[0], _subject_of(verbs_after[0], reporting)
+    if verbs_before:
+        verb = verbs_before[-1]
+        return verb, _subject_of(verb, reporting)
+    return None
+
+
+def quoted_ranges(quotes: list[Quote]) -> dict[tuple[int, str], list[tuple[int, int]]]:
+    """Character ranges (marks included) of every quoted passage, per article field."""
+    out: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for q in quotes:
+        out.setdefault((q.article, q.field), []).append((q.outer_start, q.outer_end))
+    return out
+
+
+def quoted_share(ranges: list[tuple[int, int]], start: int, end: int) -> float:
+    """Share of ``[start, end)`` that lies inside the given quoted ranges."""
+    if end <= start:
+        return 0.0
+    covered = 0
+    for a, b in ranges:
+        lo, hi = max(a, start), min(b, end)
+        if hi > lo:
+            covered += hi - lo
+    return min(1.0, covered / (end - start))

@@ -1,0 +1,47 @@
+"""Frames: codebook cues, scores, the present decision and evidence."""
+from __future__ import annotations
+
+from clustering.compare import CompareParams
+from tests.test_compare_helpers import DOCK_STRIKE, article, compare, hashing_embed, lexicons, outlet
+
+
+def test_codebook_has_the_generic_frames():
+    ids = {f.id for f in lexicons().frames}
+    assert {"conflict", "responsibility", "economic", "human_interest", "morality", "security_defense", "legality"} <= ids
+
+
+def _frames(text: str, params: CompareParams | None = None) -> dict:
+    result = compare([article(1, "A", "Port", text)], hashing_embed, params)
+    return {f["frame"]: f for f in outlet(result, "A")["frames"]}
+
+
+def test_economic_and_human_interest_frames_with_evidence():
+    frames = _frames(
+        "The strike costs the port millions of dollars a day in lost exports.\n\n"
+        "Traders expect grain prices to rise and the budget to shrink.\n\n"
+        "Anna, a mother of two, says her family has no income and her children go hungry.\n\n"
+        "The weather was calm."
+    )
+    eco = frames["economic"]
+    # 2 cue sentences of 5 (the headline "Port" is a sentence too)
+    assert eco["present"] and eco["score"] == 0.4 and eco["sentences"] == 2
+    assert all("cues" in e and e["cues"] for e in eco["evidence"])
+    human = frames["human_interest"]
+    assert human["sentences"] == 1 and not human["present"]  # one sentence is not enough
+    assert "morality" not in frames
+
+
+def test_conflict_and_legality_in_the_dock_strike():
+    result = compare(DOCK_STRIKE, hashing_embed)
+    herald = {f["frame"]: f for f in outlet(result, "Harbour Herald")["frames"]}
+    assert herald["legality"]["present"]
+    assert any("law" in e["cues"] or "illegal" in e["cues"] for e in herald["legality"]["evidence"])
+    assert herald["legality"]["vs_others"] > 0  # it stresses legality more than the others
+    scores = [f["score"] for f in outlet(result, "Harbour Herald")["frames"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_thresholds_decide_present():
+    text = "The strike costs the port millions of dollars.\n\nThe weather was calm.\n\nShips waited."
+    assert not _frames(text)["economic"]["present"]
+    assert _frames(text, CompareParams(frame_min_sentences=1))["economic"]["present"]

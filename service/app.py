@@ -167,5 +167,5 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
         return resp
 
     if settings.preload_model:
-        services.embedder.load()
+        services.warm()
     return app

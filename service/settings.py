@@ -51,6 +51,7 @@ class Settings(BaseModel):
     boilerplate_file: str = "config/boilerplate.toml"
     config_dir: str = str(ROOT / "config")
     clustering: dict[str, Any] = Field(default_factory=dict)
+    compare: dict[str, Any] = Field(default_factory=dict)
     testing: bool = False
 
     @field_validator("api_keys", "cors_origins", mode="before")

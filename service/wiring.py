@@ -68,8 +68,22 @@ class Services:
         return Comparisons(self.db, self.cache, self.cached_embedder.encode, params, lexicons)
 
     @cached_property
+    def search(self):  # noqa: ANN201 - service.pipeline.search.SearchService (imported lazily)
+        from service.pipeline.search import build_search
+
+        return build_search(self)
+
+    @cached_property
     def keys(self) -> KeyRing:
         return KeyRing(self.settings.api_keys, self.settings.api_keys_file or None, self.db)
+
+    def warm(self) -> None:
+        """Load the models a first request would otherwise wait for (once per process)."""
+        self.embedder.load()
+        from clustering.compare import warm_up
+
+        params, lexicons = compare_config(self.settings)
+        warm_up(params, lexicons)
 
     def close(self) -> None:
         self.db.dispose()
@@ -107,4 +121,4 @@ def compare_config(settings: Settings):  # noqa: ANN201
         from clustering.compare import load_config
     except ImportError:
         return None, None
-    return load_config(lambda rel: read_toml(settings, rel))
+    return load_config(lambda rel: read_toml(settings, rel), settings.compare or None)

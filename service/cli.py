@@ -352,5 +352,28 @@ def soak(url: str, seconds: float, rps: float, threads: int, key: str, master_pi
     click.echo(json.dumps(report, indent=2))
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+@click.option("--quick", is_flag=True, help="small sizes (a smoke run, not the reported figures)")
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="also write the JSON here")
+def bench(as_json: bool, quick: bool, out: str | None) -> None:
+    """Performance figures of this machine: encode vs ingest, comparison cold/warm, assignment
+    cost at 1k vs 100k stories, re-clustering time, peak RSS (see docs/performance.md)."""
+    from service.bench import main as bench_main
+
+    bench_main(as_json, quick, out)
+
+
+def _register_commands() -> None:
+    """Commands kept in their own modules (they import ``replay_file`` etc. from here)."""
+    from service.cli_model import model
+    from service.cli_search import bench_search, evaluate_search, search
+
+    for command in (search, evaluate_search, bench_search, model):
+        main.add_command(command)
+
+
+_register_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

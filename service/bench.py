@@ -1,0 +1,245 @@
+"""``newsprism bench``: the performance figures of one run on this machine, as ratios where
+the machine's speed should cancel out. Every figure goes through the same pipeline as the
+API (``service.wiring``); nothing here is a second code path.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.settings import ROOT, load_settings
+
+SHARED = ROOT.parent / "shared" / "data"
+ALLSIDES = SHARED / "allsides-neus-2021" / "articles.jsonl"
+SEED = SHARED / "seed-putin" / "articles.jsonl"
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def fresh_services(tag: str, **overrides: Any):  # noqa: ANN201
+    """A fresh SQLite store and an in-process cache, so nothing is cached from earlier runs."""
+    from service.wiring import build_services
+
+    tmp = tempfile.mkdtemp(prefix=f"newsprism-bench-{tag}-")
+    settings = load_settings({"database_url": f"sqlite:///{tmp}/bench.db", "redis_url": "",
+                              "preload_model": False, **overrides})
+    services = build_services(settings)
+    services.db.upgrade()
+    return services
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def corpus(limit: int | None = None) -> list[dict[str, Any]]:
+    from service.cli import article_fields, published_order, read_jsonl
+
+    if ALLSIDES.exists():
+        rows = read_jsonl(str(ALLSIDES))
+    else:  # a fresh clone: the fictional sample corpus, repeated with other ids
+        from service.cli import SAMPLE
+
+        base = read_jsonl(str(SAMPLE))
+        rows = [dict(r, id=f"{r['id']}-{k}", url=None, title=f"{r['title']} ({k})") for k in range(40) for r in base]
+    rows = [rows[i] for i in published_order(rows)]
+    return [article_fields(r) for r in rows[:limit]]
+
+
+def bench_ingest(n: int, batch: int) -> dict[str, Any]:
+    """Raw encode of exactly the texts ingest embeds vs end-to-end batch ingest, same run."""
+    from service.cli import run_ingest
+
+    rows = corpus(n)
+    services = fresh_services("ingest")
+    services.warm()
+    texts = []
+    from clustering.cleaning import clean_text
+
+    for r in rows:
+        texts.extend(services.assignment.texts(" ".join(r["title"].split()), clean_text(r["text"], services.rules)))
+    services.embedder.encode(texts[:64])  # warm the kernels
+    t0 = time.perf_counter()
+    services.embedder.encode(texts)
+    encode_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    results = run_ingest(services, rows, batch=batch, progress=False)
+    ingest_s = time.perf_counter() - t0
+    created = sum(1 for r in results if r.status == "created")
+    return {"articles": len(rows), "texts_per_article": round(len(texts) / len(rows), 2), "created": created,
+            "encode_per_s": round(len(rows) / encode_s, 1), "ingest_per_s": round(len(rows) / ingest_s, 1),
+            "ingest_ratio": round(encode_s / ingest_s, 3)}
+
+
+def bench_comparison(repeats: int = 200) -> dict[str, Any]:
+    """Cold (computed) and warm (served from the cache through the HTTP app) comparisons."""
+    from service.app import create_app
+    from service.cli import article_fields, read_jsonl
+
+    tmp = tempfile.mkdtemp(prefix="newsprism-bench-cmp-")
+    app = create_app({"database_url": f"sqlite:///{tmp}/c.db", "redis_url": load_settings().redis_url,
+                      "redis_prefix": f"npbench-{os.getpid()}", "preload_model": True,
+                      "rate_limit_read": "10000000/minute"})
+    services = app.extensions["newsprism"]
+    services.db.upgrade()
+    if SEED.exists():
+        rows = [article_fields(r) for r in read_jsonl(str(SEED))]
+    else:
+        from service.cli import SAMPLE
+
+        rows = [article_fields(r) for r in read_jsonl(str(SAMPLE))]
+    services.ingestor.ingest(rows)
+    from sqlalchemy import select
+
+    from service.store.models import Story
+
+    with services.db.session() as s:
+        ids = s.execute(select(Story.id).where(Story.outlet_count >= 2).order_by(Story.outlet_count.desc())).scalars().all()
+    client = app.test_client()
+    cold, warm = [], []
+    for sid in ids:
+        t0 = time.perf_counter()
+        r = client.get(f"/api/v1/stories/{sid}/comparison")
+        cold.append((time.perf_counter() - t0) * 1000)
+        assert r.headers.get("X-Cache") == "miss"
+    sid = ids[0]
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        r = client.get(f"/api/v1/stories/{sid}/comparison")
+        warm.append((time.perf_counter() - t0) * 1000)
+        assert r.headers.get("X-Cache") == "hit"
+    services.cache.delete_prefix(f"npbench-{os.getpid()}:*")
+    c50, w50 = pct(cold, 50), pct(warm, 50)
+    return {"stories": len(ids), "backend": services.cache.backend,
+            "comparison_cold_p50_ms": round(c50, 1), "comparison_cold_p95_ms": round(pct(cold, 95), 1),
+            "comparison_warm_p50_ms": round(w50, 2), "comparison_warm_p95_ms": round(pct(warm, 95), 2),
+            "warm_speedup": round(c50 / w50, 1) if w50 else None}
+
+
+def _synthetic_stories(services, n_stories: int, days: float, dim: int, seed: int = 3) -> None:  # noqa: ANN001
+    """Bulk-insert ``n_stories`` one-article stories spread over ``days`` (assigner state via
+    the assigner itself), so assignment can be timed against a store of that size."""
+    from sqlalchemy import insert
+
+    from clustering.signals import build_signals
+    from service.store.models import Story, utcnow
+
+    rng = np.random.default_rng(seed)
+    assigner = services.assignment.assigner
+    start = np.datetime64("2024-01-01T00:00:00")
+    rows = []
+    words = ["council", "bridge", "strike", "port", "river", "bank", "rate", "storm", "school", "court", "mayor",
+             "hospital", "budget", "election", "police", "fire", "trade", "energy", "housing", "transit"]
+    from datetime import datetime, timezone
+
+    for i in range(n_stories):
+        when = start + np.timedelta64(int(rng.uniform(0, days * 86400)), "s")
+        dt = datetime.fromisoformat(str(when)).replace(tzinfo=timezone.utc)
+        title = " ".join(rng.choice(words, 6)) + f" {i}"
+        vecs = [rng.normal(size=dim).astype(np.float32) for _ in range(2)]
+        sig = build_signals(title, title + ". More details follow.", dt, vecs, services.assign_params)
+        state = assigner.new_story(sig)
+        rows.append({"version": 1, "label": title, "article_count": 1, "outlet_count": 1, "keywords": [],
+                     "first_seen": dt, "last_seen": dt, "state": state.to_bytes(),
+                     "centroid": np.asarray(state.centroid, np.float32).tobytes(),
+                     "created_at": utcnow(), "updated_at": utcnow()})
+        if len(rows) == 5000:
+            with services.db.write() as s:
+                s.execute(insert(Story), rows)
+            rows = []
+    if rows:
+        with services.db.write() as s:
+            s.execute(insert(Story), rows)
+
+
+def bench_assign_cost(sizes: tuple[int, ...] = (1_000, 100_000), probes: int = 200, days: float = 730) -> dict[str, Any]:
+    """Per-article ingest cost (assignment included) into stores of 1k and 100k stories."""
+    out: dict[str, Any] = {}
+    for n in sizes:
+        services = fresh_services(f"assign{n}")
+        services.embedder.load()
+        _synthetic_stories(services, n, days, services.embedder.dim)
+        rng = random.Random(n)
+        arts = []
+        from datetime import datetime, timedelta, timezone
+
+        for k in range(probes):
+            dt = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.uniform(0, days))
+            arts.append({"outlet": "Bench Wire", "title": f"Probe article {k} on the {rng.choice(['strike', 'bridge', 'budget'])}",
+                         "text": f"Probe {k} body text about local events number {rng.randrange(10**6)}.",
+                         "published_at": dt.isoformat()})
+        services.cached_embedder.encode([t for a in arts for t in services.assignment.texts(a["title"], a["text"])])
+        gc.collect()
+        t0 = time.perf_counter()
+        for a in arts:  # one article per transaction: the cost of one assignment
+            services.ingestor.ingest([a])
+        out[f"assign_ms_{n}"] = round((time.perf_counter() - t0) * 1000 / probes, 2)
+    a, b = out[f"assign_ms_{sizes[0]}"], out[f"assign_ms_{sizes[-1]}"]
+    out["assign_cost_ratio_100k_1k"] = round(b / a, 3)
+    return out
+
+
+def bench_recluster(sizes: tuple[int, ...] = (10_000, 100_000)) -> dict[str, Any]:
+    """Topic re-clustering time over stored embeddings (the recluster job's fit)."""
+    try:
+        from service.pipeline.recluster import recluster_arrays
+    except ImportError as exc:
+        return {"recluster_error": f"not available: {exc}"}
+    out: dict[str, Any] = {}
+    rng = np.random.default_rng(5)
+    for n in sizes:
+        centers = rng.normal(size=(max(2, n // 3), 384)).astype(np.float32)
+        emb = centers[rng.integers(0, len(centers), n)] + 0.3 * rng.normal(size=(n, 384)).astype(np.float32)
+        emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+        docs = [f"story {i % len(centers)} words about topic {i % 97}" for i in range(n)]
+        t0 = time.perf_counter()
+        recluster_arrays(docs, emb)
+        out[f"recluster_{n // 1000}k_s"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    report: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    report.update(bench_ingest(300 if quick else 1087, batch=64))
+    report.update(bench_comparison(repeats=50 if quick else 200))
+    report.update(bench_assign_cost(sizes=(1_000, 10_000) if quick else (1_000, 100_000), probes=50 if quick else 200))
+    report.update(bench_recluster(sizes=(2_000,) if quick else (10_000, 100_000)))
+    report["rss_mb"] = round(rss_mb(), 1)
+    return report
+
+
+def print_table(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="newsprism bench")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    for k, v in report.items():
+        if not isinstance(v, dict):
+            t.add_row(k, str(v))
+    Console().print(t)
+
+
+def main(as_json: bool, quick: bool, out: str | None) -> None:
+    report = run(quick=quick)
+    if out:
+        Path(out).write_text(json.dumps(report, indent=2))
+    if as_json:
+        print(json.dumps(report))
+    else:
+        print_table(report)

@@ -225,7 +225,8 @@ def evaluate(file: str, split: str | None, as_json: bool) -> None:
     rows, results, services, took = replay_file(file, None, progress=not as_json)
     gold = [r.get("story_id") for r in rows]
     pred = [r.story_id if r.story_id is not None else f"rejected-{i}" for i, r in enumerate(results)]
-    report: dict[str, Any] = {"articles": len(rows), "seconds": round(took, 2),
+    report: dict[str, Any] = {"backend": services.settings.embed_backend, "model": services.settings.model,
+                              "articles": len(rows), "seconds": round(took, 2),
                               "articles_per_second": round(len(rows) / took, 1)}
     report["newsprism"] = clustering_scores(gold, pred)
     report["baseline_singletons"] = clustering_scores(gold, singletons(len(rows)))
@@ -243,7 +244,7 @@ def evaluate(file: str, split: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{Path(file).name}: {len(rows)} articles, replay {took:.1f}s "
+    table = Table(title=f"{Path(file).name}: {len(rows)} articles, backend {report['backend']}, replay {took:.1f}s "
                         f"({report['articles_per_second']} articles/s)")
     for col in ("run", "B3 precision", "B3 recall", "B3 F1", "ARI", "NMI", "stories"):
         table.add_column(col)

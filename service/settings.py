@@ -35,6 +35,7 @@ class Settings(BaseModel):
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     embed_backend: Literal["torch", "onnx-int8", "static"] = "torch"
     embed_batch_size: int = Field(32, ge=1, le=4096)
+    models_dir: str = "var/models"
     max_batch: int = Field(500, ge=1, le=100_000)
     max_body_bytes: int = Field(8_000_000, ge=1_000)
     max_text_chars: int = Field(200_000, ge=100)

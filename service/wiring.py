@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 import tomllib
+from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,7 +20,7 @@ from service.pipeline.compare import Comparisons
 from service.pipeline.embeddings import CachedEmbedder
 from service.pipeline.ingest import Ingestor
 from service.pipeline.stories import Reader
-from service.settings import Settings
+from service.settings import ROOT, Settings
 from service.store import Database
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,9 @@ class Services:
 
     @cached_property
     def cached_embedder(self) -> CachedEmbedder:
-        return CachedEmbedder(self.embedder, self.settings.model, self.cache, self.db)
+        # vectors of different backends must never share cache entries
+        name = getattr(self.embedder, "cache_name", self.settings.model)
+        return CachedEmbedder(self.embedder, name, self.cache, self.db)
 
     @cached_property
     def assignment(self) -> StoryAssignment:
@@ -91,13 +94,21 @@ class Services:
 
 #: one loaded model per (name, batch size) per process: tests and CLI commands that build
 #: several apps reuse it instead of loading it again
-_EMBEDDERS: dict[tuple[str, int], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, int, str, str], Embedder] = {}
 
 
-def shared_embedder(name: str, batch_size: int) -> Embedder:
-    key = (name, batch_size)
+def shared_embedder(name: str, batch_size: int, backend: str = "torch", models_dir: str = "var/models") -> Embedder:
+    """The process's embedder for (model, batch size, backend): loaded at most once."""
+    key = (name, batch_size, backend, models_dir)
     if key not in _EMBEDDERS:
-        _EMBEDDERS[key] = Embedder(name, batch_size=batch_size)
+        if backend == "torch":
+            _EMBEDDERS[key] = Embedder(name, batch_size=batch_size)
+        else:
+            from clustering.embed_backends import make_embedder
+
+            path = Path(models_dir)
+            path = path if path.is_absolute() else ROOT / path
+            _EMBEDDERS[key] = make_embedder(backend, name, batch_size, path)
     return _EMBEDDERS[key]
 
 
@@ -108,7 +119,8 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         db=Database(settings.sqlalchemy_url),
         cache=Cache(redis_url, settings.redis_prefix, settings.analysis_version, settings.cache_ttl_seconds),
-        embedder=shared_embedder(settings.model, settings.embed_batch_size),
+        embedder=shared_embedder(settings.model, settings.embed_batch_size, settings.embed_backend,
+                                 settings.models_dir),
         registry=OutletRegistry.from_dict(read_toml(settings, settings.outlets_file)),
         rules=CleaningRules.from_dict(read_toml(settings, settings.boilerplate_file)),
         assign_params=AssignParams.from_dict(settings.clustering),

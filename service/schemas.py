@@ -49,6 +49,19 @@ def is_private_host(host: str) -> bool:
     return addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_multicast or addr.is_unspecified
 
 
+def iso_datetime(value: Any) -> Any:
+    """Dates are ISO 8601 strings only: a bare number is not silently read as a Unix time."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("give an ISO 8601 date or date-time, e.g. 2025-01-29 or 2025-01-29T08:00:00Z")
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?", text):
+            raise ValueError("give an ISO 8601 date or date-time, e.g. 2025-01-29 or 2025-01-29T08:00:00Z")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return text + "T00:00:00Z"
+    return value
+
+
 class ArticleIn(BaseModel):
     """One article to ingest. ``text`` or ``html`` is required; ``outlet`` may be omitted
     when the URL's domain is in the outlet registry."""
@@ -119,13 +132,23 @@ class MatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    url: str | None = None
-    title: str | None = Field(None, max_length=1000)
-    text: str | None = None
-    html: str | None = None
-    ingest: bool = False
-    outlet: str | None = Field(None, max_length=200)
-    published_at: datetime | None = None
+    url: str | None = Field(None, description="The page's URL (http or https, public host). A stored URL is "
+                                               "answered from the store; tracking parameters are ignored")
+    title: str | None = Field(None, max_length=1000, description="Headline (taken from the HTML's <title> if absent)")
+    text: str | None = Field(None, description="Article text (plain)")
+    html: str | None = Field(None, description="Page HTML: the main text, title and date are extracted")
+    ingest: bool = Field(False, description="Also store the article through the ingest pipeline (needs an API key)")
+    outlet: str | None = Field(None, max_length=200, description="The reader's outlet (else from the URL's domain); "
+                                                                 "left out of the other outlets")
+    published_at: datetime | None = Field(None, description="ISO 8601 date or date-time; narrows candidates to "
+                                                            "stories active around it")
+
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return value.strip() + "T00:00:00Z"
+        return value
 
     @field_validator("url")
     @classmethod
@@ -154,11 +177,14 @@ class StoryQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str | None = Field(None, max_length=500)
-    outlet: str | None = Field(None, max_length=200)
-    since: datetime | None = None
-    until: datetime | None = None
-    min_outlets: int = Field(1, ge=1, le=1000)
+    _dates = field_validator("since", "until", mode="before")(classmethod(lambda cls, v: iso_datetime(v)))
+
+    q: str | None = Field(None, max_length=500, description="Search words: stories ranked by hybrid dense + keyword "
+                                                            "relevance (recency breaks ties); without q, newest first")
+    outlet: str | None = Field(None, max_length=200, description="Only stories this outlet covered (name or slug)")
+    since: datetime | None = Field(None, description="Only stories active on or after this time")
+    until: datetime | None = Field(None, description="Only stories that began on or before this time")
+    min_outlets: int = Field(1, ge=1, le=1000, description="Only stories covered by at least this many outlets")
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(20, ge=1, le=200)
 
@@ -175,7 +201,9 @@ class PageQuery(BaseModel):
 class ExportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["jsonl", "csv"] = "jsonl"
-    since: datetime | None = None
-    until: datetime | None = None
-    outlet: str | None = Field(None, max_length=200)
+    _dates = field_validator("since", "until", mode="before")(classmethod(lambda cls, v: iso_datetime(v)))
+
+    format: Literal["jsonl", "csv"] = Field("jsonl", description="JSON Lines or CSV (with a header row)")
+    since: datetime | None = Field(None, description="Articles published on or after (undated ones are left out)")
+    until: datetime | None = Field(None, description="Articles published on or before (undated ones are left out)")
+    outlet: str | None = Field(None, max_length=200, description="Only this outlet's articles (name or slug)")

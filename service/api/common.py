@@ -25,7 +25,7 @@ def services():  # noqa: ANN201
 def operation(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               responses: dict[int, str] | None = None, auth: bool = False, tags: list[str] | None = None,
               body_schema: dict | None = None, response_schema: dict | None = None,
-              produces: str = "application/json") -> Callable:
+              produces: str | list[str] = "application/json") -> Callable:
     """Declare a view's contract for the OpenAPI spec (and enforce the key when ``auth``)."""
 
     def wrap(view: Callable) -> Callable:

@@ -66,8 +66,10 @@ def build_spec(app) -> dict[str, Any]:  # noqa: ANN001
                 elif status == 304:
                     op["responses"]["304"] = {"description": desc}
                 else:
-                    op["responses"][str(status)] = {"description": desc, "content": {meta["produces"]: {
-                        "schema": meta["response_schema"] or ({"type": "string"} if meta["produces"].startswith("text/") else {})}}}
+                    kinds = [meta["produces"]] if isinstance(meta["produces"], str) else list(meta["produces"])
+                    op["responses"][str(status)] = {"description": desc, "content": {
+                        kind: {"schema": meta["response_schema"] or ({"type": "string"} if not kind.endswith("json") else {})}
+                        for kind in kinds}}
             if meta["query"] is not None or meta["body"] is not None:
                 op["responses"].setdefault("422", {"description": "Invalid input", "content": {
                     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})

@@ -1,0 +1,849 @@
+"""The per-worker story index behind search and match: dense vectors (story centroids and
+the members' stored embeddings of headline + lead, "headline vectors" below), a BM25
+inverted index over the members' headlines and leads, and the per-story fields the filters
+need. It reads ``stories`` (without the assigner's state blob) and ``articles`` only. It follows the store: each worker keeps its own copy and refreshes
+it incrementally from ``stories.updated_at``; nothing in it is the only copy of anything
+(a worker that restarts rebuilds it from the store).
+
+Dense search is exact (numpy matrix products) for small corpora. Past ``ann_min_rows`` rows
+an HNSW graph (hnswlib, when installed) proposes the candidates and the exact scores are
+computed for those only; the graph is built in a background thread while the exact search
+keeps serving, updated in place for new and changed stories, and rebuilt when too many of
+its rows are stale.
+
+Freshness: every read first asks the store for the global ingest counter (the number of
+ingested articles, one primary-key lookup). When it moved, or every ``poll_seconds``, the
+stories touched since the watermark (minus ``slack_seconds``, which covers transactions that
+stamped ``updated_at`` before an earlier-committed one) are re-read if their version changed.
+Every ``full_scan_seconds`` all (id, version) pairs are compared, which also drops stories
+that vanished (re-clustering).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+import numpy as np
+from sqlalchemy import func, select
+
+from clustering.assign import StoryState
+from clustering.signals import fold, normalize_token
+from service.store import Database
+from service.store.db import as_utc
+from service.store.models import Article, Outlet, Story, TermStat
+
+log = logging.getLogger(__name__)
+
+N_DOCS_TERM = ""  # term_stats row counting ingested articles: the global ingest counter
+
+
+@dataclass
+class IndexParams:
+    """Knobs of the index (defaults measured in docs/search.md)."""
+
+    #: rows past which an HNSW graph proposes candidates (exact numpy below)
+    ann_min_rows: int = 50_000
+    #: "auto" (HNSW past ann_min_rows when hnswlib is importable), "numpy" or "hnsw"
+    backend: str = "auto"
+    #: a filter keeping at most this many stories (or 5%) is searched exactly, not by graph
+    exact_subset: int = 5000
+    #: at most this many headline vectors per story (the founder and the newest)
+    max_headlines: int = 16
+    #: seconds between incremental polls when the ingest counter did not move
+    poll_seconds: float = 5.0
+    #: re-read stories whose updated_at is within this many seconds before the watermark
+    slack_seconds: float = 300.0
+    #: seconds between full (id, version) comparisons
+    full_scan_seconds: float = 600.0
+    #: body words per article in the BM25 document (headlines count ``title_weight`` times)
+    lead_words: int = 80
+    title_weight: int = 2
+    #: BM25 parameters
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    #: HNSW graph parameters
+    hnsw_m: int = 16
+    hnsw_ef_construction: int = 100
+    hnsw_ef_search: int = 128
+    #: rebuild the graph when this share of its rows is stale
+    hnsw_rebuild_stale: float = 0.25
+
+
+def _epoch(value: datetime | None) -> float:
+    value = as_utc(value)
+    return value.timestamp() if value is not None else math.nan
+
+
+# numbers first ("498,000", "4.2%"), then words (as clustering.signals tokenises them)
+_TOKEN = re.compile(r"\d[\d,.]*\d%?|\d%?|[^\W\d_][^\W_]*(?:['’][^\W_]+)*|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_EXTRA_STOP = frozenset("""said says say told according new year years week day just like time people news
+make did does dont don mr ms mrs it's he's that's wrote added reported statement photo image getty
+images ap afp reuters quote details""".split())
+_MISS = object()
+_KEYS: dict[str, str | None] = {}  # token → term key (None: not a term); bounded below
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS | _EXTRA_STOP)
+
+
+def _term_key(token: str) -> str | None:
+    if token[0].isdigit():
+        return "#" + token.replace(",", "").rstrip(".")
+    stop = _stop()
+    low = fold(token)
+    if low in stop or low.replace("'", "") in stop or low.isdigit() or len(low) < 2:
+        return None
+    key = normalize_token(token)
+    return key if len(key) >= 2 and key not in stop else None
+
+
+def lexical_terms(text: str, into: dict[str, float] | None = None, weight: float = 1.0) -> Counter[str]:
+    """Normalised content terms of a headline, a lead or a query: folded, transliterations
+    merged (Zelenskyy = Zelensky), plurals stripped, stop words dropped, as the assigner's
+    terms; plus numbers ("498,000" → "#498000", "4.2%" → "#4.2%"), which tell this week's
+    jobless claims from last week's. With ``into``, adds ``weight`` per occurrence there
+    (index builds are hot: per-token work is cached)."""
+    out: dict[str, float] = {} if into is None else into
+    keys = _KEYS
+    for tok in _TOKEN.findall(text):
+        key = keys.get(tok, _MISS)
+        if key is _MISS:
+            key = _term_key(tok)
+            if len(keys) < 500_000:
+                keys[tok] = key
+        if key is not None:
+            out[key] = out.get(key, 0) + weight
+    return Counter(out) if into is None else out  # type: ignore[return-value]
+
+
+class RowMatrix:
+    """A growable float32 matrix of unit vectors with free rows and an owner per row."""
+
+    def __init__(self, dim: int, capacity: int = 1024) -> None:
+        self.dim = dim
+        self.data = np.zeros((capacity, dim), dtype=np.float32)
+        self.owner = np.full(capacity, -1, dtype=np.int64)
+        self.n = 0  # rows ever used (high-water mark)
+        self.free: list[int] = []
+        self.live = 0
+
+    def add(self, vec: np.ndarray, owner: int) -> int:
+        if self.free:
+            row = self.free.pop()
+        else:
+            if self.n == self.data.shape[0]:
+                cap = max(1024, self.data.shape[0] * 2)
+                data = np.zeros((cap, self.dim), dtype=np.float32)
+                data[: self.n] = self.data[: self.n]
+                own = np.full(cap, -1, dtype=np.int64)
+                own[: self.n] = self.owner[: self.n]
+                # readers hold references to the old arrays: swap whole arrays, never resize
+                self.data, self.owner = data, own
+            row = self.n
+            self.n += 1
+        self.data[row] = vec
+        self.owner[row] = owner
+        self.live += 1
+        return row
+
+    def remove(self, row: int) -> None:
+        if self.owner[row] < 0:
+            return
+        self.owner[row] = -1
+        self.data[row] = 0.0
+        self.free.append(row)
+        self.live -= 1
+
+
+class HnswGraph:
+    """An hnswlib inner-product graph; labels are row numbers of the index's arrays."""
+
+    def __init__(self, dim: int, params: IndexParams) -> None:
+        self.dim = dim
+        self.params = params
+        self.index: Any = None
+        self.labels: set[int] = set()
+        self.deleted: set[int] = set()
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+    @property
+    def stale(self) -> int:
+        return len(self.deleted)
+
+    def build(self, data: np.ndarray, rows: np.ndarray) -> None:
+        import hnswlib
+
+        index = hnswlib.Index(space="ip", dim=self.dim)
+        index.init_index(max_elements=max(1024, int(len(rows) * 1.3)),
+                         ef_construction=self.params.hnsw_ef_construction, M=self.params.hnsw_m)
+        if len(rows):
+            index.add_items(data[rows], rows, num_threads=1)
+        index.set_ef(self.params.hnsw_ef_search)
+        self.index = index
+        self.labels = set(int(r) for r in rows)
+        self.deleted = set()
+
+    def upsert(self, vec: np.ndarray, row: int) -> None:
+        index = self.index
+        if row in self.deleted:
+            index.unmark_deleted(row)
+            self.deleted.discard(row)
+        elif row not in self.labels and index.get_current_count() >= index.get_max_elements():
+            index.resize_index(int(index.get_max_elements() * 1.5) + 1024)
+        index.add_items(vec[None, :], np.asarray([row]), num_threads=1)  # an existing label is updated
+        self.labels.add(row)
+
+    def delete(self, row: int) -> None:
+        if row in self.labels and row not in self.deleted:
+            self.index.mark_deleted(row)
+            self.deleted.add(row)
+
+    def query(self, q: np.ndarray, k: int) -> np.ndarray:
+        k = min(k, self.size - self.stale)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64)
+        labels, _ = self.index.knn_query(q[None, :], k=k, num_threads=1)
+        return labels[0].astype(np.int64)
+
+
+_warned_state = False
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return (v / n).astype(np.float32) if n > 0 else v.astype(np.float32)
+
+
+def decode_state(raw: bytes | None) -> StoryState | None:
+    """The story's assigner state, or None when absent or unreadable (a format older than
+    the assigner: match skips that story until its next version rewrites the state)."""
+    global _warned_state
+    if raw is None:
+        return None
+    try:
+        return StoryState.from_bytes(raw)
+    except (ValueError, KeyError, TypeError) as exc:
+        if not _warned_state:
+            log.warning("unreadable story state (%s: %s); match skips such stories until rewritten",
+                        type(exc).__name__, exc)
+            _warned_state = True
+        return None
+
+
+def _topk(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest finite scores, best first."""
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return top[np.isfinite(scores[top])]
+
+
+def hnswlib_available() -> bool:
+    try:
+        import hnswlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class StoryIndex:
+    """Story vectors, headlines, BM25 postings and filter fields, following the store."""
+
+    def __init__(self, db: Database, params: IndexParams | None = None) -> None:
+        self.db = db
+        self.params = params or IndexParams()
+        self._reset()
+
+    # -- state ---------------------------------------------------------------------------
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.RLock()  # writers (refresh) and BM25 readers
+        self._build_lock = threading.Lock()
+        self.dim: int | None = None
+        self.built = False
+        self.row_of: dict[int, int] = {}
+        cap = 1024
+        self.sid = np.zeros(cap, dtype=np.int64)
+        self.version = np.zeros(cap, dtype=np.int64)
+        self.first = np.full(cap, np.nan)
+        self.last = np.full(cap, np.nan)
+        self.n_articles = np.zeros(cap, dtype=np.int32)
+        self.n_outlets = np.zeros(cap, dtype=np.int32)
+        self.alive = np.zeros(cap, dtype=bool)
+        self.n_rows = 0
+        self.free_rows: list[int] = []
+        self.labels: list[str | None] = [None] * cap
+        self.outlets: list[frozenset[str]] = [frozenset()] * cap
+        self.heads: list[list[int]] = [[] for _ in range(cap)]
+        self.doc_terms: list[dict[str, float] | None] = [None] * cap
+        self.stories_of_outlet: dict[str, set[int]] = {}
+        self.cent: np.ndarray | None = None  # (capacity, dim) centroids by story row
+        self.headlines: RowMatrix | None = None
+        # BM25
+        self.postings: dict[str, dict[int, float]] = {}
+        self._post_arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.dl = np.zeros(cap, dtype=np.float64)  # BM25 length per member, by row
+        self.total_len = 0.0
+        # freshness
+        self.marker: int | None = None
+        self.watermark: datetime | None = None
+        self.polled_at = 0.0
+        self.full_at = 0.0
+        self.refreshes = 0
+        self.build_seconds: float | None = None
+        # ANN
+        self.graph_c: HnswGraph | None = None
+        self.graph_h: HnswGraph | None = None
+        self._graph_building = False
+
+    def _check_fork(self) -> None:
+        # gunicorn forks workers after preload: a copy inherited from the master (and its
+        # locks) is not this worker's; start over
+        if self._pid != os.getpid():
+            self._reset()
+
+    @property
+    def size(self) -> int:
+        return len(self.row_of)
+
+    def reading(self) -> threading.RLock:
+        """Hold while computing over the arrays (a refresh swaps and grows them)."""
+        return self._lock
+
+    # -- freshness -------------------------------------------------------------------------
+    def ingest_counter(self) -> int:
+        """The global ingest counter (articles ever counted in term statistics)."""
+        with self.db.session() as s:
+            v = s.execute(select(TermStat.df).where(TermStat.term == N_DOCS_TERM)).scalar_one_or_none()
+        return int(v or 0)
+
+    def ensure_fresh(self, force: bool = False) -> None:
+        """Bring the index up to date with the store (cheap when nothing changed)."""
+        self._check_fork()
+        if not self.built:
+            with self._build_lock:
+                if not self.built:
+                    self._full_build()
+            return
+        now = time.monotonic()
+        marker = self.ingest_counter()
+        due_full = now - self.full_at >= self.params.full_scan_seconds
+        due_poll = now - self.polled_at >= self.params.poll_seconds
+        if not (force or marker != self.marker or due_poll or due_full):
+            return
+        # one refresher at a time; other readers go on with the current state
+        if not self._build_lock.acquire(blocking=force):
+            return
+        try:
+            self._incremental(marker, full=due_full)
+        finally:
+            self._build_lock.release()
+
+    def _full_build(self) -> None:
+        t0 = time.perf_counter()
+        marker = self.ingest_counter()
+        with self.db.session() as s:
+            pairs = s.execute(select(Story.id, Story.version, Story.updated_at)
+                              .where(Story.article_count > 0)).all()
+        ids = [p[0] for p in pairs]
+        self._load(ids)
+        self.watermark = max((as_utc(p[2]) for p in pairs if p[2] is not None), default=None)
+        self.marker = marker
+        self.polled_at = self.full_at = time.monotonic()
+        self.built = True
+        self.build_seconds = time.perf_counter() - t0
+        self._maybe_graphs()
+        log.info("story index built: %d stories, %d headlines in %.2fs", self.size,
+                 self.headlines.live if self.headlines else 0, self.build_seconds)
+
+    def _incremental(self, marker: int, full: bool) -> None:
+        with self.db.session() as s:
+            q = select(Story.id, Story.version, Story.updated_at, Story.article_count)
+            if not full and self.watermark is not None:
+                q = q.where(Story.updated_at >= self.watermark - timedelta(seconds=self.params.slack_seconds))
+            pairs = s.execute(q).all()
+        changed = [sid for sid, ver, _, n in pairs
+                   if (sid not in self.row_of and n) or (sid in self.row_of and self.version[self.row_of[sid]] != ver)
+                   or (sid in self.row_of and not n)]
+        gone: list[int] = []
+        if full:
+            seen = {p[0] for p in pairs if p[3]}
+            gone = [sid for sid in self.row_of if sid not in seen]
+        if changed or gone:
+            self._load(changed, gone)
+        stamps = [as_utc(p[2]) for p in pairs if p[2] is not None]
+        if stamps:
+            self.watermark = max([self.watermark, *stamps] if self.watermark else stamps)
+        self.marker = marker
+        now = time.monotonic()
+        self.polled_at = now
+        if full:
+            self.full_at = now
+        self.refreshes += 1
+        self._maybe_graphs()
+
+    # -- loading ---------------------------------------------------------------------------
+    def _load(self, ids: list[int], gone: Iterable[int] = ()) -> None:
+        """(Re)load the given stories from the store; drop ``gone``.
+
+        Reads ``stories`` (no state blob: the index needs none) and the stories' articles:
+        id, headline, the first words of the text, the stored embedding, the outlet."""
+        with self._lock:
+            for sid in gone:
+                self._remove_story(sid)
+        lead_chars = self.params.lead_words * 9
+        for start in range(0, len(ids), 2000):
+            chunk = ids[start:start + 2000]
+            with self.db.session() as s:
+                rows = s.execute(select(Story.id, Story.version, Story.label, Story.article_count,
+                                        Story.outlet_count, Story.first_seen, Story.last_seen,
+                                        Story.centroid).where(Story.id.in_(chunk))).all()
+                arts = s.execute(select(Article.story_id, Article.id, Article.title,
+                                        func.substr(Article.clean_text, 1, lead_chars), Article.embedding,
+                                        Outlet.name, Outlet.slug)
+                                 .join(Outlet, Outlet.id == Article.outlet_id)
+                                 .where(Article.story_id.in_(chunk)).order_by(Article.id)).all()
+            members: dict[int, list[tuple[str, str, bytes | None]]] = {}
+            outs: dict[int, set[str]] = {}
+            for story_id, _aid, title, lead, emb, oname, oslug in arts:
+                members.setdefault(story_id, []).append((title or "", lead or "", emb))
+                outs.setdefault(story_id, set()).update({oname.casefold(), (oslug or "").casefold()})
+            with self._lock:
+                for r in rows:
+                    self._put_story(r, members.get(r.id, []), outs.get(r.id, set()))
+
+    def _ensure_dim(self, dim: int) -> None:
+        if self.dim is None:
+            self.dim = dim
+            self.cent = np.zeros((self.sid.shape[0], dim), dtype=np.float32)
+            self.headlines = RowMatrix(dim)
+
+    def _grow(self) -> None:
+        cap = self.sid.shape[0] * 2
+
+        def grow(a: np.ndarray, fill: Any) -> np.ndarray:
+            b = np.full(cap, fill, dtype=a.dtype)
+            b[: a.shape[0]] = a
+            return b
+
+        self.sid = grow(self.sid, 0)
+        self.version = grow(self.version, 0)
+        self.first = grow(self.first, np.nan)
+        self.last = grow(self.last, np.nan)
+        self.n_articles = grow(self.n_articles, 0)
+        self.n_outlets = grow(self.n_outlets, 0)
+        self.alive = grow(self.alive, False)
+        if self.cent is not None:
+            cent = np.zeros((cap, self.dim), dtype=np.float32)
+            cent[: self.cent.shape[0]] = self.cent
+            self.cent = cent  # readers keep the old array: swap, never resize in place
+        extra = cap - len(self.labels)
+        self.labels.extend([None] * extra)
+        self.outlets.extend([frozenset()] * extra)
+        self.heads.extend([] for _ in range(extra))
+        self.doc_terms.extend([None] * extra)
+
+    def _put_story(self, r: Any, members: list[tuple[str, str, bytes | None]], outlets: set[str]) -> None:
+        """Insert or replace one story; ``members`` are (headline, lead, embedding) in id order."""
+        vecs = [np.frombuffer(e, dtype=np.float32) for _, _, e in members if e]
+        if r.centroid is not None:
+            centroid = np.frombuffer(r.centroid, dtype=np.float32)
+        elif vecs:
+            centroid = _unit(np.sum(vecs, axis=0))
+        else:
+            centroid = None
+        if not r.article_count or centroid is None:
+            self._remove_story(r.id)
+            return
+        self._ensure_dim(centroid.shape[0])
+        if centroid.shape[0] != self.dim:
+            log.warning("story %s: centroid of dimension %d, index has %d; skipped", r.id, centroid.shape[0], self.dim)
+            return
+        row = self.row_of.get(r.id)
+        if row is None:
+            if self.free_rows:
+                row = self.free_rows.pop()
+            else:
+                if self.n_rows == self.sid.shape[0]:
+                    self._grow()
+                row = self.n_rows
+                self.n_rows += 1
+            self.row_of[r.id] = row
+        else:
+            self._clear_row(row)
+        self.cent[row] = centroid
+        self.sid[row] = r.id
+        self.version[row] = r.version or 0
+        self.first[row] = _epoch(r.first_seen)
+        self.last[row] = _epoch(r.last_seen)
+        self.n_articles[row] = r.article_count or 0
+        self.n_outlets[row] = r.outlet_count or 0
+        self.labels[row] = r.label
+        self.outlets[row] = frozenset(o for o in outlets if o)
+        for o in self.outlets[row]:
+            self.stories_of_outlet.setdefault(o, set()).add(row)
+        # member vectors: the stored article embeddings (headline + lead), the founder's and
+        # the newest ones
+        vecs = [v for v in vecs if v.shape[0] == self.dim]
+        cap = self.params.max_headlines
+        if len(vecs) > cap:
+            vecs = [vecs[0], *vecs[len(vecs) - cap + 1:]]
+        heads = []
+        for v in vecs:
+            h = self.headlines.add(v, row)
+            heads.append(h)
+            if self.graph_h is not None:
+                self.graph_h.upsert(v, h)
+        self.heads[row] = heads
+        if self.graph_c is not None:
+            self.graph_c.upsert(centroid, row)
+        # BM25 document: every member's headline (counted title_weight times) and lead
+        terms: dict[str, float] = {}
+        w = self.params.title_weight
+        lw = self.params.lead_words
+        for title, lead, _ in members or ([(r.label, "", None)] if r.label else []):
+            lexical_terms(title, terms, w)
+            if lead and lw > 0:
+                lexical_terms(" ".join(lead.split()[:lw]), terms)
+        self._add_lexical(row, terms, max(1, len(members)))
+        self.alive[row] = True
+
+    def _clear_row(self, row: int) -> None:
+        """Forget a row's headlines, BM25 document, outlets and graph entries."""
+        self._drop_lexical(row)
+        self._drop_outlets(row)
+        for h in self.heads[row]:
+            self.headlines.remove(h)
+            if self.graph_h is not None:
+                self.graph_h.delete(h)
+        self.heads[row] = []
+        if self.graph_c is not None:
+            self.graph_c.delete(row)
+
+    def _remove_story(self, sid: int) -> None:
+        row = self.row_of.pop(sid, None)
+        if row is None:
+            return
+        self._clear_row(row)
+        self.alive[row] = False
+        self.cent[row] = 0.0
+        self.labels[row] = None
+        self.free_rows.append(row)
+
+    def _drop_outlets(self, row: int) -> None:
+        for o in self.outlets[row]:
+            rows = self.stories_of_outlet.get(o)
+            if rows is not None:
+                rows.discard(row)
+        self.outlets[row] = frozenset()
+
+    # -- BM25 ------------------------------------------------------------------------------
+    def _add_lexical(self, row: int, terms: dict[str, float], members: int = 1) -> None:
+        self.doc_terms[row] = terms
+        # length per member: a story is not a longer document for having more articles
+        length = float(sum(terms.values())) / max(1, members)
+        if row >= self.dl.shape[0]:
+            dl = np.zeros(max(self.sid.shape[0], row + 1), dtype=np.float64)
+            dl[: self.dl.shape[0]] = self.dl
+            self.dl = dl
+        self.dl[row] = length
+        self.total_len += length
+        postings, arrays = self.postings, self._post_arrays
+        for t, tf in terms.items():
+            p = postings.get(t)
+            if p is None:
+                postings[t] = {row: tf}
+            else:
+                p[row] = tf
+            if arrays:
+                arrays.pop(t, None)
+
+    def _drop_lexical(self, row: int) -> None:
+        terms = self.doc_terms[row]
+        if not terms:
+            return
+        for t in terms:
+            p = self.postings.get(t)
+            if p is not None:
+                p.pop(row, None)
+                if not p:
+                    del self.postings[t]
+            self._post_arrays.pop(t, None)
+        self.total_len -= float(self.dl[row])
+        self.dl[row] = 0.0
+        self.doc_terms[row] = None
+
+    def _posting_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, tf) of a term as arrays, cached until the term's postings change."""
+        got = self._post_arrays.get(term)
+        if got is None:
+            p = self.postings.get(term)
+            if not p:
+                return None
+            got = (np.fromiter(p.keys(), dtype=np.int64, count=len(p)),
+                   np.fromiter(p.values(), dtype=np.float64, count=len(p)))
+            self._post_arrays[term] = got
+        return got
+
+    def bm25_array(self, query_terms: Iterable[str]) -> np.ndarray:
+        """Normalised BM25 of the query for every row (0..1: the score divided by its upper
+        bound, every query term present and saturated). Callers hold :meth:`reading`."""
+        k1, b = self.params.bm25_k1, self.params.bm25_b
+        with self._lock:
+            n_rows = self.n_rows
+            out = np.zeros(n_rows, dtype=np.float64)
+            n = max(1, len(self.row_of))
+            avg = self.total_len / n if self.total_len > 0 else 1.0
+            terms = list(dict.fromkeys(query_terms))
+            idfs = {}
+            for t in terms:
+                df = len(self.postings.get(t, ()))
+                idfs[t] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            bound = sum(idfs.values()) * (k1 + 1.0)
+            if bound <= 0:
+                return out
+            dl = self.dl
+            for t in terms:
+                arrays = self._posting_arrays(t)
+                if arrays is None:
+                    continue
+                rows, tf = arrays
+                keep = rows < n_rows
+                rows, tf = rows[keep], tf[keep]
+                norm = k1 * (1.0 - b + b * dl[rows] / avg)
+                out[rows] += idfs[t] * tf * (k1 + 1.0) / (tf + norm)
+            return out / bound
+
+    def bm25(self, query_terms: Iterable[str], mask: np.ndarray | None = None) -> dict[int, float]:
+        """:meth:`bm25_array` as {row: score} for the rows that have a query term (in ``mask``)."""
+        arr = self.bm25_array(query_terms)
+        nz = np.flatnonzero(arr > 0)
+        if mask is not None:
+            nz = nz[mask[nz]]
+        return {int(r): float(arr[r]) for r in nz}
+
+    # -- dense -----------------------------------------------------------------------------
+    def use_graphs(self) -> bool:
+        return self.graph_c is not None and self.graph_h is not None
+
+    def _want_graphs(self) -> bool:
+        p = self.params
+        if p.backend == "numpy" or self.dim is None or not hnswlib_available():
+            return False
+        if p.backend == "hnsw":
+            return True
+        return (self.headlines.live + self.size) >= p.ann_min_rows
+
+    def _maybe_graphs(self) -> None:
+        if not self._want_graphs():
+            return
+        if self.graph_c is not None:
+            total = self.graph_c.size + self.graph_h.size
+            stale = (self.graph_c.stale + self.graph_h.stale) / max(1, total)
+            if stale <= self.params.hnsw_rebuild_stale:
+                return
+        if self._graph_building:
+            return
+        self._graph_building = True
+        t = threading.Thread(target=self._build_graphs, name="newsprism-hnsw", daemon=True)
+        t.start()
+        if self.params.backend == "hnsw":
+            t.join()  # forced: tests and benchmarks want the graph now
+
+    def _build_graphs(self) -> None:
+        """Build both graphs from a snapshot (without the lock), then, under the lock, apply
+        what changed meanwhile and swap them in. The exact search serves until then."""
+        try:
+            t0 = time.perf_counter()
+            with self._lock:
+                n = self.n_rows
+                c_alive = self.alive[:n].copy()
+                c_data = self.cent[:n].copy()
+                hm = self.headlines.n
+                h_alive = self.headlines.owner[:hm] >= 0
+                h_data = self.headlines.data[:hm].copy()
+            gc, gh = HnswGraph(self.dim, self.params), HnswGraph(self.dim, self.params)
+            gc.build(c_data, np.flatnonzero(c_alive))
+            gh.build(h_data, np.flatnonzero(h_alive))
+            with self._lock:
+                for g, snap_alive, snap, now_alive, now in (
+                        (gc, c_alive, c_data, self.alive[: self.n_rows], self.cent),
+                        (gh, h_alive, h_data, self.headlines.owner[: self.headlines.n] >= 0, self.headlines.data)):
+                    old = snap_alive.shape[0]
+                    pad = np.zeros(now_alive.shape[0], dtype=bool)
+                    pad[:old] = snap_alive
+                    for r in np.flatnonzero(now_alive & ~pad):
+                        g.upsert(now[r], int(r))
+                    for r in np.flatnonzero(~now_alive[:old] & snap_alive):
+                        g.delete(int(r))
+                    both = np.flatnonzero(now_alive[:old] & snap_alive)
+                    if both.size:
+                        for r in both[np.any(now[both] != snap[both], axis=1)]:
+                            g.delete(int(r))
+                            g.upsert(now[r], int(r))
+                self.graph_c, self.graph_h = gc, gh
+            log.info("HNSW graphs built: %d stories, %d headlines in %.1fs", gc.size, gh.size,
+                     time.perf_counter() - t0)
+        except Exception:  # noqa: BLE001 - the exact search keeps serving
+            log.exception("could not build the HNSW graphs; exact search goes on")
+        finally:
+            self._graph_building = False
+
+    def _subset(self, mask: np.ndarray | None) -> np.ndarray | None:
+        """The rows of a selective mask (exact search over them beats the graph), else None."""
+        if mask is None:
+            return None
+        rows = np.flatnonzero(mask[: self.n_rows])
+        return rows if rows.size <= max(self.params.exact_subset, 0.05 * self.size) else None
+
+    def centroid_topk(self, q: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Story rows of the (up to) k centroids nearest to q among ``mask``, best first."""
+        subset = self._subset(mask)
+        if subset is not None:
+            return subset[_topk(self.cent[subset] @ q, k)]
+        if self.use_graphs():
+            with self._lock:  # hnswlib queries must not overlap resizes and deletions
+                rows = self.graph_c.query(q, k if mask is None else 4 * k)
+            rows = rows[rows < self.n_rows]
+            rows = rows[self.alive[rows] if mask is None else mask[rows]]
+            return rows[:k]
+        sims = self.centroid_sims(q)
+        if mask is not None:
+            sims[~mask[: sims.shape[0]]] = -np.inf
+        return _topk(sims, k)
+
+    def headline_topk(self, q: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Story rows owning the headline vectors nearest to q (unique, best first)."""
+        m = self.headlines
+        if m is None or m.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        subset = self._subset(mask)
+        if subset is not None:
+            hrows = np.fromiter((h for r in subset for h in self.heads[int(r)]), dtype=np.int64)
+            if hrows.size == 0:
+                return np.zeros(0, dtype=np.int64)
+            hrows = hrows[_topk(m.data[hrows] @ q, 3 * k)]
+        elif self.use_graphs():
+            with self._lock:
+                hrows = self.graph_h.query(q, 3 * k if mask is None else 8 * k)
+            hrows = hrows[hrows < m.n]
+        else:
+            sims = m.data[: m.n] @ q
+            own = m.owner[: m.n]
+            dead = own < 0
+            if mask is not None:
+                dead |= ~mask[np.maximum(own, 0)]
+            sims[dead] = -np.inf
+            hrows = _topk(sims, 3 * k)
+        owners = m.owner[hrows]
+        ok = owners >= 0
+        if mask is not None:
+            ok &= mask[np.maximum(owners, 0)]
+        owners = owners[ok]
+        _, first = np.unique(owners, return_index=True)
+        return owners[np.sort(first)][:k]
+
+    def centroid_sims(self, q: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of q to story centroids: of every row (free rows -inf), or of ``rows``."""
+        cent = self.cent
+        if cent is None:
+            return np.zeros(0, dtype=np.float32)
+        if rows is not None:
+            return cent[rows] @ q
+        n = self.n_rows
+        sims = cent[:n] @ q
+        sims[~self.alive[:n]] = -np.inf
+        return sims
+
+    def headline_max(self, q: np.ndarray, rows: np.ndarray | None = None,
+                     centroid: np.ndarray | None = None) -> np.ndarray:
+        """Best headline cosine per story: of every row, or of ``rows``. A story without
+        headline vectors (its state unreadable) falls back to its centroid similarity."""
+        m = self.headlines
+        if rows is None:
+            out = np.full(self.n_rows, -2.0, dtype=np.float32)
+            if m is not None and m.n:
+                sims = m.data[: m.n] @ q
+                own = m.owner[: m.n]
+                ok = own >= 0
+                np.maximum.at(out, own[ok], sims[ok])
+            none = out < -1.5
+            if none.any():
+                cen = self.centroid_sims(q) if centroid is None else centroid
+                out[none] = cen[none]
+            return out
+        out = np.full(len(rows), -2.0, dtype=np.float32)
+        for i, r in enumerate(rows):
+            hs = self.heads[int(r)]
+            if hs:
+                out[i] = float((m.data[hs] @ q).max())
+        none = out < -1.5
+        if none.any():
+            out[none] = self.centroid_sims(q, np.asarray(rows)[none])
+        return out
+
+    # -- filters ---------------------------------------------------------------------------
+    def filter_mask(self, *, outlet: str | None = None, since: datetime | None = None,
+                    until: datetime | None = None, min_outlets: int = 1) -> np.ndarray:
+        """Rows passing the story-list filters (same meaning as Reader.story_filter)."""
+        n = self.n_rows
+        mask = self.alive[:n].copy()
+        if min_outlets > 1:
+            mask &= self.n_outlets[:n] >= min_outlets
+        if since is not None:
+            mask &= self.last[:n] >= _epoch(since)  # NaN compares False: undated stories drop
+        if until is not None:
+            mask &= self.first[:n] <= _epoch(until)
+        if outlet:
+            rows = self.stories_of_outlet.get(outlet.casefold(), set())
+            om = np.zeros(n, dtype=bool)
+            if rows:
+                om[np.fromiter(rows, dtype=np.int64)] = True
+            mask &= om
+        return mask
+
+    def time_mask(self, when: datetime | None, window_days: float) -> np.ndarray:
+        """The assigner's time pre-filter: stories whose span is within the window of ``when``
+        (undated stories always qualify)."""
+        n = self.n_rows
+        mask = self.alive[:n].copy()
+        if when is None:
+            return mask
+        t = _epoch(when)
+        w = window_days * 86400.0
+        first, last = self.first[:n], self.last[:n]
+        dated = ~np.isnan(last)
+        first = np.where(np.isnan(first), last, first)
+        ok = ~dated | ((last >= t - w) & (first <= t + w))
+        return mask & ok
+
+    def newest(self) -> float:
+        n = self.n_rows
+        vals = self.last[:n][self.alive[:n]]
+        vals = vals[~np.isnan(vals)]
+        return float(vals.max()) if vals.size else math.nan
+
+    def stats(self) -> dict[str, Any]:
+        return {"stories": self.size, "headlines": self.headlines.live if self.headlines else 0,
+                "terms": len(self.postings), "ingest_counter": self.marker,
+                "backend": "hnsw" if self.use_graphs() else "numpy",
+                "build_seconds": round(self.build_seconds, 3) if self.build_seconds else None,
+                "refreshes": self.refreshes}

@@ -242,7 +242,8 @@ def build_search(services: Any) -> SearchService:
     match_cfg = cfg.pop("match", {}) or {}
     # match and search never write embeddings to the store (an anonymous read must not take
     # the write lock); Redis still caches them
-    embedder = CachedEmbedder(services.embedder, services.settings.model, services.cache, services.db,
+    embedder = CachedEmbedder(services.embedder, getattr(services.embedder, "cache_name", services.settings.model),
+                              services.cache, services.db,
                               use_store=False)
     return SearchService(
         settings=services.settings, db=services.db, cache=services.cache, embedder=embedder,

@@ -18,7 +18,6 @@ story ids by member overlap, so that ids stay stable across batch runs.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -27,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+
+from clustering.params import check_known
 from clustering.embed import l2_normalize
 
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
@@ -73,13 +74,7 @@ class TopicParams:
         Raises:
             ValueError: On an unknown key or an invalid value.
         """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown topic parameter(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-            )
-        return cls(**dict(data))
+        return cls(**check_known(cls, data, "topic"))
 
 
 @dataclass

@@ -29,8 +29,12 @@ def post_fork(server, worker):  # noqa: ANN001, ARG001
     services = app.extensions["newsprism"]
     services.db.engine.dispose(close=False)
     if services.settings.preload_model_in_workers:
-        import torch
+        from service.cli_search import limit_threads
 
-        # one intra-op thread per worker: workers are the parallelism on a small machine
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, workers)))
+        # torch and BLAS threads per worker: workers are the parallelism on a small machine
+        limit_threads(max(1, (os.cpu_count() or 1) // max(1, workers)))
         services.warm()
+    import threading
+
+    # build the search index now, not on the worker's first search request
+    threading.Thread(target=services.search.index.ensure_fresh, daemon=True).start()

@@ -161,6 +161,9 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
             resp.headers.setdefault("Content-Security-Policy", CSP)
         else:
             resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        if settings.cors_origins and request.path.startswith("/api/"):
+            # answers differ by Origin (CORS): shared caches must not mix them
+            resp.vary.add("Origin")
         ms = (time.perf_counter() - g.get("t0", time.perf_counter())) * 1000
         resp.headers["Server-Timing"] = f"app;dur={ms:.1f}"
         services.metrics.inc(f'http_requests_total{{status="{resp.status_code}"}}')

@@ -53,6 +53,7 @@ class Settings(BaseModel):
     config_dir: str = str(ROOT / "config")
     clustering: dict[str, Any] = Field(default_factory=dict)
     compare: dict[str, Any] = Field(default_factory=dict)
+    search: dict[str, Any] = Field(default_factory=dict)
     testing: bool = False
 
     @field_validator("api_keys", "cors_origins", mode="before")

@@ -3,6 +3,7 @@ OpenAPI registry (the spec is generated from these declarations, not written by 
 from __future__ import annotations
 
 import functools
+import inspect
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -38,7 +39,7 @@ def operation(summary: str, *, body: type[BaseModel] | None = None, query: type[
         OPERATIONS[inner] = {"summary": summary, "body": body, "query": query, "auth": auth,
                              "responses": responses or {200: "OK"}, "tags": tags or [],
                              "body_schema": body_schema, "response_schema": response_schema,
-                             "produces": produces, "doc": (view.__doc__ or "").strip()}
+                             "produces": produces, "doc": inspect.cleandoc(view.__doc__ or "")}
         return inner
 
     return wrap

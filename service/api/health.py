@@ -26,6 +26,7 @@ def health():
         "model": {"name": svc.settings.model, "backend": svc.settings.embed_backend,
                   "loaded": emb.is_loaded, "load_seconds": round(getattr(emb, "load_seconds_", 0.0), 3) if emb.is_loaded else None},
         "jobs": {"backend": "rq" if redis_ok else "inline"},
+        "search_index": svc.search.health(),
         "analysis_version": svc.settings.analysis_version,
         "uptime_s": round(time.time() - svc.started_at, 1),
     }

@@ -13,7 +13,6 @@ new article makes every cached answer stale (they then expire by TTL).
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import os
@@ -26,9 +25,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
+
 import orjson
 from sqlalchemy import select
 
+from clustering.params import check_known
 from clustering.assign import StoryState
 from clustering.cleaning import clean_text, html_text_and_title
 from clustering.signals import to_datetime
@@ -65,11 +66,7 @@ class MatchParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "MatchParams":
-        known = {f.name for f in dataclasses.fields(cls)}
-        data = dict(data or {})
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown match parameter(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        data = check_known(cls, data, "match")
         if data.get("summaries", "background") not in {"background", "inline", "cache", "off"}:
             raise ValueError("match.summaries must be background, inline, cache or off")
         return cls(**data)

@@ -20,7 +20,6 @@ mean in the story list; pagination is over the ranked results (at most ``max_res
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import math
@@ -29,9 +28,11 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+
 import orjson
 from sqlalchemy import select
 
+from clustering.params import check_known
 from service.pipeline.embeddings import CachedEmbedder
 from service.pipeline.vector_index import IndexParams, StoryIndex, _epoch, lexical_terms
 from service.pipeline.views import story_view
@@ -64,12 +65,7 @@ class SearchParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "SearchParams":
-        known = {f.name for f in dataclasses.fields(cls)}
-        data = dict(data or {})
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown search parameter(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**data)
+        return cls(**check_known(cls, data, "search"))
 
 
 @dataclass

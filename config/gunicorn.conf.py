@@ -36,5 +36,5 @@ def post_fork(server, worker):  # noqa: ANN001, ARG001
         services.warm()
     import threading
 
-    # build the search index now, not on the worker's first search request
-    threading.Thread(target=services.search.index.ensure_fresh, daemon=True).start()
+    # build the search and assignment indexes now, not on the worker's first request
+    threading.Thread(target=services.warm_indexes, daemon=True).start()

@@ -46,7 +46,9 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def corpus(limit: int | None = None) -> list[dict[str, Any]]:
+def corpus(limit: int | None = None, with_gold: bool = False) -> list[dict[str, Any]]:
+    """The AllSides articles in published order (the fictional sample corpus, repeated, on a
+    fresh clone); ``with_gold`` keeps the gold ``story_id`` beside the article fields."""
     from service.cli import article_fields, published_order, read_jsonl
 
     if ALLSIDES.exists():
@@ -57,15 +59,24 @@ def corpus(limit: int | None = None) -> list[dict[str, Any]]:
         base = read_jsonl(str(SAMPLE))
         rows = [dict(r, id=f"{r['id']}-{k}", url=None, title=f"{r['title']} ({k})") for k in range(40) for r in base]
     rows = [rows[i] for i in published_order(rows)]
+    if with_gold:
+        return [(article_fields(r), r.get("story_id")) for r in rows[:limit]]
     return [article_fields(r) for r in rows[:limit]]
 
 
-def bench_ingest(n: int, batch: int) -> dict[str, Any]:
-    """Raw encode of exactly the texts ingest embeds vs end-to-end batch ingest, same run."""
-    from service.cli import run_ingest
+def bench_ingest(n: int, batch: int, **overrides: Any) -> dict[str, Any]:
+    """Raw encode of exactly the texts ingest embeds vs end-to-end batch ingest, same run,
+    and the B-cubed F1 of the stories that ingest made (the gold stories of the AllSides file;
+    None on the sample corpus). ``overrides``: settings, e.g. ``embed_backend``."""
+    from sqlalchemy import select
 
-    rows = corpus(n)
-    services = fresh_services("ingest")
+    from clustering.metrics import bcubed
+    from service.cli import run_ingest
+    from service.store.models import Article
+
+    pairs = corpus(n, with_gold=True)
+    rows = [r for r, _ in pairs]
+    services = fresh_services("ingest", **overrides)
     services.warm()
     texts = []
     from clustering.cleaning import clean_text
@@ -80,9 +91,30 @@ def bench_ingest(n: int, batch: int) -> dict[str, Any]:
     results = run_ingest(services, rows, batch=batch, progress=False)
     ingest_s = time.perf_counter() - t0
     created = sum(1 for r in results if r.status == "created")
+    f1 = None
+    if all(g is not None for _, g in pairs):
+        with services.db.session() as s:
+            story_of = dict(s.execute(select(Article.external_id, Article.story_id)).all())
+        gold = [g for r, g in pairs if r.get("id") in story_of]
+        pred = [story_of[r["id"]] for r, _ in pairs if r.get("id") in story_of]
+        f1 = round(bcubed(gold, pred)[2], 4)
+    services.close()
     return {"articles": len(rows), "texts_per_article": round(len(texts) / len(rows), 2), "created": created,
             "encode_per_s": round(len(rows) / encode_s, 1), "ingest_per_s": round(len(rows) / ingest_s, 1),
-            "ingest_ratio": round(encode_s / ingest_s, 3)}
+            "ingest_ratio": round(encode_s / ingest_s, 3), "bcubed_f1": f1}
+
+
+def bench_fast_backends(n: int, batch: int, backends: tuple[str, ...] = ("onnx-int8", "static")) -> dict[str, Any]:
+    """:func:`bench_ingest` with each fast embedding backend whose model is built."""
+    from clustering.embed_backends import ModelNotBuiltError
+
+    out: dict[str, Any] = {}
+    for backend in backends:
+        try:
+            out[backend] = bench_ingest(n, batch, embed_backend=backend)
+        except ModelNotBuiltError as exc:
+            out[backend] = {"error": str(exc)}
+    return out
 
 
 def bench_comparison(repeats: int = 200) -> dict[str, Any]:
@@ -183,6 +215,8 @@ def bench_assign_cost(sizes: tuple[int, ...] = (1_000, 100_000), probes: int = 2
                          "text": f"Probe {k} body text about local events number {rng.randrange(10**6)}.",
                          "published_at": dt.isoformat()})
         services.cached_embedder.encode([t for a in arts for t in services.assignment.texts(a["title"], a["text"])])
+        with services.db.session() as s:  # as a worker does after fork: not a per-article cost
+            services.assignment.warm(s)
         gc.collect()
         t0 = time.perf_counter()
         for a in arts:  # one article per transaction: the cost of one assignment
@@ -212,13 +246,72 @@ def bench_recluster(sizes: tuple[int, ...] = (10_000, 100_000)) -> dict[str, Any
     return out
 
 
+def bench_store(n_articles: int = 100_000, n_stories: int = 35_000) -> str:
+    """The synthetic corpus ``newsprism bench-search`` uses (generated once into the bench
+    directory, about 3 minutes; docs/search.md says how it is made): its database URL."""
+    from service.cli_search import BENCH_DIR, _services, _upgrade, build_bench_store
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"bench-{n_articles}-{n_stories}.db"
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        services = _services(url, redis_url="")
+        _upgrade(services)
+        build_bench_store(services, str(ALLSIDES), n_articles, n_stories, progress=False)
+        services.close()
+    return url
+
+
+def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, settle_s: float = 90) -> dict[str, Any]:
+    """Resident memory of each gunicorn worker serving ``db_url``, started by the real
+    entrypoint and config (model loaded and the search and assignment indexes built after
+    fork), after ``requests`` searches and matches spread over the workers and after the
+    background HNSW build settled. ``peak_mb`` is the kernel's high-water mark (VmHWM)."""
+    import httpx
+
+    from service.served import entrypoint, memory_mb, worker_pids
+
+    queries = ["jobless claims", "Putin Zelensky talks", "Senate budget vote", "wildfire evacuations",
+               "Supreme Court ruling", "vaccine mandate", "Afghanistan withdrawal", "inflation report"]
+    env = {"NEWSPRISM_DATABASE_URL": db_url, "NEWSPRISM_REDIS_URL": "",
+           "NEWSPRISM_RATE_LIMIT_READ": "10000000/minute", "NEWSPRISM_LOG_LEVEL": "WARNING"}
+    with entrypoint(env, workers=workers, timeout_s=900) as base:
+        pids = worker_pids(base.pid)
+        with httpx.Client(base_url=base, timeout=300) as http:
+            for i in range(requests):
+                q = f"{queries[i % len(queries)]} {i}"
+                if i % 2:
+                    http.post("/api/v1/match", json={"title": q, "text": f"{q}. Officials said more details would follow."})
+                else:
+                    http.get("/api/v1/stories", params={"q": q})
+            # the graphs build in a background thread: wait until the memory stops growing
+            last, deadline = None, time.time() + settle_s
+            while time.time() < deadline:
+                now = sum(memory_mb(p)["rss_mb"] for p in pids)
+                if last is not None and abs(now - last) < 5:
+                    break
+                last = now
+                time.sleep(5)
+            health = http.get("/api/v1/health").json()
+        per_worker = {str(p): memory_mb(p) for p in pids}
+    return {"workers": per_worker, "rss_mb_per_worker_max": max(v["peak_mb"] for v in per_worker.values()),
+            "search_index": health.get("search_index")}
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     report.update(bench_ingest(300 if quick else 1087, batch=64))
+    report["fast_backends"] = bench_fast_backends(300 if quick else 1087, batch=64)
     report.update(bench_comparison(repeats=50 if quick else 200))
     report.update(bench_assign_cost(sizes=(1_000, 10_000) if quick else (1_000, 100_000), probes=50 if quick else 200))
     report.update(bench_recluster(sizes=(2_000,) if quick else (10_000, 100_000)))
-    report["rss_mb"] = round(rss_mb(), 1)
+    report["rss_mb_bench_process"] = round(rss_mb(), 1)
+    if quick or not ALLSIDES.exists():
+        report["rss_mb"] = report["rss_mb_bench_process"]
+    else:
+        memory = bench_worker_memory(bench_store())
+        report["rss_mb"] = memory["rss_mb_per_worker_max"]
+        report["worker_memory"] = memory
     return report
 
 
@@ -229,9 +322,14 @@ def print_table(report: dict[str, Any]) -> None:
     t = Table(title="newsprism bench")
     t.add_column("figure")
     t.add_column("value", justify="right")
-    for k, v in report.items():
-        if not isinstance(v, dict):
-            t.add_row(k, str(v))
+    def rows(prefix: str, d: dict[str, Any]) -> None:
+        for k, v in d.items():
+            if isinstance(v, dict):
+                rows(f"{prefix}{k}.", v)
+            else:
+                t.add_row(prefix + k, str(v))
+
+    rows("", report)
     Console().print(t)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from service.settings import ROOT, SettingsError, load_settings
+from service.settings import SettingsError, load_settings
 
 ARTICLE_FIELDS = ("id", "url", "outlet", "title", "text", "html", "published_at", "language")
 SAMPLE = Path(__file__).resolve().parent / "sample" / "demo.jsonl"

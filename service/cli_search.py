@@ -326,7 +326,7 @@ def build_bench_store(services, source: str, n_articles: int, n_stories: int, se
     from clustering.signals import split_sentences
     from service.outlets import slugify
     from service.pipeline.ingest import url_key
-    from service.store.models import Article, Outlet, Story, TermStat, utcnow
+    from service.store.models import Outlet, TermStat, utcnow
 
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)

@@ -88,6 +88,17 @@ class Services:
         params, lexicons = compare_config(self.settings)
         warm_up(params, lexicons)
 
+    def warm_indexes(self) -> None:
+        """Build the per-process indexes (search, assignment candidates) from the store now,
+        not on the first request that needs them. A store that does not answer is logged and
+        left for that request to retry."""
+        try:
+            self.search.index.ensure_fresh()
+            with self.db.session() as s:
+                self.assignment.warm(s)
+        except Exception:  # noqa: BLE001 - warming is an optimisation
+            log.exception("could not warm the indexes; the first request will build them")
+
     def close(self) -> None:
         self.db.dispose()
 

@@ -2,72 +2,18 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
+from service.served import Served, entrypoint, free_port, worker_pids
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served(str):
-    """The base URL of a served app; ``pid`` is the gunicorn master's process id."""
-
-    pid: int = 0
+__all__ = ["Served", "free_port", "gunicorn", "worker_pids"]
 
 
 @contextlib.contextmanager
 def gunicorn(db_url: str, redis_url: str, redis_prefix: str, api_key: str, workers: int = 2,
              timeout_s: float = 180, **env_extra: str) -> Iterator[Served]:
     """Yield the base URL of a gunicorn serving newsprism; stop it afterwards."""
-    port = free_port()
-    env = dict(os.environ, NEWSPRISM_DATABASE_URL=db_url, NEWSPRISM_REDIS_URL=redis_url,
-               NEWSPRISM_REDIS_PREFIX=redis_prefix, NEWSPRISM_API_KEYS=api_key,
-               NEWSPRISM_BIND=f"127.0.0.1:{port}", NEWSPRISM_WORKERS=str(workers),
-               NEWSPRISM_ACCESS_LOG="/dev/null", HF_HUB_OFFLINE="1",
-               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"], **env_extra)
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"newsprism-gunicorn-{port}.log", "wb")
-    proc = subprocess.Popen([str(ROOT / "bin" / "entrypoint.sh")], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout_s
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=2).status_code in (200, 503):
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError("gunicorn exited: " + Path(log.name).read_text(errors="replace")[-3000:])
-            if time.time() > deadline:
-                raise RuntimeError(f"gunicorn did not answer within {timeout_s} s")
-            time.sleep(0.3)
-        served = Served(base)
-        served.pid = proc.pid
+    env = dict(NEWSPRISM_DATABASE_URL=db_url, NEWSPRISM_REDIS_URL=redis_url,
+               NEWSPRISM_REDIS_PREFIX=redis_prefix, NEWSPRISM_API_KEYS=api_key, **env_extra)
+    with entrypoint(env, workers=workers, timeout_s=timeout_s) as served:
         yield served
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-
-
-def worker_pids(base_pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(base_pid)], capture_output=True, text=True).stdout
-    return [int(x) for x in out.split()]

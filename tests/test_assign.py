@@ -234,14 +234,47 @@ class RecordingStats(InMemoryTermStats):
 
 
 def test_assigner_only_asks_for_the_terms_it_needs():
-    a = StoryAssigner()
     stats = RecordingStats()
     for i in range(50):
         stats.add({f"noise{i}", "storm"})
+    art = _art([1, 0.1, 0], terms={"storm": 1.0, "rain": 1.0}, ents=["miami"])
+    # the fitted model gives the term cosine and the entity overlap no weight: scoring asks
+    # only for the headline terms' frequencies
+    a = StoryAssigner()
+    assert "tfidf" not in a.used_columns and "entity" not in a.used_columns
     s = a.new_story(_art([1, 0, 0], terms={"storm": 1.0, "coast": 1.0}))
-    a.score(_art([1, 0.1, 0], terms={"storm": 1.0, "rain": 1.0}, ents=["miami"]), [s], stats)
-    assert len(stats.asked) == 1
-    assert stats.asked[0] == {"storm", "coast", "rain", "miami"}
+    a.score(art, [s], stats)
+    assert stats.asked == [{"storm", "rain"}]
+    # a model that weighs them asks for the article's and the candidates' terms, in one call
+    coef = dict(zip(FEATURES, AssignParams().coef), tfidf=1.0, entity=0.5)
+    b = StoryAssigner(AssignParams.from_dict({"coef": coef}))
+    stats.asked.clear()
+    b.score(art, [s], stats)
+    assert stats.asked == [{"storm", "coast", "rain", "miami"}]
+
+
+def test_scoring_computes_only_the_used_columns_and_scores_as_the_full_matrix():
+    rng = np.random.default_rng(4)
+    a = StoryAssigner()
+    stats = InMemoryTermStats()
+    stories = []
+    for k in range(6):
+        st = a.new_story(_art(rng.normal(size=16), terms={"storm": 1.0, f"t{k}": 1.0}, ents=["miami"],
+                              facts=rng.normal(size=(2, 16))))
+        for _ in range(k):
+            st = a.absorb(st, _art(rng.normal(size=16), terms={"storm": 1.0}, facts=rng.normal(size=(1, 16))))
+        stories.append(st)
+        stats.add({"storm", f"t{k}"})
+    art = _art(rng.normal(size=16), terms={"storm": 1.0, "t2": 1.0}, ents=["miami"], facts=rng.normal(size=(2, 16)))
+    full = a.features(art, stories, stats)
+    fast = a.features(art, stories, stats, a.used_columns)
+    cols = [j for j, f in enumerate(FEATURES) if f in a.used_columns]
+    skipped = [j for j, f in enumerate(FEATURES) if f not in a.used_columns]
+    np.testing.assert_allclose(fast[:, cols], full[:, cols], rtol=1e-6, atol=1e-7)
+    assert skipped and np.all(fast[:, [FEATURES.index(f) for f in ("tfidf", "entity", "fact_max")]] == 0)
+    assert np.any(full[:, FEATURES.index("tfidf")] != 0)
+    z = a.params.intercept + full @ np.asarray(a.params.coef)
+    np.testing.assert_allclose(a.score(art, stories, stats), 1 / (1 + np.exp(-z)), rtol=1e-9)
 
 
 def test_features_have_the_declared_columns():

@@ -1,14 +1,7 @@
 """The cache against a real Redis, and its in-process fallback when Redis is unreachable."""
-import socket
-
 from service.cache import Cache
+from service.served import free_port
 from tests.conftest import REDIS_URL, make_app, seed_articles
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_versioned_keys_and_roundtrip_through_redis(redis_prefix):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from service.store.models import Article, Story
 from tests.conftest import AUTH, make_app
-from tests.test_cache import free_port
+from service.served import free_port
 
 
 def article(i: int) -> dict:

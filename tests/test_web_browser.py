@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import API_KEY, REDIS_URL, ROOT, seed_articles
-from tests.test_cache import free_port
+from service.served import free_port
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """/api/v1/stories: list and search, one story, its framing comparison."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from service.api.common import json_response, operation, parse_query, services
 from service.schemas import StoryQuery

@@ -19,7 +19,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from clustering.cleaning import CleaningRules, clean_text, content_hash, html_text_and_title
-from service.errors import ValidationFailed
 from service.outlets import OutletRegistry, slugify
 from service.pipeline.assigning import StoryAssignment
 from service.pipeline.embeddings import CachedEmbedder
@@ -224,6 +223,7 @@ class Ingestor:
                 report.touched_stories.add(story.id)
                 results.append(ItemResult(p.index, "created", article.id, article.external_id, story.id))
             session_assign.finish()
+        session_assign.committed()
         return results
 
     @staticmethod

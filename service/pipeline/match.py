@@ -18,7 +18,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +34,7 @@ from clustering.cleaning import clean_text, html_text_and_title
 from clustering.signals import to_datetime
 from service.errors import ValidationFailed
 from service.pipeline.ingest import url_key
-from service.pipeline.vector_index import decode_state
+from service.pipeline.states import StateCache, decode_state
 from service.pipeline.views import iso
 from service.store.db import as_utc
 from service.store.models import Article, Outlet, Story, TermStat
@@ -109,30 +108,6 @@ class CachedTermStats:
                     for t in chunk:
                         df[t] = int(got.get(t, 0))
         return {t: df.get(t, 0) for t in terms}
-
-
-class StateCache:
-    """Decoded story states by (id, version); thread-safe, bounded."""
-
-    def __init__(self, max_items: int = 5000) -> None:
-        self.max_items = max_items
-        self._data: OrderedDict[int, tuple[int, StoryState]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, sid: int, version: int) -> StoryState | None:
-        with self._lock:
-            hit = self._data.get(sid)
-            if hit is None or hit[0] != version:
-                return None
-            self._data.move_to_end(sid)
-            return hit[1]
-
-    def put(self, sid: int, version: int, state: StoryState) -> None:
-        with self._lock:
-            self._data[sid] = (version, state)
-            self._data.move_to_end(sid)
-            while len(self._data) > self.max_items:
-                self._data.popitem(last=False)
 
 
 class Summaries:
@@ -240,7 +215,7 @@ class Matcher:
         self.ingestor = ingestor
         self.keys = keys
         self.params = params
-        self.states = StateCache()
+        self.states = StateCache(max_items=5000)
         self.stats = CachedTermStats(search.db)
         self.summaries = Summaries(search.cache, comparisons, params.summaries)
 

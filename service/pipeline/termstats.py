@@ -27,6 +27,11 @@ class SqlTermStats:
         self._pending_docs = 0
 
     @property
+    def committed_docs(self) -> int:
+        """The ingest counter as stored (at the start, and after :meth:`flush`)."""
+        return self._n_docs
+
+    @property
     def n_docs(self) -> int:
         return self._n_docs + self._pending_docs
 

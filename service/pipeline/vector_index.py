@@ -35,7 +35,6 @@ from typing import Any, Iterable
 import numpy as np
 from sqlalchemy import func, select
 
-from clustering.assign import StoryState
 from clustering.signals import fold, normalize_token
 from service.store import Database
 from service.store.db import as_utc
@@ -222,28 +221,9 @@ class HnswGraph:
         return labels[0].astype(np.int64)
 
 
-_warned_state = False
-
-
 def _unit(v: np.ndarray) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return (v / n).astype(np.float32) if n > 0 else v.astype(np.float32)
-
-
-def decode_state(raw: bytes | None) -> StoryState | None:
-    """The story's assigner state, or None when absent or unreadable (a format older than
-    the assigner: match skips that story until its next version rewrites the state)."""
-    global _warned_state
-    if raw is None:
-        return None
-    try:
-        return StoryState.from_bytes(raw)
-    except (ValueError, KeyError, TypeError) as exc:
-        if not _warned_state:
-            log.warning("unreadable story state (%s: %s); match skips such stories until rewritten",
-                        type(exc).__name__, exc)
-            _warned_state = True
-        return None
 
 
 def _topk(scores: np.ndarray, k: int) -> np.ndarray:

@@ -2,9 +2,10 @@
 
 The ONNX build (export, fuse, int8 quantisation, check) runs once per session into a temporary
 directory; it takes 15-35 s on 2 cores. Distilling the real static model encodes all 30k
-vocabulary tokens (75 s on a quiet machine, 4.5 minutes under load), so that build is
-``@pytest.mark.slow``; the static *loader* is tested on a small model2vec model made in a second from the packaged model's input
-embedding table and tokenizer (same files, same loading code).
+vocabulary tokens (12 s on an idle 2-core machine, minutes under load); it runs here too, since
+it is the only test of the distillation's own dependencies (model2vec needs ``skeletoken``
+for it). The static *loader* is also tested on a small model2vec model made in a second from
+the packaged model's input embedding table and tokenizer (same files, same loading code).
 """
 from __future__ import annotations
 
@@ -168,7 +169,6 @@ def test_static_loader_on_a_tiny_model(tiny_static_dir: Path) -> None:
     assert np.allclose(again[::-1], vecs, atol=1e-6)
 
 
-@pytest.mark.slow
 def test_static_full_build(models_dir: Path, source_dir: str, torch_vectors: np.ndarray) -> None:
     from clustering.model_build import build_static
 

@@ -113,11 +113,14 @@ def _default_params() -> "AssignParams":
 
 def fold(text: str) -> str:
     """ASCII-fold and case-fold (diacritics dropped, curly quotes straightened)."""
+    if text.isascii():  # nothing to fold: the same result, without the per-character pass
+        return text.lower()
     text = text.replace("’", "'").replace("‘", "'")
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_token(token: str, strip_plural: bool = True) -> str:
     """Spelling-insensitive key for one token.
 

@@ -79,12 +79,13 @@ def run_ingest(services, rows: list[dict[str, Any]], batch: int = 64, progress: 
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   disable=not progress, transient=False, console=None) as bar:
         task = bar.add_task(label, total=len(rows))
-        for start in range(0, len(rows), batch):
-            chunk = rows[start:start + batch]
-            report = services.ingestor.ingest([article_fields(r) if isinstance(r, dict) else r for r in chunk])
+        starts = range(0, len(rows), batch)
+        chunks = ([article_fields(r) if isinstance(r, dict) else r for r in rows[start:start + batch]]
+                  for start in starts)
+        for start, report in zip(starts, services.ingestor.ingest_batches(chunks)):
             for r in report.results:
                 results[start + r.index] = r
-            bar.advance(task, len(chunk))
+            bar.advance(task, len(report.results))
     return results
 
 
@@ -135,11 +136,24 @@ def db_upgrade(db_url: str | None) -> None:
 @click.option("--db", "db_url", default=None, help="database URL (default: settings)")
 @click.option("--batch", default=64, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print the counts as JSON")
-def ingest(file: str, db_url: str | None, batch: int, as_json: bool) -> None:
+@click.option("--queue", "use_queue", is_flag=True,
+              help="queue the file as RQ jobs of --job-size articles for `newsprism worker` instead")
+@click.option("--job-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+def ingest(file: str, db_url: str | None, batch: int, as_json: bool, use_queue: bool, job_size: int) -> None:
     """Bulk-ingest a JSON Lines file (same validation and cleaning as the API)."""
     services = _services(db_url)
     _upgrade(services)
     rows = read_jsonl(file)
+    if use_queue:
+        from service.jobs import enqueue, ingest_job
+
+        overrides = {"database_url": db_url} if db_url else None
+        jobs = [enqueue(services.settings.redis_url, ingest_job,
+                        [article_fields(r) for r in rows[i:i + job_size]], overrides)
+                for i in range(0, len(rows), job_size)]
+        click.echo(json.dumps({"jobs": jobs}) if as_json else
+                   "\n".join(j.get("job_id") or f"ran inline: {j.get('result')}" for j in jobs))
+        return
     t0 = time.perf_counter()
     results = run_ingest(services, rows, batch=batch, progress=not as_json)
     took = time.perf_counter() - t0
@@ -312,13 +326,15 @@ def compare(story_id: int, as_json: bool, db_url: str | None) -> None:
 def worker(burst: bool) -> None:
     """Run an RQ worker for bulk ingest and re-clustering jobs."""
     import redis
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
 
     from service.jobs import QUEUE
 
     settings = load_settings()
     conn = redis.Redis.from_url(settings.redis_url)
-    Worker([Queue(QUEUE, connection=conn)], connection=conn).work(burst=burst)
+    # jobs run in this process, so its model and indexes stay loaded between jobs (a forking
+    # worker would load them again for every job)
+    SimpleWorker([Queue(QUEUE, connection=conn)], connection=conn).work(burst=burst)
 
 
 @main.command()

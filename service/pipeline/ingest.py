@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -98,6 +100,36 @@ class IngestReport:
         return sum(1 for r in self.results if r.status == status)
 
 
+class _Known:
+    """The stored articles a batch may duplicate, read in one query, plus the ones the batch
+    itself adds: the same URL, then the same content, then the same client id (the strongest
+    identity first)."""
+
+    def __init__(self, s: Session, ready: list[Prepared]) -> None:
+        self.by_url: dict[str, Any] = {}
+        self.by_hash: dict[str, Any] = {}
+        self.by_id: dict[str, Any] = {}
+        conds = [Article.content_hash.in_({p.content_hash for p in ready})]
+        if urls := {p.url_key for p in ready if p.url_key}:
+            conds.append(Article.url_key.in_(urls))
+        if ids := {p.item.id for p in ready if p.item.id}:
+            conds.append(Article.external_id.in_(ids))
+        cols = (Article.id, Article.external_id, Article.url_key, Article.content_hash, Article.story_id)
+        for row in s.execute(select(*cols).where(or_(*conds))):
+            self.add(row)
+
+    def add(self, article: Any) -> None:
+        if article.url_key:
+            self.by_url.setdefault(article.url_key, article)
+        self.by_hash.setdefault(article.content_hash, article)
+        if article.external_id:
+            self.by_id.setdefault(article.external_id, article)
+
+    def find(self, p: Prepared) -> Any | None:
+        return ((p.url_key and self.by_url.get(p.url_key)) or self.by_hash.get(p.content_hash)
+                or (p.item.id and self.by_id.get(p.item.id)) or None)
+
+
 class Ingestor:
     """The ingest use case; the API, the CLI and replay all call :meth:`ingest`."""
 
@@ -162,7 +194,29 @@ class Ingestor:
 
     # -- the use case --------------------------------------------------------------------
     def ingest(self, items: list[Any]) -> IngestReport:
-        """Ingest a batch; returns one result per input item, in order."""
+        """Ingest a batch in one transaction; returns one result per input item, in order."""
+        return self.write_batch(*self.prepare_batch(items))
+
+    def ingest_batches(self, batches: Iterable[list[Any]]) -> Iterator[IngestReport]:
+        """Ingest consecutive batches (one transaction each, in order), preparing and
+        embedding batch k+1 in a second thread while batch k is written: the model (which
+        releases the GIL) keeps working during the write phase, so a bulk load runs at about
+        the model's speed. Yields one report per batch."""
+        it = iter(batches)
+        first = next(it, None)
+        if first is None:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="newsprism-prepare") as pool:
+            pending = pool.submit(self.prepare_batch, first)
+            for batch in it:
+                prepared = pending.result()
+                pending = pool.submit(self.prepare_batch, batch)
+                yield self.write_batch(*prepared)
+            yield self.write_batch(*pending.result())
+
+    def prepare_batch(self, items: list[Any]) -> tuple[IngestReport, list[Prepared]]:
+        """Validate, clean, embed and compute the signals of a batch (no write transaction).
+        Returns the report so far (the rejected items) and the prepared ones."""
         report = IngestReport()
         ready: list[Prepared] = []
         for i, raw in enumerate(items):
@@ -184,6 +238,11 @@ class Ingestor:
                 pos += len(texts)
                 p.vector = vs[0]
                 p.signals = self.assignment.signals(p.title, p.clean, p.item.published_at, vs)
+        return report, ready
+
+    def write_batch(self, report: IngestReport, ready: list[Prepared]) -> IngestReport:
+        """Store a prepared batch and assign its articles, in one write transaction."""
+        if ready:
             report.results.extend(self._write(ready, report))
         report.results.sort(key=lambda r: r.index)
         return report
@@ -193,8 +252,9 @@ class Ingestor:
         with self.db.write() as s:
             session_assign = self.assignment.begin(s)
             outlets: dict[str, Outlet] = {}
+            seen = _Known(s, ready)
             for p in ready:
-                existing = self._find_duplicate(s, p)
+                existing = seen.find(p)
                 if existing is not None:
                     # the same article under another client id is still the same article; the
                     # same client id on different content (and another URL) is a conflict
@@ -219,31 +279,13 @@ class Ingestor:
                 article.assign_score = score
                 s.add(article)
                 s.flush()
+                seen.add(article)
                 self._refresh_story(s, story, article)
                 report.touched_stories.add(story.id)
                 results.append(ItemResult(p.index, "created", article.id, article.external_id, story.id))
             session_assign.finish()
         session_assign.committed()
         return results
-
-    @staticmethod
-    def _find_duplicate(s: Session, p: Prepared) -> Article | None:
-        conds = [Article.content_hash == p.content_hash]
-        if p.url_key:
-            conds.append(Article.url_key == p.url_key)
-        if p.item.id:
-            conds.append(Article.external_id == p.item.id)
-        rows = s.execute(select(Article).where(or_(*conds))).scalars().all()
-        if not rows:
-            return None
-        # prefer the strongest identity: same URL, then same content, then same client id
-        for pred in (lambda a: p.url_key and a.url_key == p.url_key,
-                     lambda a: a.content_hash == p.content_hash,
-                     lambda a: True):
-            for a in rows:
-                if pred(a):
-                    return a
-        return None
 
     def _outlet(self, s: Session, name: str) -> Outlet:
         row = s.execute(select(Outlet).where(Outlet.name == name)).scalar_one_or_none()

@@ -27,11 +27,16 @@ COPY service ./service
 COPY clustering ./clustering
 COPY config ./config
 COPY bin ./bin
-RUN pip install --no-deps . \
- && python -c "from clustering.embed import Embedder; Embedder().load()"
+# editable, as `make setup` installs it: the code finds config/ beside itself (/app/config);
+# a plain install would put the packages in site-packages, away from config/
+RUN pip install --no-deps -e . \
+ && python -c "from clustering.embed import Embedder; Embedder().load()" \
+ && newsprism model build --backend onnx-int8
+# (the ONNX build is offline, from the packaged model: NEWSPRISM_EMBED_BACKEND=onnx-int8
+#  selects it; torch stays the default)
 
 RUN useradd --create-home --uid 10001 newsprism \
- && mkdir -p /app/var && chown newsprism:newsprism /app/var
+ && mkdir -p /app/var && chown -R newsprism:newsprism /app/var
 USER newsprism
 
 EXPOSE 8000

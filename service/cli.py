@@ -109,7 +109,9 @@ def serve(host: str, port: int, workers: int | None) -> None:
     services = _services()
     _upgrade(services)
     services.close()
+    # as bin/entrypoint.sh: few malloc arenas, so gunicorn's threads do not each grow a heap
     env = dict(os.environ, NEWSPRISM_BIND=f"{host}:{port}")
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     if workers:
         env["NEWSPRISM_WORKERS"] = str(workers)
     conf = str(Path(load_settings().config_dir) / "gunicorn.conf.py")

@@ -1,6 +1,6 @@
 """8 concurrent clients post 500 articles each, 30 % of them duplicates of each other's,
 to gunicorn with several workers: the store holds exactly the unique articles, each in one
-story, and every story's counters and version agree with its articles."""
+story, and every story's counters (articles, outlets) and version agree with its articles."""
 from __future__ import annotations
 
 import random
@@ -62,8 +62,11 @@ def test_concurrent_clients_lose_nothing_and_duplicate_nothing(store, tmp_path, 
         assert len(ids) == len(unique) and set(ids) == unique
         assert conn.execute(select(func.count()).where(Article.story_id.is_(None))).scalar_one() == 0
         per_story = dict(conn.execute(select(Article.story_id, func.count()).group_by(Article.story_id)).all())
-        rows = conn.execute(select(Story.id, Story.article_count, Story.version)).all()
+        outlets = dict(conn.execute(select(Article.story_id, func.count(func.distinct(Article.outlet_id)))
+                                    .group_by(Article.story_id)).all())
+        rows = conn.execute(select(Story.id, Story.article_count, Story.version, Story.outlet_count)).all()
     engine.dispose()
-    for sid, count, version in rows:
+    for sid, count, version, n_outlets in rows:
         assert per_story.get(sid, 0) == count, f"story {sid}: counter {count} != {per_story.get(sid, 0)} articles"
+        assert outlets.get(sid, 0) == n_outlets, f"story {sid}: {n_outlets} outlets counted, {outlets.get(sid, 0)} stored"
         assert version == count, f"story {sid}: version {version} after {count} articles"

@@ -51,11 +51,11 @@ def test_a_write_that_fails_halfway_leaves_nothing_behind(services, monkeypatch)
     calls = {"n": 0}
     original = Ingestor._refresh_story
 
-    def failing(s, story, article):
+    def failing(s, story, article, outlets_of):
         calls["n"] += 1
         if calls["n"] == 4:
             raise ConnectionError("connection lost")  # stands in for a killed connection
-        return original(s, story, article)
+        return original(s, story, article, outlets_of)
 
     monkeypatch.setattr(Ingestor, "_refresh_story", staticmethod(failing))
     with pytest.raises(ConnectionError):

@@ -23,7 +23,9 @@ class StoryAssignment:
     def __init__(self, params: AssignParams) -> None:
         self.params = params
         self.assigner = StoryAssigner(params)
-        self.states = StateCache()
+        # the time window's stories are what is reused (a few thousand at a busy hour); a
+        # decoded state is 5-80 KB, so this bounds the cache near 100 MB a process
+        self.states = StateCache(max_items=4000)
         self.index = CandidateIndex()
 
     def texts(self, title: str, clean: str) -> list[str]:

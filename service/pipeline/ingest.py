@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clustering.cleaning import CleaningRules, clean_text, content_hash, html_text_and_title
@@ -248,44 +248,48 @@ class Ingestor:
         return report
 
     def _write(self, ready: list[Prepared], report: IngestReport) -> list[ItemResult]:
-        results: list[ItemResult] = []
+        # (index, status, the article (new or stored), client id to report, detail); ids are
+        # read after the batch's one flush at the end (no flush per article)
+        done: list[tuple[int, str, Any, str | None, str | None]] = []
         with self.db.write() as s:
             session_assign = self.assignment.begin(s)
             outlets: dict[str, Outlet] = {}
+            outlets_of: dict[int, set[int]] = {}  # story id -> its outlets, as of this batch
             seen = _Known(s, ready)
-            for p in ready:
-                existing = seen.find(p)
-                if existing is not None:
-                    # the same article under another client id is still the same article; the
-                    # same client id on different content (and another URL) is a conflict
-                    if p.item.id and existing.external_id == p.item.id and existing.content_hash != p.content_hash \
-                            and (p.url_key is None or existing.url_key != p.url_key):
-                        results.append(ItemResult(p.index, "rejected", existing.id, p.item.id, existing.story_id,
-                                                  detail=f"external id {p.item.id!r} is already used by another article"))
+            with s.no_autoflush:
+                for p in ready:
+                    existing = seen.find(p)
+                    if existing is not None:
+                        # the same article under another client id is still the same article; the
+                        # same client id on different content (and another URL) is a conflict
+                        if p.item.id and existing.external_id == p.item.id and existing.content_hash != p.content_hash \
+                                and (p.url_key is None or existing.url_key != p.url_key):
+                            done.append((p.index, "rejected", existing, p.item.id,
+                                         f"external id {p.item.id!r} is already used by another article"))
+                        else:
+                            done.append((p.index, "duplicate", existing, None, None))
                         continue
-                    results.append(ItemResult(p.index, "duplicate", existing.id, existing.external_id, existing.story_id))
-                    continue
-                outlet = outlets.get(p.outlet_name) or self._outlet(s, p.outlet_name)
-                outlets[p.outlet_name] = outlet
-                now = utcnow()
-                article = Article(
-                    external_id=p.item.id, url=p.item.url, url_key=p.url_key, outlet_id=outlet.id,
-                    title=p.title, raw_text=p.raw_text, clean_text=p.clean, language=p.item.language,
-                    published_at=p.item.published_at, ingested_at=now, content_hash=p.content_hash,
-                    embedding=p.vector.astype(np.float32).tobytes(),
-                )
-                story, score = session_assign.assign(p.signals, p.item.published_at, p.title)
-                article.story_id = story.id
-                article.assign_score = score
-                s.add(article)
-                s.flush()
-                seen.add(article)
-                self._refresh_story(s, story, article)
-                report.touched_stories.add(story.id)
-                results.append(ItemResult(p.index, "created", article.id, article.external_id, story.id))
+                    outlet = outlets.get(p.outlet_name) or self._outlet(s, p.outlet_name)
+                    outlets[p.outlet_name] = outlet
+                    article = Article(
+                        external_id=p.item.id, url=p.item.url, url_key=p.url_key, outlet_id=outlet.id,
+                        title=p.title, raw_text=p.raw_text, clean_text=p.clean, language=p.item.language,
+                        published_at=p.item.published_at, ingested_at=utcnow(), content_hash=p.content_hash,
+                        embedding=p.vector.astype(np.float32).tobytes(),
+                    )
+                    story, score = session_assign.assign(p.signals, p.item.published_at, p.title)
+                    article.story_id = story.id
+                    article.assign_score = score
+                    s.add(article)
+                    seen.add(article)
+                    self._refresh_story(s, story, article, outlets_of)
+                    report.touched_stories.add(story.id)
+                    done.append((p.index, "created", article, None, None))
+            s.flush()
             session_assign.finish()
         session_assign.committed()
-        return results
+        return [ItemResult(index, status, obj.id, ext if ext is not None else obj.external_id, obj.story_id,
+                           detail=detail) for index, status, obj, ext, detail in done]
 
     def _outlet(self, s: Session, name: str) -> Outlet:
         row = s.execute(select(Outlet).where(Outlet.name == name)).scalar_one_or_none()
@@ -304,17 +308,21 @@ class Ingestor:
         return row
 
     @staticmethod
-    def _refresh_story(s: Session, story: Story, article: Article) -> None:
+    def _refresh_story(s: Session, story: Story, article: Article, outlets_of: dict[int, set[int]]) -> None:
         # the span of publication times (the assigner's time window works on these);
         # undated articles leave it unchanged
         when = as_utc(article.published_at)
         if when is not None:
             story.first_seen = min(filter(None, [as_utc(story.first_seen), when]))
             story.last_seen = max(filter(None, [as_utc(story.last_seen), when]))
+        known = outlets_of.get(story.id)
+        if known is None:
+            # first touch in this batch: the stored articles' outlets (none for a new story)
+            known = outlets_of[story.id] = set() if not story.article_count else set(s.execute(
+                select(Article.outlet_id).where(Article.story_id == story.id).distinct()).scalars())
+        known.add(article.outlet_id)
         story.article_count = (story.article_count or 0) + 1
-        story.outlet_count = s.execute(
-            select(func.count(func.distinct(Article.outlet_id))).where(Article.story_id == story.id)
-        ).scalar_one()
+        story.outlet_count = len(known)
         if not story.label:
             story.label = article.title
         story.version = (story.version or 0) + 1

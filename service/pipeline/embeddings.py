@@ -9,6 +9,7 @@ import logging
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from clustering.embed import Embedder, embedding_cache_key
 from service.cache import Cache
@@ -34,8 +35,11 @@ class CachedEmbedder:
     def dim(self) -> int:
         return self.embedder.dim
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 rows, one per text, in order."""
+    def encode(self, texts: list[str], pending: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """L2-normalised float32 rows, one per text, in order. New vectors go to Redis at
+        once; to the store in a transaction of their own, or, given ``pending``, into it for
+        the caller to write with :meth:`store_in` inside its own transaction (ingest does:
+        a second writer would wait for the ingest transaction's lock)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [embedding_cache_key(self.model_name, t) for t in texts]
@@ -61,15 +65,25 @@ class CachedEmbedder:
             found.update(new)
             self.cache.set_many({self.cache.key("emb", k): v.tobytes() for k, v in new.items()})
             if self.use_store:
-                self._store(new)
+                if pending is not None:
+                    pending.update(new)
+                else:
+                    self._store(new)
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
     def _store(self, vectors: dict[str, np.ndarray]) -> None:
         """Persist new embeddings; a race with another worker that stored them is harmless."""
         try:
             with self.db.session() as s:
-                have = set(s.execute(select(EmbeddingCache.key).where(EmbeddingCache.key.in_(list(vectors)))).scalars())
-                s.add_all(EmbeddingCache(key=k, vector=v.tobytes()) for k, v in vectors.items() if k not in have)
+                self.store_in(s, vectors)
                 s.commit()
         except Exception as exc:  # noqa: BLE001 - the cache is an optimisation, never a failure
             log.warning("could not store embeddings: %s", type(exc).__name__)
+
+    @staticmethod
+    def store_in(s: Session, vectors: dict[str, np.ndarray]) -> None:
+        """Add the embeddings not stored yet to the caller's transaction (no commit)."""
+        if not vectors:
+            return
+        have = set(s.execute(select(EmbeddingCache.key).where(EmbeddingCache.key.in_(list(vectors)))).scalars())
+        s.add_all(EmbeddingCache(key=k, vector=v.tobytes()) for k, v in vectors.items() if k not in have)

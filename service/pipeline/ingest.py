@@ -95,6 +95,8 @@ class ItemResult:
 class IngestReport:
     results: list[ItemResult] = field(default_factory=list)
     touched_stories: set[int] = field(default_factory=set)
+    #: embeddings computed while preparing, written with the batch's transaction
+    new_embeddings: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -231,7 +233,7 @@ class Ingestor:
                 ready.append(prepared)
         if ready:
             per_article = [self.assignment.texts(p.title, p.clean) for p in ready]
-            vectors = self.embedder.encode([t for texts in per_article for t in texts])
+            vectors = self.embedder.encode([t for texts in per_article for t in texts], pending=report.new_embeddings)
             pos = 0
             for p, texts in zip(ready, per_article):
                 vs = list(vectors[pos:pos + len(texts)])
@@ -256,6 +258,7 @@ class Ingestor:
             outlets: dict[str, Outlet] = {}
             outlets_of: dict[int, set[int]] = {}  # story id -> its outlets, as of this batch
             seen = _Known(s, ready)
+            self.embedder.store_in(s, report.new_embeddings)
             with s.no_autoflush:
                 for p in ready:
                     existing = seen.find(p)

@@ -108,9 +108,9 @@ def test_postgres_connection_killed_mid_write_leaves_no_half_article(pg_url, red
     original = Ingestor._refresh_story
     calls = {"n": 0}
 
-    def kill_connection_on_third(s, story, art):
+    def kill_connection_on_third(s, story, art, outlets_of):
         calls["n"] += 1
-        original(s, story, art)
+        original(s, story, art, outlets_of)
         if calls["n"] == 3:
             pid = s.execute(text("select pg_backend_pid()")).scalar_one()
             killer = svc.db.engine.connect()

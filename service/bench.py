@@ -273,11 +273,23 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
 
     queries = ["jobless claims", "Putin Zelensky talks", "Senate budget vote", "wildfire evacuations",
                "Supreme Court ruling", "vaccine mandate", "Afghanistan withdrawal", "inflation report"]
-    env = {"NEWSPRISM_DATABASE_URL": db_url, "NEWSPRISM_REDIS_URL": "",
+    import uuid
+
+    from service.cache import Cache
+
+    # as deployed (compose.yaml): with Redis when it answers, under a prefix of its own; the
+    # in-process fallback cache would otherwise hold every answer in the measured worker
+    redis_url = load_settings().redis_url
+    prefix = "npbench-" + uuid.uuid4().hex[:8]
+    cache = Cache(redis_url or None, prefix, "1", 60)
+    if not cache.ping()[0]:
+        redis_url = ""
+    env = {"NEWSPRISM_DATABASE_URL": db_url, "NEWSPRISM_REDIS_URL": redis_url, "NEWSPRISM_REDIS_PREFIX": prefix,
            "NEWSPRISM_RATE_LIMIT_READ": "10000000/minute", "NEWSPRISM_LOG_LEVEL": "WARNING"}
     with entrypoint(env, workers=workers, timeout_s=900) as base:
         pids = worker_pids(base.pid)
-        with httpx.Client(base_url=base, timeout=300) as http:
+        # no keep-alive: each request is a new connection, so every worker serves its share
+        with httpx.Client(base_url=base, timeout=300, limits=httpx.Limits(max_keepalive_connections=0)) as http:
             for i in range(requests):
                 q = f"{queries[i % len(queries)]} {i}"
                 if i % 2:
@@ -294,8 +306,10 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
                 time.sleep(5)
             health = http.get("/api/v1/health").json()
         per_worker = {str(p): memory_mb(p) for p in pids}
+    if redis_url:
+        cache.delete_prefix(prefix + ":*")
     return {"workers": per_worker, "rss_mb_per_worker_max": max(v["peak_mb"] for v in per_worker.values()),
-            "search_index": health.get("search_index")}
+            "cache": "redis" if redis_url else "memory", "search_index": health.get("search_index")}
 
 
 def run(quick: bool = False) -> dict[str, Any]:

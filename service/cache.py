@@ -19,10 +19,14 @@ log = logging.getLogger(__name__)
 
 
 class LocalCache:
-    """A bounded, thread-safe LRU with per-key expiry (one per worker process)."""
+    """A bounded, thread-safe LRU with per-key expiry (one per worker process): at most
+    ``max_items`` entries and ``max_bytes`` of values (a comparison is tens of KB: an item
+    bound alone would let a worker without Redis grow by hundreds of MB)."""
 
-    def __init__(self, max_items: int = 4096) -> None:
+    def __init__(self, max_items: int = 4096, max_bytes: int = 64 << 20) -> None:
         self.max_items = max_items
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -34,20 +38,28 @@ class LocalCache:
             expires, value = item
             if expires < time.monotonic():
                 del self._data[key]
+                self.bytes -= len(value)
                 return None
             self._data.move_to_end(key)
             return value
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[1])
+            if len(value) > self.max_bytes:
+                return
             self._data[key] = (time.monotonic() + ttl, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_items:
-                self._data.popitem(last=False)
+            self.bytes += len(value)
+            while len(self._data) > self.max_items or self.bytes > self.max_bytes:
+                _, (_, dropped) = self._data.popitem(last=False)
+                self.bytes -= len(dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self.bytes = 0
 
 
 class Cache:

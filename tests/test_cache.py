@@ -42,3 +42,19 @@ def test_service_works_and_says_so_when_redis_is_down(sqlite_url, embedder):
     assert body["status"] == "degraded" and body["cache"]["backend"] == "memory"
     assert body["jobs"]["backend"] == "inline"
     assert c.get("/api/v1/articles").get_json()["total"] == 3
+
+
+def test_the_in_process_fallback_is_bounded_by_bytes_as_well_as_entries():
+    from service.cache import LocalCache
+
+    local = LocalCache(max_items=100, max_bytes=3_000_000)
+    for i in range(5):
+        local.set(f"k{i}", bytes(1_000_000), ttl=60)
+    assert [local.get(f"k{i}") is not None for i in range(5)] == [False, False, True, True, True]
+    assert local.bytes == 3_000_000
+    local.set("k4", b"small", ttl=60)  # replacing a value gives its bytes back
+    assert local.bytes == 2_000_005
+    local.set("huge", bytes(4_000_000), ttl=60)  # larger than the budget: not kept, nothing evicted
+    assert local.get("huge") is None and local.get("k2") is not None
+    local.clear()
+    assert local.bytes == 0 and local.get("k3") is None

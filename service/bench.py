@@ -314,8 +314,8 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
 
 def run(quick: bool = False) -> dict[str, Any]:
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    report.update(bench_ingest(300 if quick else 1087, batch=64))
-    report["fast_backends"] = bench_fast_backends(300 if quick else 1087, batch=64)
+    report.update(bench_ingest(300 if quick else 1087, batch=256))
+    report["fast_backends"] = bench_fast_backends(300 if quick else 1087, batch=256)
     report.update(bench_comparison(repeats=50 if quick else 200))
     report.update(bench_assign_cost(sizes=(1_000, 10_000) if quick else (1_000, 100_000), probes=50 if quick else 200))
     report.update(bench_recluster(sizes=(2_000,) if quick else (10_000, 100_000)))

@@ -14,8 +14,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 QUEUE = "newsprism"
-#: articles per ingest transaction inside a job
-JOB_BATCH = 64
+#: articles per ingest transaction inside a job (as ``newsprism ingest``)
+JOB_BATCH = 256
 
 
 def _services(overrides: dict[str, Any] | None):  # noqa: ANN202

@@ -137,3 +137,13 @@ def test_the_window_selects_what_a_scan_of_the_store_selects(sqlite_url, embedde
             assert sorted(sid for sid, _ in best) == sorted(sorted(want, key=lambda x: -sims[x])[:k])
     finally:
         services.close()
+
+
+def test_health_reports_the_assignment_index(client):
+    from tests.conftest import API_KEY
+
+    r = client.post("/api/v1/articles", json={"articles": [story_article(s, 0) for s in range(3)]},
+                    headers={"Authorization": f"Bearer {API_KEY}"})
+    assert r.status_code == 201
+    body = client.get("/api/v1/health").get_json()
+    assert body["assignment_index"]["stories"] == 3 and body["assignment_index"]["counter"] == 3

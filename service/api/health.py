@@ -27,6 +27,7 @@ def health():
                   "loaded": emb.is_loaded, "load_seconds": round(getattr(emb, "load_seconds_", 0.0), 3) if emb.is_loaded else None},
         "jobs": {"backend": "rq" if redis_ok else "inline"},
         "search_index": svc.search.health(),
+        "assignment_index": svc.assignment.index.stats(),
         "analysis_version": svc.settings.analysis_version,
         "uptime_s": round(time.time() - svc.started_at, 1),
     }

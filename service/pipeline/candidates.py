@@ -168,11 +168,6 @@ class CandidateIndex:
             if self.counter is not None:
                 self.counter = counter
 
-    def invalidate(self) -> None:
-        """Forget the sync point: the next transaction re-reads what changed (or everything)."""
-        with self._lock:
-            self.counter = None
-
     # -- queries ----------------------------------------------------------------------------
     def window(self, lo: float | None, hi: float | None, dense: np.ndarray, limit: int | None,
                pending: Pending) -> list[tuple[int, int]]:

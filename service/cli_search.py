@@ -505,6 +505,43 @@ def bench_queries(source: str, n: int, seed: int = 11) -> dict[str, list]:
     return {"searches": searches, "new_articles": new_articles}
 
 
+def ann_agreement(svc: Any, searches: list[str], articles: list[dict]) -> dict[str, float]:
+    """How often the graph-backed index answers as the exact one does, on the bench's own
+    queries: the same top search hit, the share of the exact top 10 in the graph's top 10,
+    and the same best story for a match (each answer computed twice, with the graphs and
+    with them set aside)."""
+    from service.pipeline.match import encode_grouped
+    from service.schemas import MatchIn
+
+    idx = svc.search.index
+    matcher = svc.search.matcher
+
+    def answers() -> tuple[list[list[int]], list[int | None]]:
+        tops = [[h.story_id for h in svc.search.rank(q, limit=10)[0]] for q in searches]
+        best = []
+        for a in articles:
+            title, clean, published = matcher.prepare(MatchIn(**a))
+            vecs = encode_grouped(svc.search.embedder, svc.assignment.texts(title, clean))
+            found, _ = matcher.best_story(svc.assignment.signals(title, clean, published, list(vecs)))
+            best.append(found[0] if found else None)
+        return tops, best
+
+    graph_tops, graph_best = answers()
+    graphs = idx.graph_c, idx.graph_h
+    with idx.reading():
+        idx.graph_c = idx.graph_h = None
+    try:
+        exact_tops, exact_best = answers()
+    finally:
+        with idx.reading():
+            idx.graph_c, idx.graph_h = graphs
+    pairs = [(g, e) for g, e in zip(graph_tops, exact_tops) if e]
+    return {"search_top1": round(sum(g[:1] == e[:1] for g, e in pairs) / max(1, len(pairs)), 4),
+            "search_top10_overlap": round(sum(len(set(g) & set(e)) / len(e) for g, e in pairs) / max(1, len(pairs)), 4),
+            "match_best": round(sum(g == e for g, e in zip(graph_best, exact_best)) / max(1, len(exact_best)), 4),
+            "queries": len(pairs), "articles": len(exact_best)}
+
+
 @click.command("bench-search")
 @click.option("--articles", default=100_000, show_default=True, type=int)
 @click.option("--stories", default=35_000, show_default=True, type=int)
@@ -624,6 +661,8 @@ def bench_search(articles: int, stories: int, source: str | None, db_url: str | 
         urls = [u for (u,) in s.execute(select(Article.url).where(Article.id.in_(ids))).all()]
     report["match_known_url"] = _latency(timed((lambda u: client.post("/api/v1/match", json={"url": u}), urls)))
     report["match_known_url_cached"] = _latency(timed((lambda u: client.post("/api/v1/match", json={"url": u}), urls)))
+    if svc.search.index.use_graphs():
+        report["ann_agreement"] = ann_agreement(svc, work["searches"], work["new_articles"])
     report["loadavg_after"] = os.getloadavg()[0]
     report["targets"] = {"match_text_p95_ms<=60": (report["match_text"]["p95_ms"] or 1e9) <= 60,
                          "match_known_url_p95_ms<=25": (report["match_known_url"]["p95_ms"] or 1e9) <= 25,

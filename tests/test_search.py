@@ -125,7 +125,7 @@ def test_an_other_worker_index_catches_up_from_the_store(app, seeded):
 
 
 def test_hnsw_backend_ranks_like_exact_search(app, seeded):
-    pytest.importorskip("hnswlib")
+    pytest.importorskip("usearch")
     from service.pipeline.search import build_search
     from service.pipeline.vector_index import IndexParams
     from service.schemas import StoryQuery

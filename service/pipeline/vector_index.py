@@ -6,7 +6,7 @@ it incrementally from ``stories.updated_at``; nothing in it is the only copy of 
 (a worker that restarts rebuilds it from the store).
 
 Dense search is exact (numpy matrix products) for small corpora. Past ``ann_min_rows`` rows
-an HNSW graph (hnswlib, when installed) proposes the candidates and the exact scores are
+an HNSW graph (usearch, holding half-precision copies) proposes the candidates and the exact scores are
 computed for those only; the graph is built in a background thread while the exact search
 keeps serving, updated in place for new and changed stories, and rebuilt when too many of
 its rows are stale.
@@ -52,7 +52,7 @@ class IndexParams:
 
     #: rows past which an HNSW graph proposes candidates (exact numpy below)
     ann_min_rows: int = 50_000
-    #: "auto" (HNSW past ann_min_rows when hnswlib is importable), "numpy" or "hnsw"
+    #: "auto" (HNSW past ann_min_rows when usearch is importable), "numpy" or "hnsw"
     backend: str = "auto"
     #: a filter keeping at most this many stories (or 5%) is searched exactly, not by graph
     exact_subset: int = 5000
@@ -74,6 +74,9 @@ class IndexParams:
     hnsw_m: int = 16
     hnsw_ef_construction: int = 100
     hnsw_ef_search: int = 128
+    #: how the graph stores its vectors (usearch: "f16", "f32", "i8", ...); candidates only,
+    #: the scores are exact
+    hnsw_dtype: str = "f16"
     #: rebuild the graph when this share of its rows is stale
     hnsw_rebuild_stale: float = 0.25
 
@@ -170,10 +173,17 @@ class RowMatrix:
 
 
 class HnswGraph:
-    """An hnswlib inner-product graph; labels are row numbers of the index's arrays.
+    """A usearch HNSW graph over inner products; keys are row numbers of the index's arrays.
 
-    Which labels the graph holds is one byte per row (0 absent, 1 live, 2 marked deleted),
-    not Python sets of ints: ~0.1 MB instead of ~7 MB for 100,000 headline vectors."""
+    The graph stores its vectors quantised (``hnsw_dtype``: half precision by default): it
+    only proposes candidates, whose exact scores come from the index's float32 matrices.
+    hnswlib, used before, holds a float32 copy of every vector beside the matrices (+208 MB
+    per worker at 100,000 articles); half precision is half that, with the same candidates
+    to within 1% (docs/search.md).
+
+    Which keys the graph holds is one byte per row (0 absent, 1 live, 2 removed), not Python
+    sets of ints: ~0.1 MB instead of ~7 MB for 100,000 headline vectors. A removed key
+    leaves a tombstone node in the graph until the next rebuild: ``stale`` counts them."""
 
     ABSENT, LIVE, DELETED = 0, 1, 2
 
@@ -182,8 +192,8 @@ class HnswGraph:
         self.params = params
         self.index: Any = None
         self.state = np.zeros(0, dtype=np.uint8)
-        self._size = 0  # labels ever added (live or deleted)
-        self._deleted = 0
+        self._size = 0  # nodes ever added (live or tombstones)
+        self._deleted = 0  # tombstones
 
     @property
     def size(self) -> int:
@@ -192,6 +202,10 @@ class HnswGraph:
     @property
     def stale(self) -> int:
         return self._deleted
+
+    @property
+    def live(self) -> int:
+        return self._size - self._deleted
 
     def _state(self, row: int) -> int:
         return int(self.state[row]) if row < self.state.shape[0] else self.ABSENT
@@ -204,64 +218,66 @@ class HnswGraph:
             self.state = state
         self.state[rows] = value
 
-    def start(self, count: int) -> None:
-        """An empty graph sized for ``count`` rows (it grows past that as rows come)."""
-        import hnswlib
+    def start(self) -> None:
+        """An empty graph (it grows as rows come)."""
+        from usearch.index import Index
 
-        index = hnswlib.Index(space="ip", dim=self.dim)
-        index.init_index(max_elements=max(1024, int(count * 1.3)),
-                         ef_construction=self.params.hnsw_ef_construction, M=self.params.hnsw_m)
-        index.set_ef(self.params.hnsw_ef_search)
-        self.index = index
+        p = self.params
+        self.index = Index(ndim=self.dim, metric="ip", dtype=p.hnsw_dtype, connectivity=p.hnsw_m,
+                           expansion_add=p.hnsw_ef_construction, expansion_search=p.hnsw_ef_search)
         self.state = np.zeros(0, dtype=np.uint8)
         self._size = self._deleted = 0
 
     def add(self, data: np.ndarray, rows: np.ndarray) -> None:
-        """Add new rows (``data`` holds their vectors, in order). Adding in several calls
-        builds the same graph as one call with all of them (num_threads=1: in order)."""
+        """Add rows the graph does not hold (``data`` holds their vectors, in order), in
+        order on one thread: adding in several calls builds the graph one call would."""
         if not len(rows):
             return
-        index = self.index
-        need = index.get_current_count() + len(rows)
-        if need > index.get_max_elements():
-            index.resize_index(max(need, int(index.get_max_elements() * 1.5) + 1024))
-        index.add_items(data, rows, num_threads=1)
+        self.index.add(np.asarray(rows, dtype=np.uint64), data, threads=1)
         self._set_state(np.asarray(rows, dtype=np.int64), self.LIVE)
         self._size += len(rows)
 
     def upsert(self, vec: np.ndarray, row: int) -> None:
-        index = self.index
-        state = self._state(row)
-        if state == self.DELETED:
-            index.unmark_deleted(row)
-            self._deleted -= 1
-        elif state == self.ABSENT:
-            if index.get_current_count() >= index.get_max_elements():
-                index.resize_index(int(index.get_max_elements() * 1.5) + 1024)
-            self._size += 1
-        index.add_items(vec[None, :], np.asarray([row]), num_threads=1)  # an existing label is updated
+        """Make the graph hold ``vec`` for ``row`` (a held row's old node is removed)."""
+        self.delete(row)
+        self.index.add(row, vec, threads=1)
         self._set_state(np.asarray([row]), self.LIVE)
+        self._size += 1
 
     def put(self, vec: np.ndarray, row: int) -> None:
         """Make the graph hold ``vec`` for ``row`` (nothing to do when it holds it already)."""
         if self._state(row) == self.LIVE:
-            if np.array_equal(np.asarray(self.index.get_items([row]))[0], vec):
+            held = self.quantised(vec)
+            if held is not None and np.array_equal(self.stored(np.asarray([row]))[0], held):
                 return
-            self.delete(row)
         self.upsert(vec, row)
 
     def delete(self, row: int) -> None:
         if self._state(row) == self.LIVE:
-            self.index.mark_deleted(row)
+            self.index.remove(row, threads=1)
             self.state[row] = self.DELETED
             self._deleted += 1
 
+    def stored(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors the graph holds for live ``rows``, as float32."""
+        return np.asarray(self.index.get(np.asarray(rows, dtype=np.uint64), dtype=np.float32),
+                          dtype=np.float32).reshape(len(rows), self.dim)
+
+    def quantised(self, vec: np.ndarray) -> np.ndarray | None:
+        """``vec`` as the graph stores it, as float32; None when that is not known here
+        (integer storage is scaled by usearch)."""
+        dtype = self.params.hnsw_dtype
+        if dtype == "f16":
+            return np.asarray(vec, dtype=np.float16).astype(np.float32)
+        if dtype == "f32":
+            return np.asarray(vec, dtype=np.float32)
+        return None
+
     def query(self, q: np.ndarray, k: int) -> np.ndarray:
-        k = min(k, self.size - self.stale)
+        k = min(k, self.live)
         if k <= 0:
             return np.zeros(0, dtype=np.int64)
-        labels, _ = self.index.knn_query(q[None, :], k=k, num_threads=1)
-        return labels[0].astype(np.int64)
+        return np.asarray(self.index.search(q, k, threads=1).keys, dtype=np.int64)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -299,9 +315,9 @@ def trim_heap() -> None:
         trim(0)
 
 
-def hnswlib_available() -> bool:
+def ann_available() -> bool:
     try:
-        import hnswlib  # noqa: F401
+        import usearch.index  # noqa: F401
     except ImportError:
         return False
     return True
@@ -806,7 +822,7 @@ class StoryIndex:
 
     def _want_graphs(self) -> bool:
         p = self.params
-        if p.backend == "numpy" or self.dim is None or not hnswlib_available():
+        if p.backend == "numpy" or self.dim is None or not ann_available():
             return False
         if p.backend == "hnsw":
             return True
@@ -834,7 +850,7 @@ class StoryIndex:
 
         The vectors are added in chunks of ``_GRAPH_CHUNK`` rows, each copied under the lock
         and added outside it: a snapshot of all of them would hold a third copy of the
-        vectors (besides the index's and hnswlib's) until the build ends (+530 MB at the
+        vectors (besides the index's and the graph's) until the build ends (+530 MB at the
         peak for 100,000 articles). The rows written since the build began are recorded in
         ``_graph_dirty``; each graph takes their current vectors at the end (a row copied
         after its change is already right: ``HnswGraph.put`` then does nothing)."""
@@ -843,10 +859,9 @@ class StoryIndex:
             with self._lock:
                 self._graph_dirty = (set(), set())
                 n, hm = self.n_rows, self.headlines.n
-                counts = (int(self.alive[:n].sum()), self.headlines.live)
             gc, gh = HnswGraph(self.dim, self.params), HnswGraph(self.dim, self.params)
-            gc.start(counts[0])
-            gh.start(counts[1])
+            gc.start()
+            gh.start()
             for g, end, headlines in ((gc, n, False), (gh, hm, True)):
                 for lo in range(0, end, _GRAPH_CHUNK):
                     hi = min(end, lo + _GRAPH_CHUNK)
@@ -894,11 +909,11 @@ class StoryIndex:
         if subset is not None:
             return subset[_topk(self.cent[subset] @ q, k)]
         if self.use_graphs():
-            with self._lock:  # hnswlib queries must not overlap resizes and deletions
+            with self._lock:  # graph queries must not overlap additions and removals
                 rows = self.graph_c.query(q, k if mask is None else 4 * k)
             rows = rows[rows < self.n_rows]
             rows = rows[self.alive[rows] if mask is None else mask[rows]]
-            return rows[:k]
+            return rows[_topk(self.cent[rows] @ q, k)]  # the graph's order is approximate
         sims = self.centroid_sims(q)
         if mask is not None:
             sims[~mask[: sims.shape[0]]] = -np.inf
@@ -919,6 +934,7 @@ class StoryIndex:
             with self._lock:
                 hrows = self.graph_h.query(q, 3 * k if mask is None else 8 * k)
             hrows = hrows[hrows < m.n]
+            hrows = hrows[np.argsort(-(m.data[hrows] @ q), kind="stable")]  # exact order
         else:
             sims = m.data[: m.n] @ q
             own = m.owner[: m.n]

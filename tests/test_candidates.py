@@ -50,7 +50,9 @@ def test_a_process_sees_the_stories_another_process_wrote(any_db_url, embedder):
         idx = a.assignment.index
         row = idx.row_of[sid]
         assert idx.version[row] == version == 3
-        np.testing.assert_array_equal(idx.cent[row], np.frombuffer(centroid, dtype=np.float32))
+        stored = np.frombuffer(centroid, dtype=np.float32)
+        # held as int8 with a scale per row: each component within half a step
+        np.testing.assert_allclose(idx.centroid(row), stored, rtol=0, atol=0.51 * np.abs(stored).max() / 127)
         # nothing written since: the next transaction reads nothing
         a.ingestor.ingest([story_article(1, 2)])  # a duplicate
         assert idx.incremental_loads == 1
@@ -122,7 +124,7 @@ def test_the_window_selects_what_a_scan_of_the_store_selects(sqlite_url, embedde
             spans = s.execute(select(Story.id, Story.first_seen, Story.last_seen)).all()
         assert any(last is None for _, _, last in spans)
         rng = np.random.default_rng(0)
-        q = rng.normal(size=idx.cent.shape[1]).astype(np.float32)
+        q = rng.normal(size=idx.q8.shape[1]).astype(np.float32)
         for day in (1, 9, 15, 27, 31):
             when = datetime(2026, 3, day, 12, tzinfo=timezone.utc)
             lo, hi = services.assignment.assigner.time_bounds(when)
@@ -133,7 +135,7 @@ def test_the_window_selects_what_a_scan_of_the_store_selects(sqlite_url, embedde
             # bounded: the closest centroids among them
             k = max(1, len(want) // 2)
             best = idx.window(epoch(lo), epoch(hi), q, k, Pending())
-            sims = {sid: float(idx.cent[idx.row_of[sid]] @ q) for sid in want}
+            sims = {sid: float(idx.centroid(idx.row_of[sid]) @ q) for sid in want}
             assert sorted(sid for sid, _ in best) == sorted(sorted(want, key=lambda x: -sims[x])[:k])
     finally:
         services.close()

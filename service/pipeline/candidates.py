@@ -59,8 +59,11 @@ class Pending:
 class CandidateIndex:
     """Story spans and centroids by row; see the module docstring.
 
-    (float16 centroids would halve its memory, but converting the window's rows cost 0.45 ms
-    per article at 100,000 stories: a third of the per-article assignment cost.)"""
+    The centroids only choose which of the window's stories are scored (the assigner scores
+    them from their stored states), so they are kept as int8 with a scale per row: a quarter
+    of float32's memory (13 MB instead of 54 MB at 35,000 stories), cosines within 0.0015
+    of the exact ones, and 0.04 ms more per article than float32 (numpy converts int8 fast;
+    float16 would have cost 0.45 ms)."""
 
     #: how far before the watermark a later-committed writer may have stamped updated_at
     SLACK = timedelta(seconds=120)
@@ -82,7 +85,8 @@ class CandidateIndex:
         self.version = np.zeros(cap, dtype=np.int64)
         self.first = np.full(cap, np.nan)
         self.last = np.full(cap, np.nan)
-        self.cent: np.ndarray | None = None
+        self.q8: np.ndarray | None = None  # (capacity, dim) int8 centroids
+        self.scale = np.zeros(cap, dtype=np.float32)  # a row's centroid = q8[row] * scale[row]
         self.n = 0
         self.n_undated = 0
         self.counter: int | None = None
@@ -127,10 +131,14 @@ class CandidateIndex:
                 if cent is not None:
                     self._put(sid, ver, epoch(first), epoch(last), np.frombuffer(cent, dtype=np.float32))
 
+    def centroid(self, row: int) -> np.ndarray:
+        """A row's centroid as the index holds it (float32)."""
+        return self.q8[row].astype(np.float32) * self.scale[row]
+
     def _put(self, sid: int, version: int, first: float, last: float, centroid: np.ndarray) -> None:
-        if self.cent is None:
-            self.cent = np.zeros((self.sid.shape[0], centroid.shape[0]), dtype=np.float32)
-        if centroid.shape[0] != self.cent.shape[1]:
+        if self.q8 is None:
+            self.q8 = np.zeros((self.sid.shape[0], centroid.shape[0]), dtype=np.int8)
+        if centroid.shape[0] != self.q8.shape[1]:
             return  # a vector of another model (the store was built with another backend)
         row = self.row_of.get(sid)
         if row is None:
@@ -145,19 +153,22 @@ class CandidateIndex:
         self.version[row] = version
         self.first[row], self.last[row] = span(first, last)
         self.n_undated += int(np.isnan(self.last[row]))
-        self.cent[row] = centroid
+        top = float(np.abs(centroid).max())
+        scale = top / 127.0 if top > 0 else 1.0
+        self.q8[row] = np.rint(centroid / scale).astype(np.int8)
+        self.scale[row] = scale
 
     def _grow(self) -> None:
         cap = self.sid.shape[0] * 2
-        for name, fill in (("sid", 0), ("version", 0), ("first", np.nan), ("last", np.nan)):
+        for name, fill in (("sid", 0), ("version", 0), ("first", np.nan), ("last", np.nan), ("scale", 0.0)):
             a = getattr(self, name)
             b = np.full(cap, fill, dtype=a.dtype)
             b[: a.shape[0]] = a
             setattr(self, name, b)
-        if self.cent is not None:
-            c = np.zeros((cap, self.cent.shape[1]), dtype=np.float32)
-            c[: self.cent.shape[0]] = self.cent
-            self.cent = c
+        if self.q8 is not None:
+            c = np.zeros((cap, self.q8.shape[1]), dtype=np.int8)
+            c[: self.q8.shape[0]] = self.q8
+            self.q8 = c
 
     def commit(self, pending: Pending, counter: int) -> None:
         """Merge a committed transaction's changes (call only after the commit succeeded);
@@ -192,7 +203,10 @@ class CandidateIndex:
                  if lo is None or np.isnan(last) or (last >= lo and first <= hi)]
         total = rows.size + len(extra)
         if limit is not None and total > limit:
-            sims = self.cent[rows] @ dense if rows.size else np.zeros(0, dtype=np.float32)
+            if rows.size:
+                sims = (self.q8[rows].astype(np.float32) @ dense) * self.scale[rows]
+            else:
+                sims = np.zeros(0, dtype=np.float32)
             if extra:
                 sims = np.concatenate([sims, np.array([float(c @ dense) for _, _, c in extra], dtype=np.float32)])
             best = np.argpartition(-sims, limit - 1)[:limit]

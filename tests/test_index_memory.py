@@ -221,7 +221,8 @@ def test_hnsw_graphs_built_in_chunks_hold_the_index_and_rank_like_exact_search(s
     the exact search does."""
     pytest.importorskip("usearch")
     services.ingestor.ingest([story_article(s, o) for s in range(14) for o in range(1 + s % 3)])
-    idx = fresh_index(services)  # exact, no graph yet
+    # exact, no graph yet; "auto" under ann_min_rows: refreshes start no build of their own
+    idx = fresh_index(services, backend="auto")
     monkeypatch.setattr(vector_index, "_GRAPH_CHUNK", 4)
     added = {"calls": 0}
     original_add = vector_index.HnswGraph.add

@@ -818,7 +818,9 @@ class StoryIndex:
 
     # -- dense -----------------------------------------------------------------------------
     def use_graphs(self) -> bool:
-        return self.graph_c is not None and self.graph_h is not None
+        """Whether the graphs propose the candidates (built, and not set aside by
+        ``backend = "numpy"``)."""
+        return self.params.backend != "numpy" and self.graph_c is not None and self.graph_h is not None
 
     def _want_graphs(self) -> bool:
         p = self.params

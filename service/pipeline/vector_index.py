@@ -20,6 +20,7 @@ that vanished (re-clustering).
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import os
@@ -313,6 +314,21 @@ def trim_heap() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+#: set at interpreter exit: graph builds stop between two chunks
+_EXITING = threading.Event()
+_BUILDERS: set[threading.Thread] = set()
+
+
+@atexit.register
+def _stop_builds() -> None:
+    """A build is a daemon thread inside usearch's C++ code most of the time; left running
+    while the interpreter shuts down it aborts the process ("terminate called without an
+    active exception"). Ask builds to stop and wait for the chunk in hand (a second or two)."""
+    _EXITING.set()
+    for t in list(_BUILDERS):
+        t.join(timeout=30)
 
 
 def ann_available() -> bool:
@@ -842,6 +858,7 @@ class StoryIndex:
             return
         self._graph_building = True
         t = threading.Thread(target=self._build_graphs, name="newsprism-hnsw", daemon=True)
+        _BUILDERS.add(t)
         t.start()
         if self.params.backend == "hnsw":
             t.join()  # forced: tests and benchmarks want the graph now
@@ -866,6 +883,8 @@ class StoryIndex:
             gh.start()
             for g, end, headlines in ((gc, n, False), (gh, hm, True)):
                 for lo in range(0, end, _GRAPH_CHUNK):
+                    if _EXITING.is_set():
+                        return
                     hi = min(end, lo + _GRAPH_CHUNK)
                     with self._lock:  # a refresh swaps and writes the arrays
                         if headlines:
@@ -897,6 +916,7 @@ class StoryIndex:
             log.exception("could not build the HNSW graphs; exact search goes on")
         finally:
             self._graph_building = False
+            _BUILDERS.discard(threading.current_thread())
 
     def _subset(self, mask: np.ndarray | None) -> np.ndarray | None:
         """The rows of a selective mask (exact search over them beats the graph), else None."""

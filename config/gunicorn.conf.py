@@ -33,7 +33,10 @@ def post_fork(server, worker):  # noqa: ANN001, ARG001
 
         # torch and BLAS threads per worker: workers are the parallelism on a small machine
         limit_threads(max(1, (os.cpu_count() or 1) // max(1, workers)))
-        services.warm()
+        # the comparison engine (spaCy, ~90 MB) loads on a worker's first cold comparison:
+        # with `newsprism worker` running, the matches' cold comparisons are computed there
+        # and a worker that serves the extension never loads it
+        services.warm(comparisons=False)
     import threading
 
     # build the search and assignment indexes now, not on the worker's first request

@@ -9,6 +9,8 @@ import json
 import os
 import random
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -266,10 +268,14 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
     """Resident memory of each gunicorn worker serving ``db_url``, started by the real
     entrypoint and config (model loaded and the search and assignment indexes built after
     fork), after ``requests`` searches and matches spread over the workers and after the
-    background HNSW build settled. ``peak_mb`` is the kernel's high-water mark (VmHWM)."""
-    import httpx
+    background HNSW build settled. ``peak_mb`` is the kernel's high-water mark (VmHWM).
+    With Redis, ``newsprism worker`` runs beside it, as compose.yaml deploys it
+    (``job_worker``: its memory)."""
+    import redis
+    from rq import Queue
 
-    from service.served import entrypoint, memory_mb, worker_pids
+    from service.jobs import comparisons_queue
+    from service.served import memory_mb
 
     queries = ["jobless claims", "Putin Zelensky talks", "Senate budget vote", "wildfire evacuations",
                "Supreme Court ruling", "vaccine mandate", "Afghanistan withdrawal", "inflation report"]
@@ -286,6 +292,40 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
         redis_url = ""
     env = {"NEWSPRISM_DATABASE_URL": db_url, "NEWSPRISM_REDIS_URL": redis_url, "NEWSPRISM_REDIS_PREFIX": prefix,
            "NEWSPRISM_RATE_LIMIT_READ": "10000000/minute", "NEWSPRISM_LOG_LEVEL": "WARNING"}
+    # and with `newsprism worker` beside it (compose.yaml runs one): the matches' cold
+    # comparisons are computed there
+    job_worker = None
+    if redis_url:
+        job_worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT,
+                                      env={**os.environ, **env, "HF_HUB_OFFLINE": "1"},
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        from rq import Worker
+
+        queue = Queue(comparisons_queue(prefix), connection=redis.Redis.from_url(redis_url))
+        deadline = time.time() + 120
+        while Worker.count(connection=queue.connection, queue=queue) == 0 and time.time() < deadline:
+            time.sleep(0.5)
+    try:
+        report = _serve_and_measure(env, workers, requests, settle_s, queries)
+        if job_worker is not None:
+            report["job_worker"] = memory_mb(job_worker.pid)
+    finally:
+        if job_worker is not None:
+            job_worker.terminate()
+            job_worker.wait(timeout=60)
+    if redis_url:
+        cache.delete_prefix(prefix + ":*")
+        Queue(comparisons_queue(prefix), connection=redis.Redis.from_url(redis_url)).delete(delete_jobs=True)
+    report["cache"] = "redis" if redis_url else "memory"
+    return report
+
+
+def _serve_and_measure(env: dict[str, str], workers: int, requests: int, settle_s: float,
+                       queries: list[str]) -> dict[str, Any]:
+    import httpx
+
+    from service.served import entrypoint, memory_mb, worker_pids
+
     with entrypoint(env, workers=workers, timeout_s=900) as base:
         pids = worker_pids(base.pid)
         # no keep-alive: each request is a new connection, so every worker serves its share
@@ -306,10 +346,8 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
                 time.sleep(5)
             health = http.get("/api/v1/health").json()
         per_worker = {str(p): memory_mb(p) for p in pids}
-    if redis_url:
-        cache.delete_prefix(prefix + ":*")
     return {"workers": per_worker, "rss_mb_per_worker_max": max(v["peak_mb"] for v in per_worker.values()),
-            "cache": "redis" if redis_url else "memory", "search_index": health.get("search_index")}
+            "search_index": health.get("search_index")}
 
 
 def run(quick: bool = False) -> dict[str, Any]:

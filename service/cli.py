@@ -333,17 +333,19 @@ def compare(story_id: int, as_json: bool, db_url: str | None) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="exit when the queue is empty")
 def worker(burst: bool) -> None:
-    """Run an RQ worker for bulk ingest and re-clustering jobs."""
+    """Run an RQ worker for bulk ingest, re-clustering and cold comparison jobs."""
     import redis
     from rq import Queue, SimpleWorker
 
-    from service.jobs import QUEUE
+    from service.jobs import QUEUE, comparisons_queue
 
     settings = load_settings()
     conn = redis.Redis.from_url(settings.redis_url)
     # jobs run in this process, so its model and indexes stay loaded between jobs (a forking
-    # worker would load them again for every job)
-    SimpleWorker([Queue(QUEUE, connection=conn)], connection=conn).work(burst=burst)
+    # worker would load them again for every job); the comparisons that matches found cold
+    # are taken before the next bulk job
+    queues = [Queue(comparisons_queue(settings.redis_prefix), connection=conn), Queue(QUEUE, connection=conn)]
+    SimpleWorker(queues, connection=conn).work(burst=burst)
 
 
 @main.command()

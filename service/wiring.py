@@ -80,9 +80,12 @@ class Services:
     def keys(self) -> KeyRing:
         return KeyRing(self.settings.api_keys, self.settings.api_keys_file or None, self.db)
 
-    def warm(self) -> None:
-        """Load the models a first request would otherwise wait for (once per process)."""
+    def warm(self, comparisons: bool = True) -> None:
+        """Load the models a first request would otherwise wait for (once per process); with
+        ``comparisons=False`` the comparison engine (spaCy) is left to its first use."""
         self.embedder.load()
+        if not comparisons:
+            return
         from clustering.compare import warm_up
 
         params, lexicons = compare_config(self.settings)

@@ -2,6 +2,11 @@
 uses, results stored; without Redis the job runs inline."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
@@ -9,7 +14,7 @@ from sqlalchemy import func, select
 
 from service.jobs import enqueue, ingest_job
 from service.served import free_port
-from service.settings import load_settings
+from service.settings import ROOT, load_settings
 from service.store.models import Article
 from service.wiring import build_services
 from tests.conftest import REDIS_URL
@@ -51,3 +56,63 @@ def test_without_redis_the_job_runs_inline(sqlite_url, embedder):
         assert out == {"mode": "inline", "result": {"created": 1, "duplicate": 0, "rejected": 0}}
     finally:
         services.close()
+
+
+def test_a_match_hands_its_cold_comparison_to_a_listening_worker(sqlite_url, redis_prefix, embedder):
+    """With `newsprism worker` listening (as compose.yaml runs it), the comparison a match
+    found cold is computed there, not in the web process, and the match answers with the
+    summaries once it is done."""
+    from rq import Worker
+
+    from service.jobs import comparisons_queue
+    from tests.conftest import make_app
+
+    app = make_app(sqlite_url, redis_prefix)
+    services = app.extensions["newsprism"]
+    services.ingestor.ingest([{**story_article(3, o), "url": f"https://news.example.org/syn-3-{o}"} for o in range(3)])
+    conn = redis.Redis.from_url(REDIS_URL)
+    queue = Queue(comparisons_queue(redis_prefix), connection=conn)
+    env = {**os.environ, "NEWSPRISM_DATABASE_URL": sqlite_url, "NEWSPRISM_REDIS_URL": REDIS_URL,
+           "NEWSPRISM_REDIS_PREFIX": redis_prefix, "HF_HUB_OFFLINE": "1"}
+    worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while Worker.count(connection=conn, queue=queue) == 0:
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.2)
+        summaries = services.search.matcher.summaries
+        client = app.test_client()
+        url = "https://news.example.org/syn-3-1"
+        first = client.post("/api/v1/match", json={"url": url}).get_json()
+        assert first["status"] == "matched" and first["summaries"] == "pending"
+        assert summaries._pool is None  # nothing was computed in this process
+        sid, version = first["story"]["id"], first["story"]["version"]
+        deadline = time.monotonic() + 180
+        while True:
+            services.cache.delete_prefix(services.cache.key("match") + ":*")  # ask again, uncached
+            again = client.post("/api/v1/match", json={"url": url}).get_json()
+            if again["summaries"] == "ready":
+                break
+            assert worker.poll() is None and time.monotonic() < deadline, "the comparison never came"
+            time.sleep(1)
+        assert {o["outlet"] for o in again["outlets"] if o.get("summary")} >= {a["outlet"] for a in
+                                                                             (story_article(3, o) for o in (0, 2))}
+        job = Job.fetch(f"{redis_prefix}-comparison-{sid}-{version}", connection=conn)
+        assert job.return_value()["story_id"] == sid
+        assert summaries._pool is None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        queue.delete(delete_jobs=True)
+        services.close()
+
+
+def test_without_a_listening_worker_the_comparison_is_not_queued(redis_prefix):
+    from service.jobs import ComparisonOffload, comparisons_queue
+
+    settings = load_settings({"redis_url": REDIS_URL, "redis_prefix": redis_prefix})
+    assert ComparisonOffload(settings)(1, 1) is False
+    assert Queue(comparisons_queue(redis_prefix), connection=redis.Redis.from_url(REDIS_URL)).count == 0
+    down = load_settings({"redis_url": f"redis://127.0.0.1:{free_port()}/0", "redis_prefix": redis_prefix})
+    assert ComparisonOffload(down)(1, 1) is False

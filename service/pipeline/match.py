@@ -113,10 +113,13 @@ class CachedTermStats:
 class Summaries:
     """Per-outlet one-line summaries from the comparison, cached per story version."""
 
-    def __init__(self, cache: Any, comparisons: Callable[[], Any], mode: str) -> None:
+    def __init__(self, cache: Any, comparisons: Callable[[], Any], mode: str,
+                 offload: Callable[[int, int], bool] | None = None) -> None:
         self.cache = cache
         self.comparisons = comparisons
         self.mode = mode
+        #: in background mode, first offered a cold comparison: True when a job worker took it
+        self.offload = offload
         self._pid = os.getpid()
         self._pool: ThreadPoolExecutor | None = None
         self._pending: set[str] = set()
@@ -162,7 +165,8 @@ class Summaries:
         if self.mode == "inline":
             return self._compute(story_id, version)
         if self.mode == "background":
-            self._submit(story_id, version, key)
+            if self.offload is None or not self.offload(story_id, version):
+                self._submit(story_id, version, key)
             return None, "pending"
         return None, "unavailable"
 
@@ -207,7 +211,7 @@ class Matcher:
 
     def __init__(self, search: "SearchService", *, assignment: Any, registry: Any, rules: Any,
                  comparisons: Callable[[], Any], ingestor: Callable[[], Any], keys: Callable[[], Any],
-                 params: MatchParams) -> None:
+                 params: MatchParams, offload: Callable[[int, int], bool] | None = None) -> None:
         self.search = search
         self.assignment = assignment
         self.registry = registry
@@ -218,7 +222,7 @@ class Matcher:
         # decoded states run from 5 to 80 KB: 2,000 of them bound this cache near 50 MB a worker
         self.states = StateCache(max_items=2000)
         self.stats = CachedTermStats(search.db)
-        self.summaries = Summaries(search.cache, comparisons, params.summaries)
+        self.summaries = Summaries(search.cache, comparisons, params.summaries, offload)
 
     @property
     def threshold(self) -> float:

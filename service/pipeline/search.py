@@ -85,7 +85,8 @@ class SearchService:
     def __init__(self, *, settings: Any, db: Any, cache: Any, embedder: CachedEmbedder, assignment: Any,
                  registry: Any, rules: Any, comparisons: Callable[[], Any], ingestor: Callable[[], Any],
                  keys: Callable[[], Any], metrics: Any = None, params: SearchParams | None = None,
-                 index_params: IndexParams | None = None, match_params: Any = None) -> None:
+                 index_params: IndexParams | None = None, match_params: Any = None,
+                 offload: Callable[[int, int], bool] | None = None) -> None:
         from service.pipeline.match import Matcher, MatchParams
 
         self.settings = settings
@@ -97,7 +98,7 @@ class SearchService:
         self.index = StoryIndex(db, index_params or IndexParams())
         self.matcher = Matcher(self, assignment=assignment, registry=registry, rules=rules,
                                comparisons=comparisons, ingestor=ingestor, keys=keys,
-                               params=match_params or MatchParams())
+                               params=match_params or MatchParams(), offload=offload)
         self._lock = threading.Lock()
 
     # -- ranking -----------------------------------------------------------------------------
@@ -231,6 +232,7 @@ class SearchService:
 
 def build_search(services: Any) -> SearchService:
     """The search service from the service container (``Services.search``)."""
+    from service.jobs import ComparisonOffload
     from service.pipeline.match import MatchParams
 
     cfg = dict(getattr(services.settings, "search", None) or {})
@@ -246,7 +248,8 @@ def build_search(services: Any) -> SearchService:
         assignment=services.assignment, registry=services.registry, rules=services.rules,
         comparisons=lambda: services.comparisons, ingestor=lambda: services.ingestor,
         keys=lambda: services.keys, metrics=services.metrics, params=SearchParams.from_dict(cfg),
-        index_params=IndexParams(**index_cfg), match_params=MatchParams.from_dict(match_cfg))
+        index_params=IndexParams(**index_cfg), match_params=MatchParams.from_dict(match_cfg),
+        offload=ComparisonOffload(services.settings))
 
 
 __all__ = ["SearchParams", "SearchService", "build_search", "Hit"]

@@ -264,6 +264,30 @@ def bench_store(n_articles: int = 100_000, n_stories: int = 35_000) -> str:
     return url
 
 
+def bench_search_latency(sizes: tuple[tuple[int, int], ...] = ((30_000, 10_000), (150_000, 100_000)),
+                         queries: int = 200) -> dict[str, Any]:
+    """Search and match latency (p50/p95/p99) through the Flask app at each (articles,
+    stories) size of the synthetic bench corpus, with one torch and BLAS thread as a gunicorn
+    worker has: ``newsprism bench-search``'s measurement. ``search_p95_ms`` and
+    ``match_p95_ms`` are those of the largest size (a match of an unknown article by text,
+    embedding included)."""
+    from service.cli_search import limit_threads, measure_search
+
+    out: dict[str, Any] = {"search_latency": {}}
+    limit_threads(1)
+    try:
+        for n_articles, n_stories in sizes:
+            r = measure_search(bench_store(n_articles, n_stories), str(ALLSIDES), queries)
+            out["search_latency"][f"{n_stories // 1000}k_stories"] = {
+                "articles": n_articles, "stories": n_stories, "search": r["search"], "match_text": r["match_text"],
+                "match_known_url": r["match_known_url"], "index": r["index"], "ann_agreement": r.get("ann_agreement")}
+            out["search_p95_ms"] = r["search"]["p95_ms"]
+            out["match_p95_ms"] = r["match_text"]["p95_ms"]
+    finally:
+        limit_threads(os.cpu_count() or 1)
+    return out
+
+
 def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, settle_s: float = 90) -> dict[str, Any]:
     """Resident memory of each gunicorn worker serving ``db_url``, started by the real
     entrypoint and config (model loaded and the search and assignment indexes built after
@@ -358,6 +382,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     report.update(bench_assign_cost(sizes=(1_000, 10_000) if quick else (1_000, 100_000), probes=50 if quick else 200))
     report.update(bench_recluster(sizes=(2_000,) if quick else (10_000, 100_000)))
     report["rss_mb_bench_process"] = round(rss_mb(), 1)
+    if ALLSIDES.exists():
+        sizes = ((3_000, 1_000), (10_000, 3_000)) if quick else ((30_000, 10_000), (150_000, 100_000))
+        report.update(bench_search_latency(sizes, queries=50 if quick else 200))
     if quick or not ALLSIDES.exists():
         report["rss_mb"] = report["rss_mb_bench_process"]
     else:

@@ -540,58 +540,20 @@ def ann_agreement(svc: Any, searches: list[str], articles: list[dict]) -> dict[s
             "queries": len(pairs), "articles": len(exact_best)}
 
 
-@click.command("bench-search")
-@click.option("--articles", default=100_000, show_default=True, type=int)
-@click.option("--stories", default=35_000, show_default=True, type=int)
-@click.option("--source", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="texts to recombine (default: ../shared/data/allsides-neus-2021/articles.jsonl)")
-@click.option("--db", "db_url", default=None, help=f"bench store (default: SQLite under {BENCH_DIR})")
-@click.option("--rebuild", is_flag=True, help="regenerate the synthetic store even if it exists")
-@click.option("--queries", default=300, show_default=True, type=int, help="requests per measured operation")
-@click.option("--backend", default="auto", show_default=True, type=click.Choice(["auto", "numpy", "hnsw"]),
-              help="dense index backend")
-@click.option("--threads", default=1, show_default=True, type=int,
-              help="torch and BLAS threads, as in one gunicorn worker (config/gunicorn.conf.py gives each "
-                   "worker cpu_count // workers)")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--out", default=None, type=click.Path(dir_okay=False), help="also write the JSON report here")
-def bench_search(articles: int, stories: int, source: str | None, db_url: str | None, rebuild: bool, queries: int,
-                 backend: str, threads: int, as_json: bool, out: str | None) -> None:
-    """Latency of search and match through the Flask app on a synthetic corpus (default
-    100,000 articles in 35,000 stories, generated once into /tmp; see docs/search.md)."""
+def measure_search(db_url: str, source: str, queries: int, backend: str = "auto",
+                   prefix: str | None = None) -> dict[str, Any]:
+    """Search and match latency through the Flask app on a bench store (``newsprism
+    bench-search`` and ``newsprism bench`` both run this): ``queries`` requests per operation,
+    with the index built first and its graphs (if any) waited for; with the graphs, how
+    closely they answer as the exact search does (``ann_agreement``)."""
     import uuid
 
     import numpy as np
 
-    from service.settings import ROOT
-
-    source = source or str(ROOT.parent / "shared" / "data" / "allsides-neus-2021" / "articles.jsonl")
-    if not Path(source).exists():
-        raise click.ClickException(f"no source texts at {source}; pass --source FILE.jsonl")
-    if db_url is None:
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
-        path = BENCH_DIR / f"bench-{articles}-{stories}.db"
-        if rebuild and path.exists():
-            for p in BENCH_DIR.glob(path.name + "*"):
-                p.unlink()
-        fresh = not path.exists()
-        db_url = f"sqlite:///{path}"
-    else:
-        fresh = rebuild
-    limit_threads(threads)
-    report: dict[str, Any] = {"articles": articles, "stories": stories, "db": db_url.split("@")[-1],
-                              "threads": threads, "backend": backend,
-                              "loadavg_before": os.getloadavg()[0], "cpus": os.cpu_count()}
-    prefix = "npbench-" + uuid.uuid4().hex[:8]
-    services = _services(db_url, redis_prefix=prefix)
-    _upgrade(services)
-    if fresh:
-        click.echo(f"generating {articles} articles in {stories} stories into {db_url} ...", err=True)
-        report["generation"] = build_bench_store(services, source, articles, stories, progress=not as_json)
-    services.close()
-
     from service.app import create_app
 
+    prefix = prefix or "npbench-" + uuid.uuid4().hex[:8]
+    report: dict[str, Any] = {}
     app = create_app({"database_url": db_url, "redis_prefix": prefix, "preload_model": True,
                       "rate_limit_read": "10000000/minute", "rate_limit_write": "10000000/minute"})
     svc = app.extensions["newsprism"]
@@ -667,6 +629,58 @@ def bench_search(articles: int, stories: int, source: str | None, db_url: str | 
                          "search_p95_ms<=50": (report["search"]["p95_ms"] or 1e9) <= 50}
     svc.cache.delete_prefix(prefix + ":*")
     svc.close()
+    return report
+
+
+@click.command("bench-search")
+@click.option("--articles", default=100_000, show_default=True, type=int)
+@click.option("--stories", default=35_000, show_default=True, type=int)
+@click.option("--source", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="texts to recombine (default: ../shared/data/allsides-neus-2021/articles.jsonl)")
+@click.option("--db", "db_url", default=None, help=f"bench store (default: SQLite under {BENCH_DIR})")
+@click.option("--rebuild", is_flag=True, help="regenerate the synthetic store even if it exists")
+@click.option("--queries", default=300, show_default=True, type=int, help="requests per measured operation")
+@click.option("--backend", default="auto", show_default=True, type=click.Choice(["auto", "numpy", "hnsw"]),
+              help="dense index backend")
+@click.option("--threads", default=1, show_default=True, type=int,
+              help="torch and BLAS threads, as in one gunicorn worker (config/gunicorn.conf.py gives each "
+                   "worker cpu_count // workers)")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="also write the JSON report here")
+def bench_search(articles: int, stories: int, source: str | None, db_url: str | None, rebuild: bool, queries: int,
+                 backend: str, threads: int, as_json: bool, out: str | None) -> None:
+    """Latency of search and match through the Flask app on a synthetic corpus (default
+    100,000 articles in 35,000 stories, generated once into /tmp; see docs/search.md)."""
+    import uuid
+
+    from service.settings import ROOT
+
+    source = source or str(ROOT.parent / "shared" / "data" / "allsides-neus-2021" / "articles.jsonl")
+    if not Path(source).exists():
+        raise click.ClickException(f"no source texts at {source}; pass --source FILE.jsonl")
+    if db_url is None:
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        path = BENCH_DIR / f"bench-{articles}-{stories}.db"
+        if rebuild and path.exists():
+            for p in BENCH_DIR.glob(path.name + "*"):
+                p.unlink()
+        fresh = not path.exists()
+        db_url = f"sqlite:///{path}"
+    else:
+        fresh = rebuild
+    limit_threads(threads)
+    report: dict[str, Any] = {"articles": articles, "stories": stories, "db": db_url.split("@")[-1],
+                              "threads": threads, "backend": backend,
+                              "loadavg_before": os.getloadavg()[0], "cpus": os.cpu_count()}
+    prefix = "npbench-" + uuid.uuid4().hex[:8]
+    services = _services(db_url, redis_prefix=prefix)
+    _upgrade(services)
+    if fresh:
+        click.echo(f"generating {articles} articles in {stories} stories into {db_url} ...", err=True)
+        report["generation"] = build_bench_store(services, source, articles, stories, progress=not as_json)
+    services.close()
+
+    report.update(measure_search(db_url, source, queries, backend, prefix))
     text = json.dumps(report, indent=2)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")

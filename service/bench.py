@@ -332,7 +332,11 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
     try:
         report = _serve_and_measure(env, workers, requests, settle_s, queries)
         if job_worker is not None:
+            from rq.registry import FailedJobRegistry, FinishedJobRegistry
+
             report["job_worker"] = memory_mb(job_worker.pid)
+            report["comparison_jobs"] = {"done": FinishedJobRegistry(queue=queue).count,
+                                         "failed": FailedJobRegistry(queue=queue).count, "queued": queue.count}
     finally:
         if job_worker is not None:
             job_worker.terminate()
@@ -346,21 +350,46 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
 
 def _serve_and_measure(env: dict[str, str], workers: int, requests: int, settle_s: float,
                        queries: list[str]) -> dict[str, Any]:
+    """The traffic mix: searches; matches of unknown texts; matches of stored articles' URLs
+    (their stories' comparisons are cold: computed by the job worker when one runs, else in
+    the web worker); and every 20th request a story page (a cold comparison computed in the
+    web worker: educators' pages load spaCy there)."""
     import httpx
+    from sqlalchemy import create_engine, text
 
     from service.served import entrypoint, memory_mb, worker_pids
 
+    engine = create_engine(env["NEWSPRISM_DATABASE_URL"])
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT url, story_id FROM articles WHERE story_id IS NOT NULL "
+                              "ORDER BY id LIMIT :n"), {"n": requests}).all()
+    engine.dispose()
+    step = max(1, len(rows) // max(1, requests // 4))
+    known = [r[0] for r in rows[::step]]
+    pages = [r[1] for r in rows[1::step]]
+    statuses: dict[str, int] = {}
     with entrypoint(env, workers=workers, timeout_s=900) as base:
         pids = worker_pids(base.pid)
         # no keep-alive: each request is a new connection, so every worker serves its share
         with httpx.Client(base_url=base, timeout=300, limits=httpx.Limits(max_keepalive_connections=0)) as http:
             for i in range(requests):
                 q = f"{queries[i % len(queries)]} {i}"
-                if i % 2:
-                    http.post("/api/v1/match", json={"title": q, "text": f"{q}. Officials said more details would follow."})
+                if i % 20 == 3 and pages:
+                    r = http.get(f"/stories/{pages[(i // 20) % len(pages)]}")
+                    kind = "story_page"
+                elif i % 4 == 1:
+                    r = http.post("/api/v1/match", json={"title": q, "text": f"{q}. Officials said more details would follow."})
+                    kind = "match_text:" + r.json().get("status", "?")
+                elif i % 4 == 2 and known:
+                    r = http.post("/api/v1/match", json={"url": known[(i // 4) % len(known)]})
+                    kind = "match_url:" + str(r.json().get("summaries"))
                 else:
-                    http.get("/api/v1/stories", params={"q": q})
-            # the graphs build in a background thread: wait until the memory stops growing
+                    r = http.get("/api/v1/stories", params={"q": q})
+                    kind = "search"
+                kind += "" if r.status_code == 200 else f":{r.status_code}"
+                statuses[kind] = statuses.get(kind, 0) + 1
+            # the graphs build in a background thread (and the job worker computes the
+            # comparisons): wait until the memory stops growing
             last, deadline = None, time.time() + settle_s
             while time.time() < deadline:
                 now = sum(memory_mb(p)["rss_mb"] for p in pids)
@@ -371,7 +400,7 @@ def _serve_and_measure(env: dict[str, str], workers: int, requests: int, settle_
             health = http.get("/api/v1/health").json()
         per_worker = {str(p): memory_mb(p) for p in pids}
     return {"workers": per_worker, "rss_mb_per_worker_max": max(v["peak_mb"] for v in per_worker.values()),
-            "search_index": health.get("search_index")}
+            "requests": statuses, "search_index": health.get("search_index")}
 
 
 def run(quick: bool = False) -> dict[str, Any]:

@@ -58,7 +58,9 @@ def comparisons_queue(redis_prefix: str) -> str:
 
 
 def comparison_job(story_id: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Compute a story's framing comparison into the cache (the match summaries read it)."""
+    """Compute a story's framing comparison into the cache (the match summaries read it),
+    with the worker's own settings: it listens on its own prefix's queue, so it serves the
+    same store and cache as the web workers that queued it (no credentials in the job)."""
     comparison = _services(overrides).comparisons.get(story_id)
     return {"story_id": story_id, "outlets": len(comparison.get("outlets") or [])}
 
@@ -79,10 +81,6 @@ class ComparisonOffload:
         self._checked = 0.0
         self._listening = False
         self._queue: Any = None
-
-    def _overrides(self) -> dict[str, Any]:
-        s = self.settings
-        return {"database_url": s.database_url, "redis_url": s.redis_url, "redis_prefix": s.redis_prefix}
 
     def _ready_queue(self) -> Any:
         now = time.monotonic()
@@ -113,9 +111,11 @@ class ComparisonOffload:
         try:
             from rq.job import Job
 
-            if not Job.exists(job_id, connection=queue.connection):
-                queue.enqueue(comparison_job, story_id, self._overrides(), job_id=job_id, job_timeout=600,
-                              result_ttl=600, failure_ttl=3600)
+            if Job.exists(job_id, connection=queue.connection):
+                # queued, running or done: it is on its way; failed: the caller tries itself
+                return not Job.fetch(job_id, connection=queue.connection).is_failed
+            queue.enqueue(comparison_job, story_id, job_id=job_id, job_timeout=600, result_ttl=600,
+                          failure_ttl=600)
             return True
         except Exception as exc:  # noqa: BLE001 - Redis went away: compute here
             log.info("could not queue the comparison of story %s: %s", story_id, type(exc).__name__)

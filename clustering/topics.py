@@ -53,7 +53,7 @@ class TopicParams:
     small_max_docs: int = 200
     agglomerative_distance: float = 0.6
     reducer: str = "pca"
-    pca_components: int = 10
+    pca_components: int = 8
     umap_neighbors: int = 15
     min_cluster_size: int = 5
     top_n_words: int = 10

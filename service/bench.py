@@ -388,8 +388,15 @@ def _serve_and_measure(env: dict[str, str], workers: int, requests: int, settle_
                     kind = "search"
                 kind += "" if r.status_code == 200 else f":{r.status_code}"
                 statuses[kind] = statuses.get(kind, 0) + 1
-            # the graphs build in a background thread (and the job worker computes the
-            # comparisons): wait until the memory stops growing
+            # the graphs build in a background thread: wait until every worker says it
+            # searches with them (without keep-alive, 8 answers in a row come from both
+            # workers but with a chance of 1 in 128), then until the memory stops growing
+            deadline = time.time() + 600
+            streak = 0
+            while streak < 8 and time.time() < deadline:
+                index = http.get("/api/v1/health").json().get("search_index") or {}
+                streak = streak + 1 if index.get("backend") == "hnsw" else 0
+                time.sleep(0.5 if streak else 5)
             last, deadline = None, time.time() + settle_s
             while time.time() < deadline:
                 now = sum(memory_mb(p)["rss_mb"] for p in pids)

@@ -6,8 +6,8 @@ it incrementally from ``stories.updated_at``; nothing in it is the only copy of 
 (a worker that restarts rebuilds it from the store).
 
 Dense search is exact (numpy matrix products) for small corpora. Past ``ann_min_rows`` rows
-an HNSW graph (usearch, holding half-precision copies) proposes the candidates and the exact scores are
-computed for those only; the graph is built in a background thread while the exact search
+an HNSW graph (usearch, holding half-precision copies) proposes the candidates and the exact
+scores are computed for those only; the graph is built in a background thread while the exact search
 keeps serving, updated in place for new and changed stories, and rebuilt when too many of
 its rows are stale.
 

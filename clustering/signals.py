@@ -35,7 +35,7 @@ import numpy as np
 from clustering.embed import l2_normalize
 
 if TYPE_CHECKING:  # only for annotations: assign imports this module
-    from clustering.assign import AssignParams
+    from clustering.params import AssignParams
     from clustering.embed import Embedder
 
 # Sentence ends: ., !, ? or an ellipsis, optionally followed by closing quotes, then space and
@@ -106,7 +106,7 @@ class ArticleSignals:
 
 
 def _default_params() -> "AssignParams":
-    from clustering.assign import AssignParams
+    from clustering.params import AssignParams
 
     return AssignParams()
 

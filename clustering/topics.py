@@ -27,54 +27,10 @@ from typing import Any
 import numpy as np
 
 
-from clustering.params import check_known
 from clustering.embed import l2_normalize
+from clustering.params import TopicParams
 
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
-
-
-@dataclass
-class TopicParams:
-    """Parameters of :class:`StoryTopics` (the ``[clustering.topics]`` config table).
-
-    Attributes:
-        small_max_docs: Below this many documents use agglomerative clustering, no reduction.
-        agglomerative_distance: Cosine distance threshold (average linkage) for small corpora.
-        reducer: ``"pca"`` or ``"umap"`` for larger corpora.
-        pca_components: PCA dimensions (capped by the number of documents and features).
-        umap_neighbors: UMAP ``n_neighbors`` when ``reducer="umap"``.
-        min_cluster_size: HDBSCAN ``min_cluster_size`` for larger corpora.
-        top_n_words: Words per topic label.
-        label_words: Words joined into ``topic_labels_``.
-        ngram_max: Longest n-gram in topic words.
-        random_state: Seed of PCA/UMAP.
-    """
-
-    small_max_docs: int = 200
-    agglomerative_distance: float = 0.6
-    reducer: str = "pca"
-    pca_components: int = 8
-    umap_neighbors: int = 15
-    min_cluster_size: int = 5
-    top_n_words: int = 10
-    label_words: int = 4
-    ngram_max: int = 1
-    random_state: int = 42
-
-    def __post_init__(self) -> None:
-        if self.reducer not in {"pca", "umap"}:
-            raise ValueError(f"reducer must be pca or umap, not {self.reducer!r}")
-        if self.small_max_docs < 2 or self.min_cluster_size < 2:
-            raise ValueError("small_max_docs and min_cluster_size must be >= 2")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TopicParams":
-        """Build from a config table; unknown keys are an error.
-
-        Raises:
-            ValueError: On an unknown key or an invalid value.
-        """
-        return cls(**check_known(cls, data, "topic"))
 
 
 @dataclass

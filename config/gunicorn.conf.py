@@ -29,7 +29,7 @@ def post_fork(server, worker):  # noqa: ANN001, ARG001
     services = app.extensions["newsprism"]
     services.db.engine.dispose(close=False)
     if services.settings.preload_model_in_workers:
-        from service.cli_search import limit_threads
+        from service.threads import limit_threads
 
         # torch and BLAS threads per worker: workers are the parallelism on a small machine
         limit_threads(max(1, (os.cpu_count() or 1) // max(1, workers)))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 PROBLEM_TYPE = "https://newsprism.dev/problems/"
 
 
@@ -68,3 +70,13 @@ def problem(status: int, title: str, detail: str, slug: str | None = None,
     if errors:
         body["errors"] = errors
     return body
+
+
+def validation_errors(exc: ValidationError, prefix: tuple = ()) -> list[dict[str, Any]]:
+    """pydantic errors as ``{"field", "message", "type"}`` items of the problem body."""
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (*prefix, *err["loc"])) or "(body)"
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append({"field": loc, "message": msg, "type": err["type"]})
+    return out

@@ -61,3 +61,13 @@ class OutletRegistry:
         if not name:
             return None
         return self._by_name.get(name.strip().casefold()) or self._by_name.get(slugify(name))
+
+    def resolve(self, name: str | None, url: str | None) -> str | None:
+        """The outlet an article names, or else the one its URL's domain belongs to: the
+        registry's spelling when it knows the outlet, else the given name (None when
+        neither gives one)."""
+        if name:
+            known = self.by_name(name)
+            return known.name if known else name
+        info = self.by_url(url)
+        return info.name if info else None

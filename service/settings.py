@@ -1,5 +1,6 @@
-"""One typed settings object: ``config/default.toml``, then ``NEWSPRISM_*`` environment
-variables, then explicit overrides (tests). A bad value is an error naming its source.
+"""One typed settings object: ``config/default.toml`` (every default, in one place), then
+the file ``NEWSPRISM_CONFIG`` names (if any), then ``NEWSPRISM_*`` environment variables, then
+explicit overrides (tests). A bad value is an error naming its source.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ ENV_PREFIX = "NEWSPRISM_"
 NON_SETTINGS = {"config", "bind", "workers", "threads", "timeout", "access_log", "max_requests",
                 "gunicorn_conf", "test_database_url", "test_redis_url", "key"}
 ROOT = Path(__file__).resolve().parents[1]
+DEFAULTS = ROOT / "config" / "default.toml"
 
 
 class SettingsError(ValueError):
@@ -27,33 +29,38 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    database_url: str = "sqlite:///var/newsprism.db"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_prefix: str = "newsprism"
-    api_keys: list[str] = Field(default_factory=list)
-    api_keys_file: str = ""
-    model: str = "sentence-transformers/all-MiniLM-L6-v2"
-    embed_backend: Literal["torch", "onnx-int8", "static"] = "torch"
-    embed_batch_size: int = Field(32, ge=1, le=4096)
-    models_dir: str = "var/models"
-    max_batch: int = Field(500, ge=1, le=100_000)
-    max_body_bytes: int = Field(8_000_000, ge=1_000)
-    max_text_chars: int = Field(200_000, ge=100)
-    max_title_chars: int = Field(1_000, ge=10)
-    cache_ttl_seconds: int = Field(604_800, ge=1)
-    analysis_version: str = "1"
-    cors_origins: list[str] = Field(default_factory=list)
-    rate_limit_read: str = "600/minute"
-    rate_limit_write: str = "120/minute"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    preload_model: bool = True
-    preload_model_in_workers: bool = True
-    outlets_file: str = "config/outlets.toml"
-    boilerplate_file: str = "config/boilerplate.toml"
-    config_dir: str = str(ROOT / "config")
-    clustering: dict[str, Any] = Field(default_factory=dict)
-    compare: dict[str, Any] = Field(default_factory=dict)
-    search: dict[str, Any] = Field(default_factory=dict)
+    # the values are in config/default.toml (the one place for defaults), always read first
+    database_url: str
+    redis_url: str
+    redis_prefix: str
+    api_keys: list[str]
+    api_keys_file: str
+    model: str
+    embed_backend: Literal["torch", "onnx-int8", "static"]
+    embed_batch_size: int = Field(ge=1, le=4096)
+    models_dir: str
+    max_batch: int = Field(ge=1, le=100_000)
+    max_body_bytes: int = Field(ge=1_000)
+    max_text_chars: int = Field(ge=100)
+    max_title_chars: int = Field(ge=10)
+    cache_ttl_seconds: int = Field(ge=1)
+    analysis_version: str
+    cors_origins: list[str]
+    rate_limit_read: str
+    rate_limit_write: str
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+    preload_model: bool
+    preload_model_in_workers: bool
+    outlets_file: str
+    boilerplate_file: str
+    #: parameter tables (their defaults are the parameter classes': clustering.params,
+    #: clustering.compare.params, service.params)
+    clustering: dict[str, Any]
+    compare: dict[str, Any]
+    search: dict[str, Any]
+    #: the directory ``config/...`` paths resolve in: that of the config file
+    config_dir: str
+    #: set by tests
     testing: bool = False
 
     @field_validator("api_keys", "cors_origins", mode="before")
@@ -111,14 +118,17 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
         name = key[len(ENV_PREFIX):].lower()
         if name in NON_SETTINGS:
             continue
-        top, _, sub = name.partition("__")
+        top, *path = name.split("__")
         if top not in fields:
             raise SettingsError(f"{key}: unknown setting (known: {', '.join(sorted(fields))})")
-        value = _coerce_env(key, raw, fields[top].annotation)
-        if sub:
-            out.setdefault(top, {})[sub] = _parse_scalar(raw)
+        if path:
+            # a knob of a parameter table, e.g. NEWSPRISM_CLUSTERING__TOPICS__PCA_COMPONENTS
+            table = out.setdefault(top, {})
+            for part in path[:-1]:
+                table = table.setdefault(part, {})
+            table[path[-1]] = _parse_scalar(raw)
         else:
-            out[top] = value
+            out[top] = _coerce_env(key, raw, fields[top].annotation)
     return out
 
 
@@ -140,20 +150,28 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _read_toml(path: Path, name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"{name}: no such file {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+
+
 def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
-    """Build the settings: defaults file, then the environment, then ``overrides``.
+    """Build the settings: ``config/default.toml``, then ``NEWSPRISM_CONFIG``'s file, then the
+    environment, then ``overrides``.
 
     Raises:
         SettingsError: a value is malformed; the message names the variable or key.
     """
     environ = dict(os.environ if environ is None else environ)
-    config_file = Path(environ.get(ENV_PREFIX + "CONFIG", ROOT / "config" / "default.toml"))
-    try:
-        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SettingsError(f"NEWSPRISM_CONFIG: no such file {config_file}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{config_file}: {exc}") from exc
+    data = _read_toml(DEFAULTS, "config/default.toml")
+    config_file = DEFAULTS
+    if environ.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(environ[ENV_PREFIX + "CONFIG"])
+        data = _merge(data, _read_toml(config_file, "NEWSPRISM_CONFIG"))
     data.setdefault("config_dir", str(config_file.parent))
     data = _merge(data, _env_overrides(environ))
     data = _merge(data, overrides or {})

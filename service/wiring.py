@@ -1,40 +1,71 @@
-"""Build every collaborator from the settings, once: the app and the CLI share this."""
+"""The composition root: build every collaborator from the settings, once. The app factory,
+the CLI commands, the RQ jobs and the development tools all use :func:`build_services`, so
+there is one code path. Nothing connects until first used.
+"""
 from __future__ import annotations
 
 import logging
 import time
 import tomllib
-from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
-from clustering.assign import AssignParams
 from clustering.cleaning import CleaningRules
+from clustering.compare import load_config, warm_up
 from clustering.embed import Embedder
+from clustering.embed_backends import make_embedder
+from clustering.params import AssignParams, TopicParams
 from service.auth import KeyRing
 from service.cache import Cache
+from service.index.rows import StoryRows
+from service.index.stories import StoryIndex
+from service.jobs.queue import ComparisonOffload
 from service.metrics import Metrics
 from service.outlets import OutletRegistry
-from service.pipeline.assigning import StoryAssignment
-from service.pipeline.compare import Comparisons
-from service.pipeline.embeddings import CachedEmbedder
-from service.pipeline.ingest import Ingestor
-from service.pipeline.stories import Reader
+from service.params import IndexParams, MatchParams, SearchParams, search_tables
 from service.settings import ROOT, Settings
 from service.store import Database
+from service.usecases.assignment import Assignment
+from service.usecases.compare import Comparisons
+from service.usecases.embeddings import CachedEmbedder
+from service.usecases.ingest import Ingestor
+from service.usecases.match import Matcher
+from service.usecases.read import Reader
+from service.usecases.search import Search
+from service.usecases.summaries import Summaries
 
 log = logging.getLogger(__name__)
 
 
 def read_toml(settings: Settings, relative: str) -> dict:
-    path = settings.path(relative)
-    with open(path, "rb") as fh:
+    """A TOML file named relative to the config directory (``config/x.toml``)."""
+    with open(settings.path(relative), "rb") as fh:
         return tomllib.load(fh)
 
 
 @dataclass
+class Params:
+    """Every parameter table of the settings, parsed (unknown keys fail at start)."""
+
+    assign: AssignParams
+    topics: TopicParams
+    search: SearchParams
+    index: IndexParams
+    match: MatchParams
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Params:
+        clustering = dict(settings.clustering)
+        topics = clustering.pop("topics", None) or {}
+        search, index, match = search_tables(settings.search)
+        return cls(AssignParams.from_dict(clustering), TopicParams.from_dict(topics), search, index, match)
+
+
+@dataclass
 class Services:
-    """The service's collaborators. Nothing connects until first used."""
+    """The service's collaborators, each built on first use."""
 
     settings: Settings
     db: Database
@@ -42,19 +73,42 @@ class Services:
     embedder: Embedder
     registry: OutletRegistry
     rules: CleaningRules
-    assign_params: AssignParams
+    params: Params
     started_at: float = field(default_factory=time.time)
     metrics: Metrics = field(default_factory=Metrics)
 
-    @cached_property
-    def cached_embedder(self) -> CachedEmbedder:
-        # vectors of different backends must never share cache entries
-        name = getattr(self.embedder, "cache_name", self.settings.model)
-        return CachedEmbedder(self.embedder, name, self.cache, self.db)
+    @property
+    def assign_params(self) -> AssignParams:
+        return self.params.assign
 
     @cached_property
-    def assignment(self) -> StoryAssignment:
-        return StoryAssignment(self.assign_params)
+    def cached_embedder(self) -> CachedEmbedder:
+        """Embeddings through Redis, then the store, then the model (ingest writes new ones)."""
+        return CachedEmbedder(self.embedder, self._embedding_cache_name, self.cache, self.db)
+
+    @cached_property
+    def query_embedder(self) -> CachedEmbedder:
+        """As :attr:`cached_embedder`, but never writing to the store: search and match are
+        anonymous reads and must not take the write lock (Redis still caches them)."""
+        return CachedEmbedder(self.embedder, self._embedding_cache_name, self.cache, self.db, use_store=False)
+
+    @property
+    def _embedding_cache_name(self) -> str:
+        # vectors of different backends must never share cache entries
+        return getattr(self.embedder, "cache_name", self.settings.model)
+
+    @cached_property
+    def story_rows(self) -> StoryRows:
+        """The process's story rows, shared by assignment, search and match."""
+        return StoryRows(self.params.index.slack_seconds)
+
+    @cached_property
+    def story_index(self) -> StoryIndex:
+        return StoryIndex(self.db, self.params.index, self.story_rows)
+
+    @cached_property
+    def assignment(self) -> Assignment:
+        return Assignment(self.params.assign, self.story_rows)
 
     @cached_property
     def ingestor(self) -> Ingestor:
@@ -71,10 +125,17 @@ class Services:
         return Comparisons(self.db, self.cache, self.cached_embedder.encode, params, lexicons)
 
     @cached_property
-    def search(self):  # noqa: ANN201 - service.pipeline.search.SearchService (imported lazily)
-        from service.pipeline.search import build_search
+    def search(self) -> Search:
+        return build_search(self, self.story_index)
 
-        return build_search(self)
+    @cached_property
+    def matcher(self) -> Matcher:
+        summaries = Summaries(self.cache, lambda: self.comparisons, self.params.match.summaries,
+                              ComparisonOffload(self.settings))
+        return Matcher(db=self.db, cache=self.cache, embedder=self.query_embedder, index=self.story_index,
+                       assignment=self.assignment, registry=self.registry, rules=self.rules,
+                       ingestor=lambda: self.ingestor, summaries=summaries, params=self.params.match,
+                       metrics=self.metrics)
 
     @cached_property
     def keys(self) -> KeyRing:
@@ -84,30 +145,33 @@ class Services:
         """Load the models a first request would otherwise wait for (once per process); with
         ``comparisons=False`` the comparison engine (spaCy) is left to its first use."""
         self.embedder.load()
-        if not comparisons:
-            return
-        from clustering.compare import warm_up
-
-        params, lexicons = compare_config(self.settings)
-        warm_up(params, lexicons)
+        if comparisons:
+            warm_up(*compare_config(self.settings))
 
     def warm_indexes(self) -> None:
-        """Build the per-process indexes (search, assignment candidates) from the store now,
-        not on the first request that needs them. A store that does not answer is logged and
-        left for that request to retry."""
+        """Build the story index (its rows serve assignment too) from the store now, not on
+        the first request that needs it. A store that does not answer is logged and left for
+        that request to retry."""
         try:
-            self.search.index.ensure_fresh()
-            with self.db.session() as s:
-                self.assignment.warm(s)
-        except Exception:  # noqa: BLE001 - warming is an optimisation
-            log.exception("could not warm the indexes; the first request will build them")
+            self.story_index.ensure_fresh()
+        except Exception:  # warming is an optimisation: the first request builds it
+            log.exception("could not warm the story index; the first request will build it")
 
     def close(self) -> None:
         self.db.dispose()
 
 
-#: one loaded model per (name, batch size) per process: tests and CLI commands that build
-#: several apps reuse it instead of loading it again
+def build_search(services: Services, index: StoryIndex | None = None) -> Search:
+    """A search over ``index`` (None: an index of its own, following the store on its own:
+    a second worker's copy, as tests and benchmarks want it)."""
+    if index is None:
+        index = StoryIndex(services.db, services.params.index)
+    return Search(db=services.db, cache=services.cache, embedder=services.query_embedder, index=index,
+                  params=services.params.search, metrics=services.metrics)
+
+
+#: one loaded model per (name, batch size, backend, models dir) per process: tests and CLI
+#: commands that build several apps reuse it instead of loading it again
 _EMBEDDERS: dict[tuple[str, int, str, str], Embedder] = {}
 
 
@@ -118,8 +182,6 @@ def shared_embedder(name: str, batch_size: int, backend: str = "torch", models_d
         if backend == "torch":
             _EMBEDDERS[key] = Embedder(name, batch_size=batch_size)
         else:
-            from clustering.embed_backends import make_embedder
-
             path = Path(models_dir)
             path = path if path.is_absolute() else ROOT / path
             _EMBEDDERS[key] = make_embedder(backend, name, batch_size, path)
@@ -128,23 +190,19 @@ def shared_embedder(name: str, batch_size: int, backend: str = "torch", models_d
 
 def build_services(settings: Settings) -> Services:
     """Read the config files named by the settings and build the collaborators."""
-    redis_url = settings.redis_url or None
     return Services(
         settings=settings,
         db=Database(settings.sqlalchemy_url),
-        cache=Cache(redis_url, settings.redis_prefix, settings.analysis_version, settings.cache_ttl_seconds),
+        cache=Cache(settings.redis_url or None, settings.redis_prefix, settings.analysis_version,
+                    settings.cache_ttl_seconds),
         embedder=shared_embedder(settings.model, settings.embed_batch_size, settings.embed_backend,
                                  settings.models_dir),
         registry=OutletRegistry.from_dict(read_toml(settings, settings.outlets_file)),
         rules=CleaningRules.from_dict(read_toml(settings, settings.boilerplate_file)),
-        assign_params=AssignParams.from_dict(settings.clustering),
+        params=Params.from_settings(settings),
     )
 
 
-def compare_config(settings: Settings):  # noqa: ANN201
-    """The comparison engine's params and lexicons, from config/ (None: the engine's defaults)."""
-    try:
-        from clustering.compare import load_config
-    except ImportError:
-        return None, None
+def compare_config(settings: Settings) -> tuple[Any, Any]:
+    """The comparison engine's params and lexicons from config/ (``CompareParams``, ``Lexicons``)."""
     return load_config(lambda rel: read_toml(settings, rel), settings.compare or None)

@@ -107,7 +107,7 @@ def pg_url():
 
 
 def make_app(db_url: str, redis_prefix: str, **overrides):
-    from service.app import create_app
+    from service.http.app import create_app
 
     settings = {"database_url": db_url, "redis_url": REDIS_URL, "redis_prefix": redis_prefix,
                 "api_keys": [API_KEY], "testing": True, "preload_model": False,

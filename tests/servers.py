@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from service.served import Served, entrypoint, free_port, worker_pids
+from service.devtools.served import Served, entrypoint, free_port, worker_pids
 
 __all__ = ["Served", "free_port", "gunicorn", "worker_pids"]
 

@@ -1,6 +1,6 @@
 """The cache against a real Redis, and its in-process fallback when Redis is unreachable."""
 from service.cache import Cache
-from service.served import free_port
+from service.devtools.served import free_port
 from tests.conftest import REDIS_URL, make_app, seed_articles
 
 

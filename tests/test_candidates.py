@@ -1,4 +1,4 @@
-"""The assigner's per-process candidate index (service.pipeline.candidates) against a real
+"""The per-process story rows as assignment uses them (service.index.rows) against a real
 store: it sees what other processes wrote, forgets what a rolled-back transaction did,
 rebuilds when the store is replaced, and selects exactly the stories a scan of the store
 selects."""
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from service.pipeline.candidates import Pending, epoch
+from service.index.rows import Pending, epoch
 from service.settings import load_settings
 from service.store.models import Article, Story
 from service.wiring import build_services
@@ -75,7 +75,7 @@ def test_a_rolled_back_transaction_leaves_no_trace(sqlite_url, embedder):
         with pytest.raises(RuntimeError):
             with services.db.write() as s:
                 session = services.assignment.begin(s)
-                story, _ = session.assign(signals, when, art["title"])
+                story = session.assign(signals, Article(title=art["title"], published_at=when))
                 new_id = story.id
                 # within the transaction the new story is a candidate of the next article
                 assert new_id in {sid for sid, _ in session.candidates(when, signals.dense)}
@@ -124,7 +124,7 @@ def test_the_window_selects_what_a_scan_of_the_store_selects(sqlite_url, embedde
             spans = s.execute(select(Story.id, Story.first_seen, Story.last_seen)).all()
         assert any(last is None for _, _, last in spans)
         rng = np.random.default_rng(0)
-        q = rng.normal(size=idx.q8.shape[1]).astype(np.float32)
+        q = rng.normal(size=idx.dim).astype(np.float32)
         for day in (1, 9, 15, 27, 31):
             when = datetime(2026, 3, day, 12, tzinfo=timezone.utc)
             lo, hi = services.assignment.assigner.time_bounds(when)

@@ -71,7 +71,7 @@ def test_export_csv(loaded):
 
 
 def test_export_pages_through_the_table(app, loaded):
-    from service.pipeline.export import export_rows, export_stream
+    from service.usecases.export import export_rows, export_stream
     from service.schemas import ExportQuery
 
     db = app.extensions["newsprism"].db

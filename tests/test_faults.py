@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from service.store.models import Article, Story
 from tests.conftest import AUTH, make_app
-from service.served import free_port
+from service.devtools.served import free_port
 
 
 def article(i: int) -> dict:
@@ -100,25 +100,25 @@ def test_redis_killed_and_restarted_under_load(sqlite_url, embedder):
 def test_postgres_connection_killed_mid_write_leaves_no_half_article(pg_url, redis_prefix, embedder, monkeypatch):
     """The server terminates our backend between two inserts of a batch: nothing of the batch
     stays, the client gets a retryable 503, and the retry stores everything exactly once."""
-    from service.pipeline.ingest import Ingestor
+    from service.store.stories import StoryWriter
 
     app = make_app(pg_url, redis_prefix)
     svc = app.extensions["newsprism"]
     c = app.test_client()
-    original = Ingestor._refresh_story
+    original = StoryWriter.add_article
     calls = {"n": 0}
 
-    def kill_connection_on_third(s, story, art, outlets_of):
+    def kill_connection_on_third(writer, story, art, state):
         calls["n"] += 1
-        original(s, story, art, outlets_of)
+        original(writer, story, art, state)
         if calls["n"] == 3:
-            pid = s.execute(text("select pg_backend_pid()")).scalar_one()
+            pid = writer.session.execute(text("select pg_backend_pid()")).scalar_one()
             killer = svc.db.engine.connect()
             killer.execute(text("select pg_terminate_backend(:p)"), {"p": pid})
             killer.commit()
             killer.close()
 
-    monkeypatch.setattr(Ingestor, "_refresh_story", staticmethod(kill_connection_on_third))
+    monkeypatch.setattr(StoryWriter, "add_article", kill_connection_on_third)
     batch = {"articles": [article(i) for i in range(6)]}
     r = c.post("/api/v1/articles", json=batch, headers=AUTH)
     assert r.status_code == 503 and r.mimetype == "application/problem+json"
@@ -126,7 +126,7 @@ def test_postgres_connection_killed_mid_write_leaves_no_half_article(pg_url, red
     with svc.db.session() as s:
         assert s.execute(select(func.count(Article.id))).scalar_one() == 0
         assert s.execute(select(func.count(Story.id))).scalar_one() == 0
-    monkeypatch.setattr(Ingestor, "_refresh_story", staticmethod(original))
+    monkeypatch.setattr(StoryWriter, "add_article", original)
     r = c.post("/api/v1/articles", json=batch, headers=AUTH)
     assert r.status_code == 201 and r.get_json()["created"] == 6
     r = c.post("/api/v1/articles", json=batch, headers=AUTH)

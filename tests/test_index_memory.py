@@ -1,4 +1,4 @@
-"""The story index's compact structures (service.pipeline.vector_index): the BM25 postings
+"""The story index's compact structures (service.index.stories, .bm25): the BM25 postings
 (interned term ids, a CSR "base" plus "delta" rows and dead rows, compacted now and then)
 score exactly as a dict-of-dicts index does through any sequence of updates, an index
 refreshed from the store scores as one built from scratch, and the HNSW graphs built in
@@ -13,8 +13,11 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
-from service.pipeline import vector_index
-from service.pipeline.vector_index import IndexParams, StoryIndex, lexical_terms
+from service.index import hnsw
+from service.index.bm25 import Bm25Postings
+from service.index.lexical import lexical_terms
+from service.index.stories import StoryIndex
+from service.params import IndexParams
 from service.settings import load_settings
 from service.store.models import Article, Story
 from service.wiring import build_services
@@ -62,8 +65,8 @@ class DictBM25:
         return out / bound
 
 
-def postings_of(idx: StoryIndex, term: str) -> dict[int, float]:
-    got = idx._posting_arrays(term)
+def postings_of(idx: Bm25Postings | StoryIndex, term: str) -> dict[int, float]:
+    got = getattr(idx, "lexical", idx).postings(term)
     if got is None:
         return {}
     rows, tf = got
@@ -77,8 +80,9 @@ def test_compact_bm25_follows_every_update_like_a_dict_index():
     the dict-of-dicts reference."""
     rng = random.Random(11)
     vocab = [f"term{i}" for i in range(60)] + ["#2024", "#4.2%"]
-    idx = StoryIndex(db=None)  # type: ignore[arg-type]  # the BM25 part reads no store
-    ref = DictBM25(idx.params.bm25_k1, idx.params.bm25_b)
+    params = IndexParams()
+    idx = Bm25Postings(params.bm25_k1, params.bm25_b)
+    ref = DictBM25(params.bm25_k1, params.bm25_b)
     n_rows = 120
     idx.n_rows = n_rows
     live: set[int] = set()
@@ -89,18 +93,17 @@ def test_compact_bm25_follows_every_update_like_a_dict_index():
             terms = {t: float(rng.choice([1, 2, 3, 5])) for t in rng.sample(vocab, rng.randint(0, 12))}
             members = rng.randint(1, 4)
             if row in live and rng.random() < 0.5:
-                idx._drop_lexical(row)  # as _clear_row does before a reload
-            idx._add_lexical(row, terms, members)
+                idx.drop(row)  # as _clear_row does before a reload
+            idx.add(row, terms, members)
             ref.add(row, terms, members)
             live.add(row)
         elif action < 0.9:
-            idx._drop_lexical(row)
-            idx._drop_lexical(row)  # twice: the second does nothing
+            idx.drop(row)
+            idx.drop(row)  # twice: the second does nothing
             ref.drop(row)
             live.discard(row)
         else:
-            idx._compact_postings(force=rng.random() < 0.7)
-        idx.row_of = {r: r for r in live}
+            idx.compact(force=rng.random() < 0.7)
         # after every step (a stale cache shows only until the next change)
         assert idx.total_len == pytest.approx(ref.total_len, abs=1e-9)
         for t in vocab:
@@ -115,7 +118,7 @@ def test_compact_bm25_follows_every_update_like_a_dict_index():
                 q = rng.sample(vocab, rng.randint(1, 4)) + ["unknown"]
                 np.testing.assert_allclose(idx.bm25_array(q), ref.scores(q, n_rows, max(1, len(live))),
                                            rtol=1e-12, atol=1e-12)
-    idx._compact_postings(force=True)
+    idx.compact(force=True)
     assert idx._d_entries == idx._b_dead_entries == 0 and not idx._d_rows
     assert idx._b_rows.shape[0] == sum(len(p) for p in ref.postings.values())
 
@@ -147,7 +150,7 @@ def by_story(idx: StoryIndex, terms: list[str]) -> dict[int, float]:
 
 def assert_same_bm25(a: StoryIndex, b: StoryIndex) -> None:
     assert set(a.row_of) == set(b.row_of)
-    vocab = sorted(t for t in set(a.term_ids) | set(b.term_ids) if postings_of(a, t) or postings_of(b, t))
+    vocab = sorted(t for t in set(a.lexical.term_ids) | set(b.lexical.term_ids) if postings_of(a, t) or postings_of(b, t))
     assert vocab
     assert a.stats()["terms"] == b.stats()["terms"] == len(vocab)
     rows_a, rows_b = {r: s for s, r in a.row_of.items()}, {r: s for s, r in b.row_of.items()}
@@ -156,7 +159,7 @@ def assert_same_bm25(a: StoryIndex, b: StoryIndex) -> None:
         pa = {rows_a[r]: tf for r, tf in postings_of(a, t).items()}
         pb = {rows_b[r]: tf for r, tf in postings_of(b, t).items()}
         assert pa == pb, t
-    assert a.total_len == pytest.approx(b.total_len, rel=1e-12)
+    assert a.lexical.total_len == pytest.approx(b.lexical.total_len, rel=1e-12)
     rng = random.Random(5)
     for q in [[t] for t in vocab] + [rng.sample(vocab, 3) for _ in range(30)]:
         sa, sb = by_story(a, q), by_story(b, q)
@@ -170,11 +173,11 @@ def test_a_refreshed_index_scores_like_a_fresh_build(services):
     by incremental refreshes has the postings and BM25 scores of one built afterwards."""
     services.ingestor.ingest([story_article(s, 0) for s in range(10)])
     idx = fresh_index(services)
-    assert idx.size == 10 and idx._b_rows.shape[0] > 0 and not idx._d_rows  # a full build compacts
+    assert idx.size == 10 and idx.lexical._b_rows.shape[0] > 0 and not idx.lexical._d_rows  # a full build compacts
     # members join stories: each reloaded story's base postings go dead, its new document is a delta
     services.ingestor.ingest([story_article(s, o) for s in (1, 4, 7) for o in (1, 2)])
     idx.ensure_fresh(force=True)
-    assert idx._d_rows and idx._b_dead_entries
+    assert idx.lexical._d_rows and idx.lexical._b_dead_entries
     assert_same_bm25(idx, fresh_index(services))
     # a new story only (its document joins the delta after a query read the delta)
     services.ingestor.ingest([story_article(22, 0)])
@@ -183,7 +186,7 @@ def test_a_refreshed_index_scores_like_a_fresh_build(services):
     # stories empty (re-clustering moved their articles): they leave, one from the base, one
     # from the delta; then new stories take their rows
     gone = [story_of(services, "syn-0-0"), story_of(services, "syn-7-0")]
-    assert idx.row_of[gone[0]] not in idx._d_rows and idx.row_of[gone[1]] in idx._d_rows
+    assert idx.row_of[gone[0]] not in idx.lexical._d_rows and idx.row_of[gone[1]] in idx.lexical._d_rows
     with services.db.session() as s:
         s.execute(update(Story).where(Story.id.in_(gone)).values(
             article_count=0, version=Story.version + 1, updated_at=datetime.now(timezone.utc)))
@@ -196,8 +199,8 @@ def test_a_refreshed_index_scores_like_a_fresh_build(services):
     assert not idx.free_rows  # the freed rows were reused
     assert_same_bm25(idx, fresh_index(services))
     # and after a compaction
-    idx._compact_postings(force=True)
-    assert not idx._d_rows and not idx._b_dead_entries
+    idx.lexical.compact(force=True)
+    assert not idx.lexical._d_rows and not idx.lexical._b_dead_entries
     assert_same_bm25(idx, fresh_index(services))
     # the search and its filters see the same thing
     for text in ("bridge repairs", "dockworkers strike port pay", "hospital cancer ward"):
@@ -223,9 +226,9 @@ def test_hnsw_graphs_built_in_chunks_hold_the_index_and_rank_like_exact_search(s
     services.ingestor.ingest([story_article(s, o) for s in range(14) for o in range(1 + s % 3)])
     # exact, no graph yet; "auto" under ann_min_rows: refreshes start no build of their own
     idx = fresh_index(services, backend="auto")
-    monkeypatch.setattr(vector_index, "_GRAPH_CHUNK", 4)
+    monkeypatch.setattr(hnsw, "GRAPH_CHUNK", 4)
     added = {"calls": 0}
-    original_add = vector_index.HnswGraph.add
+    original_add = hnsw.HnswGraph.add
 
     def empty_story(external_id: str) -> int:
         sid = story_of(services, external_id)
@@ -236,7 +239,7 @@ def test_hnsw_graphs_built_in_chunks_hold_the_index_and_rank_like_exact_search(s
         return sid
 
     def refresh() -> None:
-        idx._incremental(idx.ingest_counter(), full=True)  # the refresher, while the build runs
+        idx.refresh(idx.ingest_counter(), full_scan=True)  # the refresher, while the build runs
         assert idx._graph_dirty is not None
 
     def add_then_write(graph, data, rows):
@@ -256,7 +259,7 @@ def test_hnsw_graphs_built_in_chunks_hold_the_index_and_rank_like_exact_search(s
             refresh()
             assert gone not in idx.row_of
 
-    monkeypatch.setattr(vector_index.HnswGraph, "add", add_then_write)
+    monkeypatch.setattr(hnsw.HnswGraph, "add", add_then_write)
     idx._build_graphs()
     assert added["calls"] > 6 and idx.use_graphs() and idx._graph_dirty is None
     assert_graphs_hold_the_index(idx)

@@ -12,8 +12,9 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from sqlalchemy import func, select
 
-from service.jobs import enqueue, ingest_job
-from service.served import free_port
+from service.jobs.queue import enqueue
+from service.jobs.tasks import ingest_job
+from service.devtools.served import free_port
 from service.settings import ROOT, load_settings
 from service.store.models import Article
 from service.wiring import build_services
@@ -64,7 +65,7 @@ def test_a_match_hands_its_cold_comparison_to_a_listening_worker(sqlite_url, red
     summaries once it is done."""
     from rq import Worker
 
-    from service.jobs import comparisons_queue
+    from service.jobs.queue import comparisons_queue
     from tests.conftest import make_app
 
     app = make_app(sqlite_url, redis_prefix)
@@ -81,7 +82,7 @@ def test_a_match_hands_its_cold_comparison_to_a_listening_worker(sqlite_url, red
         while Worker.count(connection=conn, queue=queue) == 0:
             assert worker.poll() is None and time.monotonic() < deadline, "the worker did not start"
             time.sleep(0.2)
-        summaries = services.search.matcher.summaries
+        summaries = services.matcher.summaries
         client = app.test_client()
         url = "https://news.example.org/syn-3-1"
         first = client.post("/api/v1/match", json={"url": url}).get_json()
@@ -109,7 +110,7 @@ def test_a_match_hands_its_cold_comparison_to_a_listening_worker(sqlite_url, red
 
 
 def test_without_a_listening_worker_the_comparison_is_not_queued(redis_prefix):
-    from service.jobs import ComparisonOffload, comparisons_queue
+    from service.jobs.queue import ComparisonOffload, comparisons_queue
 
     settings = load_settings({"redis_url": REDIS_URL, "redis_prefix": redis_prefix})
     assert ComparisonOffload(settings)(1, 1) is False

@@ -161,7 +161,7 @@ def test_summaries_come_from_the_comparison_when_available(seeded, app):
     """Summaries are read from the comparison cached per story version; with none, the answer
     still comes (degraded) and says so."""
     services = app.extensions["newsprism"]
-    summaries = services.search.matcher.summaries
+    summaries = services.matcher.summaries
     url = "https://news.example.com/2025/01/29/seed-04"
     body = seeded.post("/api/v1/match", json={"url": url}).get_json()
     sid, version = body["story"]["id"], body["story"]["version"]
@@ -180,7 +180,7 @@ def test_leave_one_out_excludes_the_article_itself(app, seeded):
     from service.schemas import MatchIn
 
     services = app.extensions["newsprism"]
-    matcher = services.search.matcher
+    matcher = services.matcher
     arts = {a["id"]: a for a in seed_articles()}
     own_id = lambda ext: int(seeded.get(f"/api/v1/articles/{ext}").get_json()["id"])  # noqa: E731
     # without any exclusion, an article's best story is its own

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clustering.cleaning import CleaningRules, clean_text, content_hash, normalize_text
-from service.pipeline.ingest import url_key
+from service.usecases.identity import url_key
 from tests.conftest import ROOT
 
 RULES = CleaningRules.from_dict(tomllib.loads((ROOT / "config" / "boilerplate.toml").read_text()))

@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from service.cli import SAMPLE, article_fields, read_jsonl
+from service.usecases.replay import SAMPLE, article_fields, read_jsonl
 from service.store.models import Article, Story
 from tests.conftest import REDIS_URL, seed_articles
 
@@ -39,9 +39,9 @@ def test_recluster_sets_topics_and_keeps_story_ids(app, sqlite_url, redis_prefix
 
 
 def test_recluster_on_two_articles_does_not_crash(app):
-    from service.pipeline.recluster import recluster
+    from service.usecases.recluster import recluster
 
     services = app.extensions["newsprism"]
     services.ingestor.ingest(seed_articles()[:2])
-    report = recluster(services)
+    report = recluster(services.db, services.params.topics)
     assert report["articles"] == 2

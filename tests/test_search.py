@@ -53,7 +53,7 @@ def test_seed_search_finds_the_seed_story_first(seeded):
 
 def test_search_transliterations_meet(app, seeded):
     """Zelenskiy (RFE/RL), Zelenskyy (NBC, Guardian) and Zelensky are one keyword."""
-    from service.pipeline.vector_index import lexical_terms
+    from service.index.stories import lexical_terms
 
     assert set(lexical_terms("Zelenskiy")) == set(lexical_terms("Zelenskyy")) == set(lexical_terms("Zelensky's"))
     index = app.extensions["newsprism"].search.index
@@ -114,7 +114,7 @@ def test_index_follows_a_newly_ingested_story(seeded, app):
 
 def test_an_other_worker_index_catches_up_from_the_store(app, seeded):
     """Two workers: each has its own index; the one that did not ingest refreshes from the store."""
-    from service.pipeline.search import build_search
+    from service.wiring import build_search
 
     other = build_search(app.extensions["newsprism"])  # a second, independent copy
     other.index.ensure_fresh()
@@ -126,8 +126,8 @@ def test_an_other_worker_index_catches_up_from_the_store(app, seeded):
 
 def test_hnsw_backend_ranks_like_exact_search(app, seeded):
     pytest.importorskip("usearch")
-    from service.pipeline.search import build_search
-    from service.pipeline.vector_index import IndexParams
+    from service.params import IndexParams
+    from service.wiring import build_search
     from service.schemas import StoryQuery
 
     services = app.extensions["newsprism"]
@@ -148,7 +148,7 @@ def test_hnsw_backend_ranks_like_exact_search(app, seeded):
 def test_search_cli_prints_json(app, seeded, sqlite_url, redis_prefix, monkeypatch):
     from click.testing import CliRunner
 
-    from service.cli_search import search
+    from service.cli.search import search
 
     monkeypatch.setenv("NEWSPRISM_REDIS_PREFIX", redis_prefix)
     result = CliRunner().invoke(search, ["Putin calls Zelensky illegitimate", "--db", sqlite_url, "--json"],

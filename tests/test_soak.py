@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from service.loadtest import Soak, check_loopback
+from service.devtools.loadtest import Soak, check_loopback
 from tests.conftest import API_KEY, REDIS_URL, seed_articles
 from tests.servers import gunicorn
 
@@ -22,7 +22,7 @@ def test_refuses_targets_off_this_machine():
 
 
 def test_soak_at_100_rps_has_no_errors_and_flat_memory(tmp_path, redis_prefix, embedder):
-    from service.cli import SAMPLE, read_jsonl
+    from service.usecases.replay import SAMPLE, read_jsonl
 
     with gunicorn(f"sqlite:///{tmp_path}/soak.db", REDIS_URL, redis_prefix, API_KEY, workers=2,
                   NEWSPRISM_RATE_LIMIT_READ="1000000/minute", NEWSPRISM_RATE_LIMIT_WRITE="1000000/minute") as base:

@@ -46,24 +46,24 @@ def test_duplicates_do_not_change_the_store(services):
 
 def test_a_write_that_fails_halfway_leaves_nothing_behind(services, monkeypatch):
     """The whole batch is one transaction: a fault after some inserts rolls all back."""
-    from service.pipeline.ingest import Ingestor
+    from service.store.stories import StoryWriter
 
     calls = {"n": 0}
-    original = Ingestor._refresh_story
+    original = StoryWriter.add_article
 
-    def failing(s, story, article, outlets_of):
+    def failing(writer, story, article, state):
         calls["n"] += 1
         if calls["n"] == 4:
             raise ConnectionError("connection lost")  # stands in for a killed connection
-        return original(s, story, article, outlets_of)
+        return original(writer, story, article, state)
 
-    monkeypatch.setattr(Ingestor, "_refresh_story", staticmethod(failing))
+    monkeypatch.setattr(StoryWriter, "add_article", failing)
     with pytest.raises(ConnectionError):
         services.ingestor.ingest(seed_articles())
     with services.db.session() as s:
         assert s.execute(select(func.count(Article.id))).scalar_one() == 0
         assert s.execute(select(func.count(Story.id))).scalar_one() == 0
-    monkeypatch.setattr(Ingestor, "_refresh_story", staticmethod(original))
+    monkeypatch.setattr(StoryWriter, "add_article", original)
     # retrying the same batch is safe and complete
     assert services.ingestor.ingest(seed_articles()).count("created") == 10
 

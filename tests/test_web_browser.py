@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import API_KEY, REDIS_URL, ROOT, seed_articles
-from service.served import free_port
+from service.devtools.served import free_port
 
 pytestmark = pytest.mark.browser
 

@@ -375,7 +375,7 @@ def test_article_page_marks_the_cited_span(web):
 
 
 def test_highlight_keeps_offsets_across_paragraphs():
-    from service.web.present import highlight
+    from service.http.web.present import highlight
 
     text = "One two.\n\nThree four.\n\nFive."
     paras = highlight(text, 4, 15)
@@ -398,7 +398,7 @@ def test_plotly_is_served_from_the_installed_package(web):
 
 
 def test_single_outlet_story_still_gets_questions():
-    from service.web.lesson import questions
+    from service.http.web.lesson import questions
 
     col = {"outlet": "A", "headline": "Leader “slams” critics", "quotes": [{"speaker": "the Kremlin leader", "verb": "said", "text": "x"}],
            "naming": [], "contested": [], "verbs": [], "scare_quotes": [{"text": "slams", "href": None}], "unique": [{"text": "u"}],

@@ -14,7 +14,8 @@ from typing import Any
 from .articles import CompareArticle
 from .evidence import evidence
 from .lexicons import AttributionLexicon
-from .quotes import Quote, quoted_share
+from .quoted import quoted_share
+from .quotes import Quote
 from .sentences import Sentence
 
 _SPEECH_DEPS = ("ccomp", "parataxis")

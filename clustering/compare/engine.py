@@ -22,7 +22,8 @@ from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
 from .params import CompareParams
-from .quotes import extract_quotes, quoted_ranges
+from .quoted import quoted_ranges
+from .quotes import extract_quotes
 from .sentences import Sentence, parse_articles
 from .summary import outlet_summary
 from .terms import distinctive_terms

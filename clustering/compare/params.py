@@ -1,8 +1,10 @@
 """Tunable numbers of the comparison engine, with the values tuned on the seed story."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
+
+from clustering.params import check_known
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,7 @@ class CompareParams:
         Returns:
             The parameters.
         """
-        data = dict(data or {})
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise ValueError(f"unknown compare parameter(s): {', '.join(unknown)}")
+        data = check_known(cls, data, "compare")
         values: dict[str, Any] = {}
         for name, value in data.items():
             default = getattr(cls, name)

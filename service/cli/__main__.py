@@ -1,0 +1,4 @@
+"""``python -m service.cli``: the ``newsprism`` command."""
+from service.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""``newsprism evaluate`` and ``newsprism evaluate-search``: replay a labelled file and score
+the stories, the search and the match. The scoring lives in :mod:`service.devtools`, imported
+when one of these commands runs, so that the runtime commands (serve, worker) never load it."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from service.cli.common import replay_file
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--split", default=None, help="also score stories before/after this date (story_date field), e.g. 2021-07-01")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(file: str, split: str | None, as_json: bool) -> None:
+    """Replay FILE and score the stories against its story_id: B-cubed P/R/F1, ARI, NMI,
+    next to two baselines computed in the same run."""
+    from service.devtools.evaluate import evaluate_clustering
+
+    rows, results, built, took = replay_file(file, None, show_progress=not as_json)
+    report = evaluate_clustering(built, rows, results, took, split)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    print_scores(report, f"{Path(file).name}: {len(rows)} articles, backend {report['backend']}, "
+                         f"replay {took:.1f}s ({report['articles_per_second']} articles/s)")
+
+
+SCORE_KEYS = ("bcubed_precision", "bcubed_recall", "bcubed_f1", "ari", "nmi")
+
+
+def print_scores(report: dict[str, Any], title: str) -> None:
+    """The report's runs (and baselines) as one table."""
+    table = Table(title=title)
+    for col in ("run", "B3 precision", "B3 recall", "B3 F1", "ARI", "NMI", "stories"):
+        table.add_column(col)
+    for name, sc in report.items():
+        if isinstance(sc, dict):
+            table.add_row(name, *(f"{sc[k]:.3f}" for k in SCORE_KEYS), str(sc.get("n_clusters", "")))
+    Console().print(table)
+
+
+@click.command("evaluate-search")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_url", default=None, help="store to replay into (default: a fresh SQLite file); "
+                                                    "an already replayed store is reused (ingest is idempotent)")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="also write the JSON report here")
+def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | None) -> None:
+    """Replay FILE, then report search recall@1/MRR for every story_title (AllSides editor
+    titles) and leave-one-out match recall@1 (see docs/search.md for the definitions)."""
+    from service.devtools.evaluate_search import evaluate_search as run
+
+    rows, results, built, took = replay_file(file, db_url, show_progress=not as_json)
+    report = run(file, rows, results, built, took)
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    if as_json:
+        click.echo(text)
+        return
+    s, a, m = report["search"], report["search_as_of_story_date"], report["match_leave_one_out"]
+    click.echo(f"{Path(file).name}: {report['articles']} articles, {report['stored_stories']} stored stories, "
+               f"{report['gold_stories']} gold stories (replay {report['replay_seconds']}s)")
+    click.echo(f"search ({s['queries']} editor titles): recall@1 {s['recall@1']}  recall@3 {s['recall@3']}  "
+               f"MRR@10 {s['mrr@10']}")
+    click.echo(f"search as of the story date: recall@1 {a['recall@1']}  MRR@10 {a['mrr@10']}")
+    click.echo(f"match leave-one-out ({m['articles']} articles, threshold {m['threshold']}): recall@1 {m['recall@1']}  "
+               f"wrong story {m['wrong_story']}  leave-story-out false match {m['leave_story_out_false_match']}")
+    click.echo(f"match top-1 ignoring the threshold: {report['match_top1_ignoring_threshold']}")
+    click.echo("threshold sweep: " + "  ".join(f"{d['threshold']}→{d['recall@1']}/{d['leave_story_out_false_match']}"
+                                               for d in report["match_threshold_sweep"]))
+    for k, v in (report.get("match_by_kind") or {}).items():
+        click.echo(f"  match {k}: recall@1 {v['recall@1']} ({v['articles']} articles)")

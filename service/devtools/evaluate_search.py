@@ -1,0 +1,146 @@
+"""``newsprism evaluate-search``: search recall@1/MRR for every editor title of a replayed
+file, and leave-one-out match (definitions in docs/search.md)."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from service.devtools.stats import latency
+from service.schemas import MatchIn, StoryQuery
+from service.store.models import Article
+from service.wiring import Services
+
+
+def _end_of_day(date_text: str) -> datetime:
+    d = datetime.fromisoformat(str(date_text)[:10]).replace(tzinfo=timezone.utc)
+    return d + timedelta(days=1) - timedelta(seconds=1)
+
+
+def evaluate_search(file: str, rows: list[dict[str, Any]], results: list[Any], services: Services, took: float,
+                    thresholds: list[float] | None = None) -> dict[str, Any]:
+    """Score search (editor titles) and leave-one-out match on a replayed FILE (its ``rows``,
+    the ingest ``results`` and the ``services`` of the store it went into); returns the report."""
+    search, matcher = services.search, services.matcher
+    # the replay stored every embedding: read them from the store instead of re-encoding
+    search.embedder = matcher.embedder = services.cached_embedder
+    matcher.summaries.mode = "off"
+    search.index.ensure_fresh(force=True)
+    t_eval = time.perf_counter()
+
+    with services.db.session() as s:
+        story_of = dict(s.execute(select(Article.id, Article.story_id)).all())
+    # gold story → stored article ids (a duplicate line resolves to the stored article)
+    gold_articles: dict[str, set[int]] = {}
+    article_gold: dict[int, set[str]] = {}
+    for row, res in zip(rows, results):
+        if res is None or res.id is None or row.get("story_id") is None:
+            continue
+        gold_articles.setdefault(row["story_id"], set()).add(res.id)
+        article_gold.setdefault(res.id, set()).add(row["story_id"])
+    stories_of_gold = {g: {story_of[a] for a in arts if story_of.get(a)} for g, arts in gold_articles.items()}
+    kind_of = {r["story_id"]: r.get("story_kind") for r in rows if r.get("story_id")}
+    report: dict[str, Any] = {"file": str(file), "articles": len(rows), "replay_seconds": round(took, 1),
+                              "stored_articles": len(story_of),
+                              "stored_stories": len(set(story_of.values())), "gold_stories": len(gold_articles)}
+
+    # (a) search: each editor title once; hit = the top story holds an article of that gold story
+    titles: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r.get("story_title") and r.get("story_id") and r["story_id"] not in titles:
+            titles[r["story_id"]] = {"title": r["story_title"], "date": r.get("story_date") or r.get("published_at")}
+    per_kind: dict[str, list[tuple[int | None, int | None]]] = {}
+    ranks: list[int | None] = []
+    ranks_asof: list[int | None] = []
+    misses = []
+    for g, info in titles.items():
+        want = stories_of_gold.get(g, set())
+        got = search.search(StoryQuery(q=info["title"][:500], per_page=10))
+        ids = [d["id"] for d in got["items"]]
+        rank = next((i + 1 for i, sid in enumerate(ids) if sid in want), None)
+        ranks.append(rank)
+        rank_asof = None
+        if info["date"]:
+            got2 = search.search(StoryQuery(q=info["title"][:500], per_page=10, until=_end_of_day(info["date"])))
+            ids2 = [d["id"] for d in got2["items"]]
+            rank_asof = next((i + 1 for i, sid in enumerate(ids2) if sid in want), None)
+            ranks_asof.append(rank_asof)
+        per_kind.setdefault(kind_of.get(g) or "all", []).append((rank, rank_asof))
+        if rank != 1 and len(misses) < 20:
+            misses.append({"query": info["title"], "got": got["items"][0]["label"] if got["items"] else None,
+                           "rank": rank})
+
+    def rr(rs: list[int | None]) -> dict[str, Any]:
+        n = len(rs)
+        return {"queries": n, "recall@1": round(sum(1 for r in rs if r == 1) / n, 4) if n else None,
+                "recall@3": round(sum(1 for r in rs if r and r <= 3) / n, 4) if n else None,
+                "mrr@10": round(sum(1.0 / r for r in rs if r) / n, 4) if n else None}
+
+    report["search"] = rr(ranks)
+    report["search_as_of_story_date"] = rr(ranks_asof)
+    if len(per_kind) > 1:
+        report["search_by_kind"] = {k: {"plain": rr([a for a, _ in v]), "as_of": rr([b for _, b in v])}
+                                    for k, v in sorted(per_kind.items())}
+    report["search_misses_sample"] = misses
+
+    # (b) leave-one-out match, and (c) leave-story-out (the whole gold story removed: the
+    # right answer is "no story yet")
+    by_id: dict[int, dict] = {}  # stored article → its first line (a re-run finds them all "duplicate")
+    for row, res in zip(rows, results):
+        if res is not None and res.id is not None and res.status in ("created", "duplicate"):
+            by_id.setdefault(res.id, row)
+    loo: list[tuple[bool, bool, float | None, str | None]] = []  # (expect story, top correct, score, kind)
+    lso: list[tuple[float | None, str | None]] = []
+    t_match: list[float] = []
+    for aid, row in by_id.items():
+        gold = article_gold.get(aid, set())
+        mates = set().union(*(gold_articles[g] for g in gold)) - {aid} if gold else set()
+        when = row.get("published_at")
+        if isinstance(when, str) and len(when) == 10:
+            when += "T00:00:00Z"
+        m = MatchIn(title=row.get("title"), text=row.get("text"), html=None if row.get("text") else row.get("html"),
+                    outlet=row.get("outlet"), published_at=when)
+        t0 = time.perf_counter()
+        out = matcher.match(m, exclude_article_ids={aid}, use_cache=False, with_debug=True)
+        t_match.append((time.perf_counter() - t0) * 1000)
+        top = (out.get("debug") or {}).get("top") or []
+        best_sid, best_score = (top[0][0], top[0][1]) if top else (None, None)
+        correct = best_sid is not None and any(story_of.get(a) == best_sid for a in mates)
+        kind = kind_of.get(next(iter(gold))) if gold else None
+        loo.append((bool(mates), correct, best_score, kind))
+        if mates:
+            out2 = matcher.match(m, exclude_article_ids={aid} | mates, use_cache=False, with_debug=True)
+            top2 = (out2.get("debug") or {}).get("top") or []
+            lso.append((top2[0][1] if top2 else None, kind))
+    threshold = matcher.threshold
+    grid = thresholds or [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6]
+
+    def loo_at(th: float, kind: str | None = None) -> dict[str, Any]:
+        sel = [x for x in loo if kind is None or x[3] == kind]
+        lsel = [x for x in lso if kind is None or x[1] == kind]
+        hits = sum(1 for exp, ok, sc, _ in sel
+                   if (exp and ok and sc is not None and sc >= th) or (not exp and (sc is None or sc < th)))
+        wrong = sum(1 for exp, ok, sc, _ in sel if sc is not None and sc >= th and not (exp and ok))
+        fm = sum(1 for sc, _ in lsel if sc is not None and sc >= th)
+        return {"threshold": th, "articles": len(sel),
+                "recall@1": round(hits / len(sel), 4) if sel else None,
+                "wrong_story": round(wrong / len(sel), 4) if sel else None,
+                "leave_story_out_false_match": round(fm / len(lsel), 4) if lsel else None}
+
+    report["match_leave_one_out"] = loo_at(threshold)
+    report["match_top1_ignoring_threshold"] = round(sum(1 for exp, ok, _, _ in loo if exp and ok) /
+                                                    max(1, sum(1 for x in loo if x[0])), 4)
+    report["match_threshold_sweep"] = [loo_at(th) for th in grid]
+    kinds = sorted({x[3] for x in loo if x[3]})
+    if len(kinds) > 1:
+        report["match_by_kind"] = {k: loo_at(threshold, k) for k in kinds}
+    best = max(report["match_threshold_sweep"],
+               key=lambda d: (d["recall@1"] or 0) + (1 - (d["leave_story_out_false_match"] or 0)))
+    report["match_balanced_threshold"] = best["threshold"]
+    report["match_latency_ms"] = latency(t_match)
+    report["evaluation_seconds"] = round(time.perf_counter() - t_eval, 1)
+    report["index"] = search.index.stats()
+    services.close()
+    return report

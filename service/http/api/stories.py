@@ -1,0 +1,36 @@
+"""/api/v1/stories: list and search, one story, its framing comparison."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from service.http.api.common import json_response, operation, parse_query, services
+from service.schemas import StoryQuery
+
+bp = Blueprint("stories", __name__)
+
+
+@bp.get("/stories")
+@operation("List stories, or search them with q (hybrid dense + keyword ranking)", query=StoryQuery, tags=["stories"])
+def list_stories():
+    q = parse_query(StoryQuery)
+    svc = services()
+    if q.q:
+        return json_response(svc.search.search(q))
+    return json_response(svc.reader.stories(q))
+
+
+@bp.get("/stories/<id:story_id>")
+@operation("One story: label, topic, keywords, articles by outlet, first/last seen", tags=["stories"],
+           responses={200: "OK", 304: "Not modified (ETag)", 404: "Unknown story"})
+def get_story(story_id: int):
+    return json_response(services().reader.story(story_id), etag=True, max_age=30)
+
+
+@bp.get("/stories/<id:story_id>/comparison")
+@operation("How each outlet framed the story, with evidence (cached per story version)", tags=["stories"],
+           responses={200: "OK", 304: "Not modified (ETag)", 404: "Unknown story"})
+def get_comparison(story_id: int):
+    raw, source = services().comparisons.get_raw(story_id)
+    resp = json_response(None, raw=raw, etag=True, max_age=30)
+    resp.headers["X-Cache"] = source
+    return resp

@@ -29,12 +29,18 @@ run: setup
 	$(BIN)/newsprism demo
 	$(BIN)/newsprism serve --host $(HOST) --port $(PORT)
 
-## test: set up, then the whole test suite
-test: setup
+## lint: the linter (ruff, configured in pyproject.toml) and the import contracts
+## (import-linter: layers, the core apart, no devtools in the runtime, no cycles)
+lint: setup
+	$(BIN)/ruff check .
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-cache
+
+## test: set up, lint, then the whole test suite
+test: lint
 	$(BIN)/python -m pytest
 
 ## test-all: also the slow tests
-test-all: setup
+test-all: lint
 	$(BIN)/python -m pytest -m ""
 
 evaluate: setup

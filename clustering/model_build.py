@@ -190,7 +190,7 @@ def build_onnx_int8(
                 super().__init__()
                 self.inner = inner
 
-            def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN201
+            def forward(self, input_ids, attention_mask, token_type_ids):
                 return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                                   token_type_ids=token_type_ids).last_hidden_state
 

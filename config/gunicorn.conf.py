@@ -22,7 +22,7 @@ loglevel = os.environ.get("NEWSPRISM_LOG_LEVEL", "info").lower()
 wsgi_app = "service.wsgi:app"
 
 
-def post_fork(server, worker):  # noqa: ANN001, ARG001
+def post_fork(server, worker):
     """Per worker: fresh DB connections, then load the embedding model once."""
     from service.wsgi import app
 

@@ -83,7 +83,7 @@ class Cache:
 
     # -- connection -------------------------------------------------------------------
     @property
-    def client(self):  # noqa: ANN201
+    def client(self):
         """The redis client, or None while Redis is known to be down (back-off)."""
         if not self.redis_url or time.monotonic() < self._down_until:
             return None

@@ -80,7 +80,7 @@ class ArticleIn(BaseModel):
 
     @field_validator("id", "outlet", "title", "text", "html", "url", "language")
     @classmethod
-    def _strings(cls, value: str | None, info) -> str | None:  # noqa: ANN001
+    def _strings(cls, value: str | None, info) -> str | None:
         return _no_nul(value, info.field_name)
 
     @field_validator("url")
@@ -162,7 +162,7 @@ class MatchIn(BaseModel):
 
     @field_validator("title", "text", "html", "outlet")
     @classmethod
-    def _strings(cls, value: str | None, info) -> str | None:  # noqa: ANN001
+    def _strings(cls, value: str | None, info) -> str | None:
         return _no_nul(value, info.field_name)
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("bertopic")
 
-from clustering.topics import StoryTopics, TopicParams, class_terms, story_label  # noqa: E402
+from clustering.topics import StoryTopics, TopicParams, class_terms, story_label
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SEED = DATA / "seed-putin" / "articles.jsonl"

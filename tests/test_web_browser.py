@@ -53,7 +53,7 @@ def server(tmp_path_factory):
                NEWSPRISM_WORKERS="1", NEWSPRISM_THREADS="8", NEWSPRISM_ACCESS_LOG="/dev/null",
                NEWSPRISM_RATE_LIMIT_READ="100000/minute", NEWSPRISM_RATE_LIMIT_WRITE="100000/minute",
                PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-    log = open(tmp / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
+    log = open(tmp / "gunicorn.log", "wb")
     proc = subprocess.Popen([str(ROOT / "bin" / "entrypoint.sh")], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -116,7 +116,7 @@ def browser():
 class Watch:
     """A page with its dialogs, page errors and CSP violations recorded."""
 
-    def __init__(self, browser, **context) -> None:  # noqa: ANN001
+    def __init__(self, browser, **context) -> None:
         self.context = browser.new_context(**context)
         self.context.add_init_script(CSP_PROBE)
         self.page = self.context.new_page()
@@ -139,11 +139,11 @@ def desktop(browser):
     w.close()
 
 
-def story_url(server) -> str:  # noqa: ANN001
+def story_url(server) -> str:
     return f"{server['base']}/stories/{server['main']['id']}"
 
 
-def wait_for_chart(page) -> None:  # noqa: ANN001
+def wait_for_chart(page) -> None:
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot g.trace path').length > 0", timeout=20_000)
 

@@ -32,18 +32,18 @@ class Tags(HTMLParser):
         self._script: dict[str, str | None] | None = None
         self._buf: list[str] = []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
         if re.fullmatch(r"h[1-6]", tag):
             self.headings.append(int(tag[1]))
         if tag == "script":
             self._script, self._buf = dict(attrs), []
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         if self._script is not None:
             self._buf.append(data)
 
-    def handle_endtag(self, tag):  # noqa: ANN001
+    def handle_endtag(self, tag):
         if tag == "script" and self._script is not None:
             self.scripts.append((self._script, "".join(self._buf)))
             self._script = None
@@ -73,7 +73,7 @@ def web(tmp_path_factory, embedder):
         rc.delete(key)
 
 
-def svc_of(app):  # noqa: ANN001, ANN201
+def svc_of(app):
     return app.extensions["newsprism"]
 
 
@@ -82,7 +82,7 @@ def first_sentence(text: str) -> tuple[int, int]:
     return 0, (end + 1 if 0 < end < 400 else min(len(text), 120))
 
 
-def synthetic(app) -> tuple[dict, dict]:  # noqa: ANN001
+def synthetic(app) -> tuple[dict, dict]:
     """A story of four outlets (real seed articles) and a comparison in the engine's shape,
     with markup in every text slot the engine fills from article text."""
     svc = svc_of(app)
@@ -272,7 +272,7 @@ def test_story_page_without_the_engine_lists_the_outlets(web, monkeypatch):
     app, client = web
     svc = svc_of(app)
 
-    def missing(story_id):  # noqa: ANN001, ANN202
+    def missing(story_id):
         raise ImportError("clustering.compare")
 
     monkeypatch.setattr(svc.comparisons, "get", missing)

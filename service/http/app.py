@@ -31,7 +31,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 class IdConverter(IntegerConverter):
     """Positive ids that fit a 64-bit column; anything else is simply not found (404)."""
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002, ANN001
+    def __init__(self, map, *args, **kwargs) -> None:
         super().__init__(map, min=1, max=2**63 - 1)
 
 

@@ -46,7 +46,7 @@ class Database:
     @staticmethod
     def _sqlite_events(engine: Engine) -> None:
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        def _on_connect(dbapi_conn, _record):
             # let SQLAlchemy emit BEGIN itself so writes can take the lock up front
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -57,7 +57,7 @@ class Database:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # noqa: ANN001
+        def _on_begin(conn):
             if conn.get_execution_options().get("immediate"):
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
@@ -99,7 +99,7 @@ class Database:
         except Exception as exc:  # noqa: BLE001 - health reports any failure
             return False, (time.perf_counter() - t0) * 1000, type(exc).__name__
 
-    def alembic_config(self):  # noqa: ANN201
+    def alembic_config(self):
         from alembic.config import Config
 
         cfg = Config()

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class Comparisons:
     """``get_raw(story_id) -> (json bytes, "hit"|"miss")``."""
 
-    def __init__(self, db: Database, cache: Cache, embed, params: Any = None, lexicons: Any = None) -> None:  # noqa: ANN001
+    def __init__(self, db: Database, cache: Cache, embed, params: Any = None, lexicons: Any = None) -> None:
         self.db = db
         self.cache = cache
         self.embed = embed

@@ -61,7 +61,7 @@ def html_date(html: str) -> str | None:
 
     try:
         meta = trafilatura.extract_metadata(html)
-    except Exception:  # a date is optional: any failure to read it is "no date"
+    except Exception:  # noqa: BLE001 - a date is optional: any failure to read it is "no date"
         return None
     return meta.date if meta is not None and meta.date else None
 

@@ -7,7 +7,7 @@ from service.store.db import as_utc
 from service.store.models import Article, Outlet, Story
 
 
-def iso(value) -> str | None:  # noqa: ANN001
+def iso(value) -> str | None:
     value = as_utc(value)
     return value.isoformat().replace("+00:00", "Z") if value else None
 

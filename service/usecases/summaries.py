@@ -65,7 +65,7 @@ class Summaries:
         try:
             comps = self.comparisons()
             full = self.cache.get_bytes(comps.key(story_id, version))
-        except Exception:  # summaries are optional: any failure is "unavailable"
+        except Exception:  # noqa: BLE001 - summaries are optional
             return None, "unavailable"
         if full is not None:
             found = self.extract(orjson.loads(full))
@@ -82,7 +82,7 @@ class Summaries:
     def _compute(self, story_id: int, version: int) -> tuple[dict[str, str] | None, str]:
         try:
             comp = self.comparisons().get(story_id)
-        except Exception as exc:  # an absent or failing comparison engine degrades, never fails the match
+        except Exception as exc:  # noqa: BLE001 - an absent or failing comparison engine degrades
             log.info("no comparison for story %s: %s", story_id, type(exc).__name__)
             return None, "unavailable"
         found = self.extract(comp)

@@ -19,7 +19,7 @@ from service.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, Va
 OPERATIONS: dict[Callable, dict[str, Any]] = {}
 
 
-def services():  # noqa: ANN201
+def services():
     return current_app.extensions["newsprism"]
 
 

@@ -19,7 +19,7 @@ PROBLEM = {"type": "object", "required": ["type", "title", "status", "detail"], 
         "field": {"type": "string"}, "message": {"type": "string"}, "type": {"type": "string"}}}}}}
 
 
-def _params(model) -> list[dict[str, Any]]:  # noqa: ANN001
+def _params(model) -> list[dict[str, Any]]:
     schema = model.model_json_schema()
     out = []
     for name, prop in schema.get("properties", {}).items():
@@ -28,7 +28,7 @@ def _params(model) -> list[dict[str, Any]]:  # noqa: ANN001
     return out
 
 
-def build_spec(app) -> dict[str, Any]:  # noqa: ANN001
+def build_spec(app) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     components: dict[str, Any] = {"Problem": PROBLEM}
     for rule in app.url_map.iter_rules():

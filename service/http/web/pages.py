@@ -24,12 +24,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__)
 
 
-def services():  # noqa: ANN201
+def services():
     return current_app.extensions["newsprism"]
 
 
 @bp.errorhandler(NewsprismError)
-def _error_page(exc: NewsprismError):  # noqa: ANN202
+def _error_page(exc: NewsprismError):
     """Pages answer errors with a page (the API keeps its JSON problems)."""
     body = exc.to_problem()
     html = render_template("error.html", status=body["status"], title=body["title"], detail=body["detail"])
@@ -43,7 +43,7 @@ def _signed(value: Any) -> str:
 
 # ---------------------------------------------------------------- story list
 
-def _story_query(args) -> tuple[StoryQuery, list[str]]:  # noqa: ANN001
+def _story_query(args) -> tuple[StoryQuery, list[str]]:
     """The list's query from the form: dates are whole days; errors become messages."""
     data: dict[str, Any] = {}
     for key in ("q", "outlet", "since", "until", "min_outlets", "page"):
@@ -72,7 +72,7 @@ def index():
         if search is not None:
             try:
                 result = search.search(query)
-            except Exception:  # noqa: BLE001 - the list must still answer; the failure is logged
+            except Exception:
                 log.exception("story search failed for %r", query.q)
         if result is None:
             # no (working) search backend: match the words in labels and keywords
@@ -107,7 +107,7 @@ def _comparison(story_id: int) -> tuple[dict[str, Any] | None, str | None]:
         raise
     except ImportError:
         return None, "The framing comparison engine is not installed on this server."
-    except Exception:  # noqa: BLE001 - one broken analysis must not take the page down
+    except Exception:
         log.exception("comparison of story %s failed", story_id)
         return None, "The framing comparison could not be computed for this story; the articles are listed below."
 

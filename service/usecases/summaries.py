@@ -59,9 +59,9 @@ class Summaries:
         if self.mode == "off":
             return None, "unavailable"
         key = self.key(story_id, version)
-        raw = self.cache.get_bytes(key)
-        if raw is not None:
-            return orjson.loads(raw), "ready"
+        found = self.cache.get_json(key)
+        if found is not None:
+            return found, "ready"
         try:
             comps = self.comparisons()
             full = self.cache.get_bytes(comps.key(story_id, version))

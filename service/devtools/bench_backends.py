@@ -16,24 +16,29 @@ each backend (``torch``, ``onnx-int8``, ``static``; the last two must be built f
 
 Usage::
 
-    .venv/bin/python scripts/bench_backends.py                    # all three, writes var/bench/
-    .venv/bin/python scripts/bench_backends.py --backends torch,onnx-int8 --rounds 1
+    .venv/bin/python -m service.devtools.bench_backends                    # all three, writes var/bench/
+    .venv/bin/python -m service.devtools.bench_backends --backends torch,onnx-int8 --rounds 1
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from clustering.assign import OnlineStoryClusterer
+from clustering.embed_backends import make_embedder
+from clustering.metrics import bcubed, cluster_scores
+from clustering.signals import compute_signals
+from service.settings import ROOT, load_settings
+from service.wiring import Params
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "allsides-neus-2021" / "articles.jsonl"
 
 
@@ -113,19 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-
-    from clustering.assign import AssignParams, OnlineStoryClusterer
-    from clustering.embed_backends import make_embedder
-    from clustering.metrics import bcubed, cluster_scores
-    from clustering.signals import compute_signals
-    from service.settings import load_settings
+    import torch  # after HF_HUB_OFFLINE is set
 
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     rows = read_rows(args.data)
     texts = [f"{r.get('title') or ''}. {r.get('text') or ''}" for r in rows[: args.n]]
     settings = load_settings({})
-    params = AssignParams.from_dict(settings.clustering)
+    params = Params.from_settings(settings).assign
 
     embedders = {b: make_embedder(b, settings.model, args.batch, args.models_dir,
                                   intra_op_num_threads=args.threads) for b in backends}
@@ -136,8 +135,6 @@ def main(argv: list[str] | None = None) -> int:
         "assign_params": {k: (list(v) if isinstance(v, tuple) else v)
                           for k, v in params.__dict__.items()},
     }
-    import hashlib
-
     report["assign_params_sha1"] = hashlib.sha1(
         json.dumps(report["assign_params"], sort_keys=True).encode()).hexdigest()[:12]
     for b, emb in embedders.items():

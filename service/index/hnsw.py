@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from usearch.index import Index
 
 from service.params import IndexParams
 
@@ -64,6 +63,10 @@ class HnswGraph:
 
     def start(self) -> None:
         """An empty graph (it grows as rows come)."""
+        # imported here, not with the module: loaded before onnxruntime (the onnx-int8
+        # embedding backend), usearch's extension makes onnxruntime's import crash the process
+        from usearch.index import Index
+
         p = self.params
         self.index = Index(ndim=self.dim, metric="ip", dtype=p.hnsw_dtype, connectivity=p.hnsw_m,
                            expansion_add=p.hnsw_ef_construction, expansion_search=p.hnsw_ef_search)

@@ -7,8 +7,6 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from clustering.signals import fold, normalize_token
 
 # numbers first ("498,000", "4.2%"), then words (as clustering.signals tokenises them)
@@ -22,6 +20,9 @@ _KEYS: dict[str, str | None] = {}  # token → term key (None: not a term); boun
 
 @lru_cache(maxsize=1)
 def _stop() -> frozenset[str]:
+    # imported on first use: scikit-learn is a large import for a list of words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     return frozenset(ENGLISH_STOP_WORDS | _EXTRA_STOP)
 
 

@@ -1,20 +1,16 @@
 """The per-worker story index behind search and match: the shared story rows
-(``service.index.rows``: ids, versions, spans, centroids, counts) plus, per row, what only
-search and match need: the members' stored embeddings of headline + lead ("headline
-vectors"), a BM25 document over the members' headlines and leads (``bm25``), and the story's
-outlets. Nothing in it is the only copy of anything: a worker that restarts rebuilds it.
+(``service.index.rows``: ids, versions, spans, centroids, counts) plus, per row, the members'
+stored embeddings of headline + lead ("headline vectors"), a BM25 document over their
+headlines and leads (``bm25``) and the story's outlets. A worker that restarts rebuilds it.
 
-Dense search is exact (numpy) for small corpora. Past ``ann_min_rows`` rows HNSW graphs
-(``hnsw``: half-precision copies) propose the candidates and the exact scores are computed
-for those only; the graphs are built in a background thread while the exact search keeps
-serving, updated in place for new and changed stories, and rebuilt when too many of their
-rows are stale.
+Dense search is exact (numpy) for small corpora; past ``ann_min_rows`` rows HNSW graphs
+(``hnsw``) propose the candidates, which are scored exactly. The graphs are built in a
+background thread while the exact search serves, then updated in place, and rebuilt when too
+many of their rows are stale.
 
-Freshness: every read first asks the store for the global ingest counter (one primary-key
-lookup). When it moved, every ``poll_seconds``, and every ``full_scan_seconds`` (a full
-comparison, which also drops vanished stories), the rows are synced (``StoryRows.sync``);
-then the per-row data of every row whose story or version changed, by anyone (this worker's
-own ingests publish their stories to the shared rows at commit), is re-read.
+Freshness: a read syncs the rows when the ingest counter moved, every ``poll_seconds`` and
+every ``full_scan_seconds`` (``StoryRows.sync``), then re-reads the per-row data of every row
+whose story or version changed, whoever changed it (ingest publishes to the rows at commit).
 """
 from __future__ import annotations
 

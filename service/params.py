@@ -34,6 +34,7 @@ class SearchParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "SearchParams":
+        """From the ``[search]`` table; unknown keys are an error."""
         return cls(**check_known(cls, data, "search"))
 
 
@@ -74,6 +75,7 @@ class IndexParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "IndexParams":
+        """From the ``[search.index]`` table; unknown keys are an error."""
         return cls(**check_known(cls, data, "search.index"))
 
 
@@ -97,6 +99,7 @@ class MatchParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "MatchParams":
+        """From the ``[search.match]`` table; unknown keys and summary modes are an error."""
         data = check_known(cls, data, "search.match")
         if data.get("summaries", "background") not in {"background", "inline", "cache", "off"}:
             raise ValueError("match.summaries must be background, inline, cache or off")

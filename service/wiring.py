@@ -57,6 +57,8 @@ class Params:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Params:
+        """The tables of ``settings`` (``[clustering]`` with its ``topics``, ``[search]`` with
+        its ``index`` and ``match``)."""
         clustering = dict(settings.clustering)
         topics = clustering.pop("topics", None) or {}
         search, index, match = search_tables(settings.search)
@@ -79,6 +81,7 @@ class Services:
 
     @property
     def assign_params(self) -> AssignParams:
+        """The ``[clustering]`` parameters."""
         return self.params.assign
 
     @cached_property
@@ -104,32 +107,39 @@ class Services:
 
     @cached_property
     def story_index(self) -> StoryIndex:
+        """The search index over :attr:`story_rows` (search and match)."""
         return StoryIndex(self.db, self.params.index, self.story_rows)
 
     @cached_property
     def assignment(self) -> Assignment:
+        """Online assignment over :attr:`story_rows`."""
         return Assignment(self.params.assign, self.story_rows)
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        """The ingest use case."""
         return Ingestor(self.db, self.cached_embedder, self.registry, self.rules, self.assignment,
                         self.settings.max_text_chars, self.settings.max_title_chars)
 
     @cached_property
     def reader(self) -> Reader:
+        """The read use cases."""
         return Reader(self.db)
 
     @cached_property
     def comparisons(self) -> Comparisons:
+        """Framing comparisons, cached per story version."""
         params, lexicons = compare_config(self.settings)
         return Comparisons(self.db, self.cache, self.cached_embedder.encode, params, lexicons)
 
     @cached_property
     def search(self) -> Search:
+        """Story search over :attr:`story_index`."""
         return build_search(self, self.story_index)
 
     @cached_property
     def matcher(self) -> Matcher:
+        """Match, with its summaries (cold comparisons offloaded to a job worker)."""
         summaries = Summaries(self.cache, lambda: self.comparisons, self.params.match.summaries,
                               ComparisonOffload(self.settings))
         return Matcher(db=self.db, cache=self.cache, embedder=self.query_embedder, index=self.story_index,
@@ -139,6 +149,7 @@ class Services:
 
     @cached_property
     def keys(self) -> KeyRing:
+        """The API keys."""
         return KeyRing(self.settings.api_keys, self.settings.api_keys_file or None, self.db)
 
     def warm(self, comparisons: bool = True) -> None:
@@ -158,6 +169,7 @@ class Services:
             log.exception("could not warm the story index; the first request will build it")
 
     def close(self) -> None:
+        """Close the database's connections."""
         self.db.dispose()
 
 

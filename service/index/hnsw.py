@@ -40,14 +40,17 @@ class HnswGraph:
 
     @property
     def size(self) -> int:
+        """Nodes ever added (live or tombstones)."""
         return self._size
 
     @property
     def stale(self) -> int:
+        """Tombstones (removed keys still in the graph)."""
         return self._deleted
 
     @property
     def live(self) -> int:
+        """Keys the graph answers with."""
         return self._size - self._deleted
 
     def _state(self, row: int) -> int:
@@ -98,6 +101,7 @@ class HnswGraph:
         self.upsert(vec, row)
 
     def delete(self, row: int) -> None:
+        """Remove ``row`` (a tombstone stays until the next rebuild)."""
         if self._state(row) == self.LIVE:
             self.index.remove(row, threads=1)
             self.state[row] = self.DELETED
@@ -119,6 +123,7 @@ class HnswGraph:
         return None
 
     def query(self, q: np.ndarray, k: int) -> np.ndarray:
+        """Rows of the (up to) ``k`` vectors nearest to ``q``, in the graph's approximate order."""
         k = min(k, self.live)
         if k <= 0:
             return np.zeros(0, dtype=np.int64)

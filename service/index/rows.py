@@ -117,6 +117,7 @@ class StoryRows:
 
     @property
     def capacity(self) -> int:
+        """Rows the arrays hold before they grow."""
         return self.sid.shape[0]
 
     @property
@@ -319,5 +320,6 @@ class StoryRows:
         return float(vals.max()) if vals.size else math.nan
 
     def stats(self) -> dict[str, int | None]:
+        """What ``/api/v1/health`` shows as ``assignment_index``."""
         return {"stories": self.size, "counter": self.counter, "full_loads": self.full_loads,
                 "incremental_loads": self.incremental_loads}

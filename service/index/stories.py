@@ -110,6 +110,7 @@ class StoryIndex:
         return self.rows.lock
 
     def newest(self) -> float:
+        """The latest ``last_seen`` of the stories, as epoch seconds (NaN: none is dated)."""
         return self.rows.newest()
 
     # -- freshness -------------------------------------------------------------------------
@@ -487,6 +488,7 @@ class StoryIndex:
         return mask
 
     def stats(self) -> dict[str, Any]:
+        """What ``/api/v1/health`` shows as ``search_index``."""
         with self.rows.lock:
             terms = self.lexical.term_count()
         return {"stories": self.size, "headlines": self.headlines.live if self.headlines else 0,

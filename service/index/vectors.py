@@ -16,6 +16,7 @@ class RowMatrix:
         self.live = 0
 
     def add(self, vec: np.ndarray, owner: int) -> int:
+        """Store ``vec`` for ``owner`` in a free row (growing the matrix if none); its row."""
         if self.free:
             row = self.free.pop()
         else:
@@ -35,6 +36,7 @@ class RowMatrix:
         return row
 
     def remove(self, row: int) -> None:
+        """Free ``row`` (nothing when it is free already)."""
         if self.owner[row] < 0:
             return
         self.owner[row] = -1
@@ -44,6 +46,7 @@ class RowMatrix:
 
 
 def unit(v: np.ndarray) -> np.ndarray:
+    """``v`` scaled to unit length (a zero vector stays zero), as float32."""
     n = float(np.linalg.norm(v))
     return (v / n).astype(np.float32) if n > 0 else v.astype(np.float32)
 

@@ -39,6 +39,7 @@ class ItemResult:
     detail: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The item's entry in the API answer."""
         d: dict[str, Any] = {"index": self.index, "status": self.status, "id": self.id,
                              "external_id": self.external_id, "story_id": self.story_id}
         if self.status == "rejected":
@@ -57,4 +58,5 @@ class IngestReport:
     new_embeddings: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def count(self, status: str) -> int:
+        """Items with this status."""
         return sum(1 for r in self.results if r.status == status)

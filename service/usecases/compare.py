@@ -34,6 +34,7 @@ class Comparisons:
         self._guard = threading.Lock()
 
     def key(self, story_id: int, version: int) -> str:
+        """The cache key of a story version's comparison."""
         return self.cache.key("story", story_id, version, "comparison")
 
     def _load(self, story_id: int) -> tuple[Story, list[Article]]:
@@ -46,6 +47,7 @@ class Comparisons:
             return st, list(arts)
 
     def compute(self, story: Story, articles: list[Article]) -> dict[str, Any]:
+        """Run the comparison engine over the story's articles (no cache)."""
         from clustering.compare import CompareArticle, compare_story
 
         items = [CompareArticle(id=a.id, external_id=a.external_id, outlet=a.outlet.name, title=a.title,
@@ -58,6 +60,7 @@ class Comparisons:
         return result
 
     def version(self, story_id: int) -> int:
+        """The story's current version (``NotFound`` for an unknown or empty story)."""
         with self.db.session() as s:
             v = s.execute(select(Story.version).where(Story.id == story_id, Story.article_count > 0)).scalar_one_or_none()
         if v is None:
@@ -65,6 +68,8 @@ class Comparisons:
         return v
 
     def get_raw(self, story_id: int) -> tuple[bytes, str]:
+        """The comparison as JSON bytes and whether the cache had it ("hit" or "miss"); one
+        computation per key at a time in the process."""
         key = self.key(story_id, self.version(story_id))
         raw = self.cache.get_bytes(key)
         if raw is not None:
@@ -84,6 +89,7 @@ class Comparisons:
         return raw, "miss"
 
     def get(self, story_id: int) -> dict[str, Any]:
+        """The comparison as a dict."""
         import orjson
 
         return orjson.loads(self.get_raw(story_id)[0])

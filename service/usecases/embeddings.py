@@ -33,6 +33,7 @@ class CachedEmbedder:
 
     @property
     def dim(self) -> int:
+        """The model's embedding dimension."""
         return self.embedder.dim
 
     def encode(self, texts: list[str], pending: dict[str, np.ndarray] | None = None) -> np.ndarray:

@@ -50,6 +50,7 @@ class StoredIdentities:
             self.add(row)
 
     def add(self, article: Any) -> None:
+        """Remember an article the batch stores (a later item may duplicate it)."""
         if article.url_key:
             self.by_url.setdefault(article.url_key, article)
         self.by_hash.setdefault(article.content_hash, article)
@@ -57,5 +58,6 @@ class StoredIdentities:
             self.by_id.setdefault(article.external_id, article)
 
     def find(self, p: Prepared) -> Any | None:
+        """The stored article ``p`` duplicates, by URL, then content, then client id."""
         return ((p.url_key and self.by_url.get(p.url_key)) or self.by_hash.get(p.content_hash)
                 or (p.item.id and self.by_id.get(p.item.id)) or None)

@@ -57,6 +57,7 @@ class Ingestor:
 
     # -- preparation (no transaction) ---------------------------------------------------
     def validate(self, index: int, raw: Any) -> ArticleIn | ItemResult:
+        """The item as an ``ArticleIn``, or why it is rejected (shape, fields, sizes)."""
         if not isinstance(raw, dict):
             return ItemResult(index, "rejected", detail="each article must be a JSON object",
                               errors=[{"field": f"articles.{index}", "message": "expected an object", "type": "type"}])

@@ -89,6 +89,7 @@ class Matcher:
 
     @property
     def threshold(self) -> float:
+        """The probability a match needs (``[search.match] threshold``, else the assigner's)."""
         t = self.params.threshold
         return float(self.assignment.params.threshold if t is None else t)
 

@@ -32,6 +32,7 @@ class Reader:
             return article_view(row)
 
     def articles(self, q: PageQuery) -> dict[str, Any]:
+        """A page of articles (optionally of one outlet or story), with the total."""
         with self.db.session() as s:
             base = select(Article)
             if q.outlet:
@@ -58,6 +59,7 @@ class Reader:
         return stmt
 
     def stories(self, q: StoryQuery) -> dict[str, Any]:
+        """A page of stories passing the filters, newest first, with the total."""
         with self.db.session() as s:
             stmt = self.story_filter(q)
             total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
@@ -72,6 +74,7 @@ class Reader:
             return {"total": total, "page": q.page, "per_page": q.per_page, "items": items}
 
     def story(self, story_id: int) -> dict[str, Any]:
+        """One story with its articles by outlet (``NotFound`` for an unknown or empty one)."""
         with self.db.session() as s:
             st = s.get(Story, story_id)
             if st is None or not st.article_count:
@@ -81,6 +84,7 @@ class Reader:
             return story_view(st, arts)
 
     def outlets(self) -> list[dict[str, Any]]:
+        """Every outlet with its article count."""
         with self.db.session() as s:
             counts = dict(s.execute(select(Article.outlet_id, func.count()).group_by(Article.outlet_id)).all())
             rows = s.execute(select(Outlet).order_by(Outlet.name)).scalars().all()

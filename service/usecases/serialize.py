@@ -8,15 +8,18 @@ from service.store.models import Article, Outlet, Story
 
 
 def iso(value) -> str | None:
+    """A stored time as ISO 8601 UTC with a ``Z`` (None stays None)."""
     value = as_utc(value)
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def outlet_view(o: Outlet) -> dict[str, Any]:
+    """An outlet's JSON."""
     return {"name": o.name, "slug": o.slug, "domains": o.domains or [], "country": o.country, "type": o.type}
 
 
 def article_view(a: Article, full: bool = True) -> dict[str, Any]:
+    """An article's JSON (``full``: with its text, hash and assignment score)."""
     d: dict[str, Any] = {
         "id": a.id, "external_id": a.external_id, "url": a.url, "outlet": a.outlet.name,
         "title": a.title, "published_at": iso(a.published_at), "ingested_at": iso(a.ingested_at),
@@ -29,6 +32,7 @@ def article_view(a: Article, full: bool = True) -> dict[str, Any]:
 
 
 def story_view(st: Story, articles: list[Article] | None = None, score: float | None = None) -> dict[str, Any]:
+    """A story's JSON; with ``articles``, also its articles by outlet."""
     d: dict[str, Any] = {
         "id": st.id, "label": st.label, "topic": st.topic, "keywords": st.keywords or [],
         "version": st.version, "article_count": st.article_count, "outlet_count": st.outlet_count,

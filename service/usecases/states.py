@@ -45,6 +45,7 @@ class StateCache:
         self._lock = threading.Lock()
 
     def get(self, sid: int, version: int) -> StoryState | None:
+        """The story's state if cached at that version."""
         with self._lock:
             hit = self._data.get(sid)
             if hit is None or hit[0] != version:
@@ -53,6 +54,7 @@ class StateCache:
             return hit[1]
 
     def put(self, sid: int, version: int, state: StoryState) -> None:
+        """Cache the story's state at ``version`` (the least recently used go first)."""
         with self._lock:
             self._data[sid] = (version, state)
             self._data.move_to_end(sid)
@@ -60,6 +62,7 @@ class StateCache:
                 self._data.popitem(last=False)
 
     def clear(self) -> None:
+        """Forget every state."""
         with self._lock:
             self._data.clear()
 

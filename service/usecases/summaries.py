@@ -35,6 +35,7 @@ class Summaries:
         self._lock = threading.Lock()
 
     def key(self, story_id: int, version: int) -> str:
+        """The cache key of a story version's summaries."""
         return self.cache.key("story", story_id, version, "summaries")
 
     @staticmethod

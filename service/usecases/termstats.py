@@ -48,9 +48,11 @@ class SqlTermStats:
 
     @property
     def n_docs(self) -> int:
+        """Documents counted, this transaction's included."""
         return self._n_docs + self._pending_docs
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        """Document frequency of each term, this transaction's counts included."""
         terms = [t[:_MAX_TERM] for t in terms]
         unknown = [t for t in set(terms) if t not in self._df]
         if unknown:
@@ -113,9 +115,11 @@ class CachedTermStats:
 
     @property
     def n_docs(self) -> int:
+        """The corpus size these statistics are for (:meth:`at`)."""
         return self._n
 
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        """Document frequency of each term (read from the store once, then cached)."""
         terms = [t[:_MAX_TERM] for t in terms]
         df = self._df
         unknown = [t for t in set(terms) if t not in df]

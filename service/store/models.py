@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 table models: outlets, articles, stories, embeddings, term statistics, keys."""
+"""SQLAlchemy 2 table models: outlets, articles, stories, embeddings, term statistics, keys, sources."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -123,3 +124,34 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Source(Base):
+    """A feed or news sitemap newsprism polls for one outlet, with its health.
+
+    ``items_seen`` and ``articles_created`` are totals over every poll; ``failures`` counts
+    the errors since the last success (the backoff's exponent)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    # normalised URL (service.usecases.identity.url_key): adding the same feed twice is harmless
+    url_key: Mapped[str] = mapped_column(String(700), unique=True)
+    outlet: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(40))
+    last_http_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    articles_created: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_sources_next_poll_at", "next_poll_at"),)

@@ -20,7 +20,7 @@ class PageFields:
     canonical_url: str | None
 
 
-def extract_page(html: str, url: str) -> PageFields:
+def extract_page(html: str | bytes, url: str) -> PageFields:
     """Extract the main text and metadata of an article page."""
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)

@@ -41,7 +41,7 @@ class FeedServer:
             def log_message(self, *args) -> None:  # keep the test output clean
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 with owner._lock:
                     owner.hits[path] += 1
@@ -107,8 +107,8 @@ def article_html(n: int, with_date: bool = True) -> bytes:
         f"and several speakers asked for a public consultation before any building work starts.",
         f"Mayor Ilse Varga said the plan had been revised {n + 2} times and that the final version answered "
         f"most of the objections raised at the spring hearings in the town hall.",
-        f"Work is expected to begin next year. A spokesperson for the residents' association said the group "
-        f"would keep watching the budget closely and would publish its own figures every quarter.",
+        "Work is expected to begin next year. A spokesperson for the residents' association said the group "
+        "would keep watching the budget closely and would publish its own figures every quarter.",
     ]
     date = '<meta property="article:published_time" content="2026-03-0%dT09:00:00Z">' % (1 + n % 9) if with_date else ""
     body = "".join(f"<p>{p}</p>" for p in paras)

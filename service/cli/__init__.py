@@ -1,7 +1,8 @@
 """The ``newsprism`` command line, one module per command group.
 
 Every command calls the same use cases as the HTTP API, built by ``service.wiring``:
-serve, db, ingest/demo/replay, compare, search, keys, worker, recluster, model; and the
+serve, db, ingest/demo/replay, compare, search, keys, worker, scheduler, recluster, model,
+sources; and the
 development commands (evaluate, evaluate-search, bench, bench-search, soak), whose code lives
 in :mod:`service.devtools`.
 """
@@ -21,7 +22,8 @@ from service.cli.keys import keys
 from service.cli.model import model
 from service.cli.search import search
 from service.cli.serve import serve
-from service.cli.worker import recluster, worker
+from service.cli.sources import sources
+from service.cli.worker import recluster, scheduler, worker
 
 
 @click.group()
@@ -34,5 +36,5 @@ def main() -> None:
 
 
 for _command in (serve, db, ingest, demo, replay, evaluate, keys, compare, worker, recluster, soak, bench,
-                 search, evaluate_search, bench_search, model):
+                 search, evaluate_search, bench_search, model, sources, scheduler):
     main.add_command(_command)

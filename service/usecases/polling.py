@@ -129,7 +129,7 @@ class Poller:
                                                       next_at.replace(tzinfo=timezone.utc)) > now:
                 report.status = "not_due"
                 return report
-            self.metrics.inc("sources_polls_total")
+            self.metrics.inc("source_polls_total")
             updates: dict[str, Any] = {}
             try:
                 self._poll(url, outlet, etag, modified, report, updates)
@@ -143,12 +143,12 @@ class Poller:
                 if exc.retry_after is not None:
                     wait = max(wait, min(exc.retry_after, self.params.max_backoff_minutes * 60))
                 delay = timedelta(seconds=wait)
-                self.metrics.inc("sources_errors_total")
+                self.metrics.inc("source_poll_errors_total")
                 if exc.status == "refused":
                     self.metrics.inc("fetch_refused_total")
             self._save(source_id, report, failures, now, now + delay, updates)
-            self.metrics.inc("sources_items_seen_total", report.items)
-            self.metrics.inc("sources_articles_created_total", report.created)
+            self.metrics.inc("source_poll_items_total", report.items)
+            self.metrics.inc("source_poll_articles_created_total", report.created)
             return report
         finally:
             self.coordination.release(f"source:{source_id}", token)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from service.errors import NotFound, ValidationFailed
 from service.outlets import OutletRegistry
@@ -117,6 +117,17 @@ class SourceBook:
         with self.db.write() as s:
             if s.execute(delete(Source).where(Source.id == source_id)).rowcount == 0:
                 raise NotFound(f"no source {source_id}")
+
+    def totals(self) -> dict[str, int]:
+        """Counters over every source (for /api/v1/metrics): followed, enabled, failing
+        (an error on the last poll), items seen and articles created."""
+        with self.db.session() as s:
+            row = s.execute(select(func.count(Source.id), func.count(Source.id).filter(Source.enabled.is_(True)),
+                                   func.count(Source.id).filter(Source.failures > 0),
+                                   func.coalesce(func.sum(Source.items_seen), 0),
+                                   func.coalesce(func.sum(Source.articles_created), 0))).one()
+        return dict(zip(("followed", "enabled", "failing", "items_seen_total", "articles_created_total"),
+                        (int(v) for v in row)))
 
     def due_ids(self, now: datetime | None = None) -> list[int]:
         """The enabled sources whose next poll time has come, the most overdue first."""

@@ -263,6 +263,7 @@ class Poller:
         """A GET that honours robots.txt and the per-host rate limit; refusals and failures
         become :class:`Backoff`."""
         try:
+            self.fetcher.policy.check(url)  # a refused URL is named as such, before robots.txt
             rules = self.robots.rules(url)
             if not rules.allowed(url):
                 raise Backoff("robots", f"robots.txt disallows {url}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin
@@ -17,6 +18,7 @@ from lxml import etree
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 
 
 class FeedError(ValueError):
@@ -47,9 +49,12 @@ def parse_feed(body: bytes, content_type: str, base_url: str) -> ParsedFeed:
     head = body.lstrip()[:1]
     if head in (b"{", b"[") or content_type.endswith("json"):
         return _json_feed(body, base_url)
+    if _INTERNAL_SUBSET.search(body[:65536]):
+        # entity declarations are how XML bombs work; no feed needs them
+        raise FeedError("the XML declares its own entities (a DOCTYPE internal subset): refused")
     if _root_name(body) in ("urlset", "sitemapindex"):
         return _sitemap(body, base_url)
-    return _xml_feed(body, base_url)
+    return _xml_feed(body, base_url, content_type)
 
 
 def _root_name(body: bytes) -> str | None:
@@ -74,14 +79,13 @@ class _Reader:
         return chunk
 
 
-def _xml_feed(body: bytes, base_url: str) -> ParsedFeed:
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+def _xml_feed(body: bytes, base_url: str, content_type: str) -> ParsedFeed:
+    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(body, response_headers=headers)
     if parsed.bozo and isinstance(parsed.bozo_exception, SAXException):
         raise FeedError(f"malformed XML: {parsed.bozo_exception}")
     version = parsed.get("version") or ""
     if not version:
-        if parsed.bozo:
-            raise FeedError(f"not a feed: {parsed.bozo_exception}")
         raise FeedError("not an RSS, Atom or JSON feed, nor a sitemap")
     items = []
     for entry in parsed.entries:

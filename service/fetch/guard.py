@@ -49,10 +49,10 @@ def address_problem(addr: IPAddress, allow_loopback: bool = False) -> str | None
         return "a link-local address (cloud metadata lives there)"
     if addr.is_multicast:
         return "a multicast address"
-    if addr.is_private:
-        return "a private address"
     if addr.is_reserved:
         return "a reserved address"
+    if addr.is_private:
+        return "a private address"
     if not addr.is_global:
         return "not a public address"
     return None

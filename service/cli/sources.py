@@ -9,10 +9,6 @@ import click
 from service.cli.common import services
 from service.errors import NewsprismError
 
-COLUMNS = ("id", "outlet", "url", "interval_minutes", "last_polled_at", "last_status", "items_seen",
-           "articles_created", "next_poll_at", "last_error")
-
-
 def _fail(exc: NewsprismError) -> click.ClickException:
     details = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in exc.errors or [])
     return click.ClickException(exc.detail + (f" ({details})" if details else ""))
@@ -47,12 +43,23 @@ def list_sources(as_json: bool) -> None:
         click.echo(json.dumps({"items": items}, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
-    table = Table(*COLUMNS)
-    for item in items:
-        table.add_row(*("" if item[c] is None else str(item[c]) for c in COLUMNS))
-    Console().print(table)
+    console = Console(highlight=False)
+    if not items:
+        console.print("no source is followed (newsprism sources add FEED_URL --outlet NAME)")
+    for s in items:
+        status = (s["last_status"] or "not polled yet").replace("_", " ")
+        if s["last_http_status"]:
+            status += f" (HTTP {s['last_http_status']})"
+        colour = "green" if s["last_status"] in ("ok", "not_modified") else "yellow" if not s["last_status"] else "red"
+        console.print(f"[bold]{s['id']}[/bold]  {escape(s['outlet'])}  every {s['interval_minutes']} min  "
+                      f"[{colour}]{escape(status)}[/{colour}]" + ("" if s["enabled"] else "  (disabled)"))
+        console.print(f"    {escape(s['url'])}", soft_wrap=True)
+        console.print(f"    last polled {s['last_polled_at'] or 'never'}, next poll {s['next_poll_at'] or '-'}; "
+                      f"{s['items_seen']} items seen, {s['articles_created']} articles created")
+        if s["last_error"]:
+            console.print(f"    last error: {escape(s['last_error'])}", soft_wrap=True)
 
 
 @sources.command("remove")

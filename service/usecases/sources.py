@@ -140,7 +140,7 @@ class SourceBook:
     def seed(self, path: Path) -> dict[str, Any]:
         """Add the sources of a TOML file (``config/sources.example.toml`` shows the format).
         A file with ``enabled = false`` at the top, or no file, adds nothing."""
-        if not path.exists():
+        if not path.is_file():
             return {"file": str(path), "enabled": False, "added": 0, "known": 0}
         data = read_sources_file(path)
         if not data.get("enabled", False):

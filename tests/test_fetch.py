@@ -130,3 +130,21 @@ def test_xml_declaring_entities_is_refused(root):
     bomb = b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>' + root
     with pytest.raises(FeedError, match="declares its own entities"):
         parse_feed(bomb, "application/xml", "http://x.test/")
+
+
+def test_the_connected_peer_is_checked_too(server):
+    """Were an address to slip past the check before connecting (the fault DNS rebinding
+    aims for, which cannot be caused for real here), the peer check still refuses it."""
+    from service.fetch.guard import Target
+
+    class Unchecked(AddressPolicy):
+        def check(self, url):  # the pre-connect check skipped, on purpose
+            return Target(url=url, scheme="http", host="127.0.0.1", port=server.port, address="127.0.0.1")
+
+    server.routes["/feed"] = Resource(b"<rss/>", "application/rss+xml")
+    fetcher = Fetcher(Unchecked(allow_loopback=False))
+    try:
+        with pytest.raises(FetchRefused, match="loopback"):
+            fetcher.get(server.url("/feed"))
+    finally:
+        fetcher.close()

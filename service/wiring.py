@@ -171,8 +171,10 @@ class Services:
         params = PollParams(max_items=st.sources_max_items_per_poll, max_backoff_minutes=st.sources_max_backoff_minutes,
                             host_delay_seconds=st.fetch_host_delay_seconds,
                             max_crawl_delay_seconds=st.fetch_max_crawl_delay_seconds)
-        return Poller(self.db, self.ingestor, self.fetcher, RobotsCache(self.fetcher, agent),
-                      Coordination(st.redis_url or None, st.redis_prefix), params, self.metrics)
+        coordination = Coordination(st.redis_url or None, st.redis_prefix)
+        robots = RobotsCache(self.fetcher, agent,
+                             pace=lambda host: coordination.wait_turn(host, st.fetch_host_delay_seconds))
+        return Poller(self.db, self.ingestor, self.fetcher, robots, coordination, params, self.metrics)
 
     @cached_property
     def keys(self) -> KeyRing:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -42,10 +43,13 @@ class RobotsRules:
 class RobotsCache:
     """robots.txt per scheme+host, kept ``ttl_seconds`` in this process."""
 
-    def __init__(self, fetcher: Fetcher, agent: str = "newsprism", ttl_seconds: float = 3600.0) -> None:
+    def __init__(self, fetcher: Fetcher, agent: str = "newsprism", ttl_seconds: float = 3600.0,
+                 pace: Callable[[str], object] | None = None) -> None:
         self.fetcher = fetcher
         self.agent = agent
         self.ttl_seconds = ttl_seconds
+        # called with the host before robots.txt is fetched: the per-host rate limit
+        self.pace = pace
         self._rules: dict[str, tuple[float, RobotsRules]] = {}
         self._lock = threading.Lock()
 
@@ -63,8 +67,10 @@ class RobotsCache:
 
     def _fetch(self, origin: str) -> RobotsRules:
         try:
+            if self.pace is not None:
+                self.pace(urlsplit(origin).netloc.lower())
             res = self.fetcher.get(origin + "/robots.txt", max_bytes=ROBOTS_MAX_BYTES)
-        except (FetchError, FetchRefused):
+        except (FetchError, FetchRefused, TimeoutError):
             return RobotsRules(None, allow_all=False, agent=self.agent)
         if 400 <= res.status < 500:
             return RobotsRules(None, allow_all=True, agent=self.agent)

@@ -35,12 +35,15 @@ def enqueue_once(conn: Any, queue_name: str, func: str, job_id: str, *args: Any,
     """Queue ``func`` under ``job_id`` unless a job of that id is already queued or
     running; True when it was queued now."""
     from rq import Queue
+    from rq.exceptions import NoSuchJobError
     from rq.job import Job, JobStatus
 
-    if Job.exists(job_id, connection=conn):
+    try:
         status = Job.fetch(job_id, connection=conn).get_status(refresh=False)
-        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
-            return False
+    except NoSuchJobError:
+        status = None
+    if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        return False
     Queue(queue_name, connection=conn).enqueue(func, *args, job_id=job_id, job_timeout=timeout,
                                                result_ttl=3600, failure_ttl=86400)
     return True

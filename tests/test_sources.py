@@ -340,3 +340,54 @@ def test_the_per_host_rate_limit_is_shared_through_redis(sqlite_url, redis_prefi
     t0 = time.monotonic()
     b.wait_turn("example.org", 0.6)  # another process's turn was just taken
     assert time.monotonic() - t0 >= 0.5
+
+
+def test_a_sitemap_index_is_followed_to_its_sitemaps(svc, server):
+    base = server.url("")
+    server.routes["/sitemap.xml"] = Resource(
+        ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+         f"<sitemap><loc>{base}/sitemap-1.xml</loc></sitemap><sitemap><loc>{base}/sitemap-2.xml</loc></sitemap>"
+         "</sitemapindex>").encode(), "application/xml")
+    server.routes["/sitemap-1.xml"] = Resource(sitemap(base, PATHS[:2]), "application/xml")
+    server.routes["/sitemap-2.xml"] = Resource(sitemap(base, PATHS[2:]), "application/xml")
+    serve_articles(server)
+    source, _ = svc.sources.add(server.url("/sitemap.xml"), "The Times of India")
+    report = svc.poller.poll(source["id"])
+    assert (report.status, report.items, report.created) == ("ok", 3, 3)
+
+
+def test_at_most_max_items_are_fetched_per_poll_and_the_rest_wait(sqlite_url, redis_prefix, server, embedder):
+    services = make_services(sqlite_url, redis_prefix, sources_max_items_per_poll=2)
+    server.routes["/feed"] = Resource(rss(server.url(""), PATHS), "application/rss+xml", etag='"same"')
+    serve_articles(server)
+    try:
+        source, _ = services.sources.add(server.url("/feed"), "NBC News")
+        assert services.poller.poll(source["id"]).created == 2
+        assert source_row(services, source["id"]).etag is None  # items left: no 304 next time
+        later = services.poller.poll(source["id"], force=True)
+        assert (later.status, later.known, later.created) == ("ok", 2, 1)
+    finally:
+        services.close()
+
+
+def test_an_item_on_another_outlets_domain_is_attributed_to_that_outlet(svc, server):
+    """A feed of NBC News listing a page on theguardian.com: stored as The Guardian's. The
+    name is resolved to the local server by an injected DNS answer."""
+    svc.fetcher.policy.resolve = lambda host: ["127.0.0.1"]
+    guardian = f"http://www.theguardian.com:{server.port}"
+    server.routes["/feed"] = Resource(rss(guardian, PATHS[:1]) + b"", "application/rss+xml")
+    serve_articles(server, PATHS[:1])
+    source, _ = svc.sources.add(server.url("/feed"), "NBC News")
+    assert svc.poller.poll(source["id"]).created == 1
+    article = stored(svc)[0]
+    assert article.url == guardian + PATHS[0] and article.outlet.name == "The Guardian"
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date():
+    from service.usecases.polling import retry_after_seconds
+
+    now = utcnow()
+    assert retry_after_seconds("120", now) == 120
+    date = (now + timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert 3500 < retry_after_seconds(date, now) <= 3600
+    assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None

@@ -9,6 +9,7 @@ already stored are not fetched; errors back off exponentially (429 and 503 honou
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 FEED_TYPES = ("application/rss", "application/atom", "application/xml", "text/xml", "application/rdf",
               "application/x-rss", "application/feed+json", "application/json", "text/plain")
 PAGE_TYPES = ("text/html", "application/xhtml")
+_LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+#: a feed's items beyond this many are ignored (a huge sitemap is read in its first part)
+MAX_FEED_ITEMS = 5000
 #: at most this many child sitemaps of a sitemap index are read per poll
 MAX_CHILD_SITEMAPS = 3
 
@@ -180,15 +184,18 @@ class Poller:
         except FeedError as exc:
             raise Backoff("error", f"could not read the feed: {exc}", res.status) from None
         updates["kind"] = parsed.kind
+        items = items[:MAX_FEED_ITEMS]
         report.items = len(items)
-        self._items(items[:self.params.max_items], outlet, report)
+        left = self._items(items, outlet, report)
         report.status = "ok"
-        if len(items) <= self.params.max_items:
+        if not left:
             # remember the validators only when every item was dealt with: a 304 next time
             # must not hide items left for later
             updates.update(etag=res.headers.get("etag"), last_modified=res.headers.get("last-modified"))
 
-    def _items(self, items: list[FeedItem], outlet: str, report: PollReport) -> None:
+    def _items(self, items: list[FeedItem], outlet: str, report: PollReport) -> int:
+        """Fetch and ingest the items not stored yet (at most ``max_items``); returns how
+        many new items were left for the next poll."""
         keyed: dict[str, FeedItem] = {}
         for item in items:
             key = url_key(item.url)
@@ -197,11 +204,10 @@ class Poller:
         with self.db.session() as s:
             stored = set(s.execute(select(Article.url_key).where(Article.url_key.in_(list(keyed)))).scalars())
         report.known = len(stored)
+        new = [item for key, item in keyed.items() if key not in stored]
         articles = []
         stop: Backoff | None = None
-        for key, item in keyed.items():
-            if key in stored:
-                continue
+        for item in new[:self.params.max_items]:
             try:
                 article = self._article(item, outlet, report)
             except Backoff as exc:  # the site asked for a pause: keep what we have, stop
@@ -212,6 +218,7 @@ class Poller:
         self._ingest(articles, report)
         if stop is not None:
             raise stop
+        return max(0, len(new) - self.params.max_items)
 
     def _ingest(self, articles: list[dict[str, Any]], report: PollReport) -> None:
         if articles:
@@ -254,8 +261,12 @@ class Poller:
                     report.duplicate += 1
                     return None
         when = fields.published_at or item.published_at
-        article = {"url": item.url, "outlet": outlet, "title": fields.title or item.title, "text": fields.text,
-                   "published_at": when.isoformat() if when else None, "language": fields.language}
+        # a feed may list another outlet's article: the registry's owner of the domain is the
+        # true author (the source's outlet otherwise)
+        known = self.ingestor.registry.by_url(item.url)
+        language = fields.language if fields.language and _LANG.fullmatch(fields.language) else None
+        article = {"url": item.url, "outlet": known.name if known else outlet, "title": fields.title or item.title,
+                   "text": fields.text, "published_at": when.isoformat() if when else None, "language": language}
         return {k: v for k, v in article.items() if v}
 
     # -- fetching politely -----------------------------------------------------------------

@@ -391,3 +391,18 @@ def test_retry_after_is_read_as_seconds_or_an_http_date():
     date = (now + timedelta(hours=1)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert 3500 < retry_after_seconds(date, now) <= 3600
     assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
+
+
+def test_polling_into_postgresql(pg_url, redis_prefix, server, embedder):
+    services = make_services(pg_url, redis_prefix)
+    server.routes["/feed"] = Resource(rss(server.url(""), PATHS), "application/rss+xml", etag='"pg"')
+    serve_articles(server)
+    try:
+        source, _ = services.sources.add(server.url("/feed"), "The Independent")
+        assert services.poller.poll(source["id"]).created == 3
+        assert services.poller.poll(source["id"], force=True).status == "not_modified"
+        row = source_row(services, source["id"])
+        assert (row.last_status, row.articles_created, row.etag) == ("not_modified", 3, '"pg"')
+        assert len(stored(services)) == 3
+    finally:
+        services.close()

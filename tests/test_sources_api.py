@@ -155,3 +155,24 @@ def test_seeding_adds_nothing_while_the_file_is_disabled(app, tmp_path):
     enabled.write_text(example.read_text(encoding="utf-8").replace("enabled = false", "enabled = true"))
     first = sources.seed(enabled)
     assert first["added"] >= 20 and sources.seed(enabled) == {**first, "added": 0, "known": first["added"]}
+
+
+def test_the_source_book_on_both_stores(any_db_url):
+    from service.usecases.sources import SourceBook
+
+    db = Database(any_db_url)
+    registry = OutletRegistry.from_dict(tomllib.loads((ROOT / "config" / "outlets.toml").read_text("utf-8")))
+    try:
+        db.upgrade()
+        book = SourceBook(db, registry, 30)
+        a, new_a = book.add("https://feeds.nbcnews.com/nbcnews/public/news", "nbc news")
+        b, _ = book.add("https://tass.com/rss/v2.xml", "TASS", 60)
+        again, new_again = book.add("https://FEEDS.nbcnews.com/nbcnews/public/news/", "NBC News", 10)
+        assert new_a and not new_again and again["id"] == a["id"] and again["interval_minutes"] == 10
+        assert set(book.due_ids()) == {a["id"], b["id"]}
+        assert book.totals() == {"followed": 2, "enabled": 2, "failing": 0, "items_seen_total": 0,
+                                 "articles_created_total": 0}
+        book.remove(b["id"])
+        assert [s["outlet"] for s in book.list_all()] == ["NBC News"]
+    finally:
+        db.dispose()

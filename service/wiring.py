@@ -170,7 +170,11 @@ class Services:
         agent = user_agent(st.fetch_contact_url)
         params = PollParams(max_items=st.sources_max_items_per_poll, max_backoff_minutes=st.sources_max_backoff_minutes,
                             host_delay_seconds=st.fetch_host_delay_seconds,
-                            max_crawl_delay_seconds=st.fetch_max_crawl_delay_seconds)
+                            max_crawl_delay_seconds=st.fetch_max_crawl_delay_seconds,
+                            # long enough for a poll that waits the longest crawl delay before each page
+                            lock_seconds=int(min(6 * 3600, 300 + (st.sources_max_items_per_poll + 2) * (
+                                max(st.fetch_host_delay_seconds, st.fetch_max_crawl_delay_seconds)
+                                + st.fetch_total_timeout))))
         coordination = Coordination(st.redis_url or None, st.redis_prefix)
         robots = RobotsCache(self.fetcher, agent,
                              pace=lambda host: coordination.wait_turn(host, st.fetch_host_delay_seconds))

@@ -71,7 +71,8 @@ def poll_due_sources_job(overrides: dict[str, Any] | None = None) -> dict[str, A
     queued = []
     for source_id in services.sources.due_ids():
         if enqueue_once(conn, sources_queue(settings.redis_prefix), POLL_SOURCE_JOB,
-                        f"{settings.redis_prefix}-poll-source-{source_id}", source_id, overrides):
+                        f"{settings.redis_prefix}-poll-source-{source_id}", source_id, overrides,
+                        timeout=services.poller.params.lock_seconds):
             queued.append(source_id)
     return {"queued": queued}
 

@@ -150,6 +150,12 @@ class Poller:
                 self.metrics.inc("source_poll_errors_total")
                 if exc.status == "refused":
                     self.metrics.inc("fetch_refused_total")
+            except Exception as exc:  # one bad source must not stop the others (logged with its traceback)
+                log.exception("polling source %s failed", source_id)
+                failures += 1
+                report.status, report.error = "error", f"internal error: {type(exc).__name__}: {exc}"[:500]
+                delay = timedelta(minutes=min(interval * 2 ** failures, self.params.max_backoff_minutes))
+                self.metrics.inc("source_poll_errors_total")
             self._save(source_id, report, failures, now, now + delay, updates)
             self.metrics.inc("source_poll_items_total", report.items)
             self.metrics.inc("source_poll_articles_created_total", report.created)
@@ -250,7 +256,12 @@ class Poller:
             why = f"HTTP {res.status}" if res.status != 200 else "larger than the size cap"
             report.problems.append(f"{item.url}: {why}")
             return None
-        fields = extract_page(res.body, res.url)
+        try:
+            fields = extract_page(res.body, res.url)
+        except Exception as exc:  # noqa: BLE001 - a page trafilatura chokes on is one failed item
+            report.failed += 1
+            report.problems.append(f"{item.url}: could not extract the page ({type(exc).__name__})")
+            return None
         if not fields.text:
             report.failed += 1
             report.problems.append(f"{item.url}: no article text found")

@@ -71,9 +71,12 @@ class Fetcher:
 
     def __post_init__(self) -> None:
         timeout = httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout)
-        # no proxies from the environment, no automatic redirects: each hop is checked here
+        # no proxies from the environment, no automatic redirects: each hop is checked here;
+        # no kept-alive connections: they are pooled by address, and a TLS connection verified
+        # for one host name must not carry a request for another served from the same address
         self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False,
-                                    headers={"User-Agent": self.agent})
+                                    headers={"User-Agent": self.agent},
+                                    limits=httpx.Limits(max_keepalive_connections=0))
 
     def close(self) -> None:
         self._client.close()

@@ -67,7 +67,6 @@ class Fetcher:
     policy: AddressPolicy
     limits: FetchLimits = field(default_factory=FetchLimits)
     agent: str = "newsprism"
-    on_request: object = None  # called with each URL actually requested (metrics, tests)
 
     def __post_init__(self) -> None:
         timeout = httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout)
@@ -115,8 +114,6 @@ class Fetcher:
         host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
         direct = urlunsplit((target.scheme, netloc, parts.path or "/", parts.query, ""))
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        if self.on_request is not None:
-            self.on_request(target.url)  # type: ignore[operator]
         try:
             request = self._client.build_request("GET", direct, headers={**headers, "Host": host_header},
                                                  extensions=extensions)

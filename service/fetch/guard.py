@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -60,11 +61,12 @@ def address_problem(addr: IPAddress, allow_loopback: bool = False) -> str | None
 
 @dataclass
 class AddressPolicy:
-    """The rules a fetch obeys; ``resolve`` is replaceable for tests of DNS answers."""
+    """The rules a fetch obeys."""
 
     allow_loopback: bool = False
     allowed_ports: tuple[int, ...] = (80, 443)
-    resolve: object = field(default=None, repr=False)
+    #: host -> addresses; None: the system resolver (tests inject DNS answers here)
+    resolve: Callable[[str], list[str]] | None = field(default=None, repr=False)
 
     def check_address(self, address: str) -> None:
         """Raise :class:`FetchRefused` unless ``address`` (an IP literal) may be contacted."""
@@ -108,7 +110,7 @@ class AddressPolicy:
 
     def _resolve(self, host: str, port: int) -> list[str]:
         if self.resolve is not None:
-            return list(self.resolve(host))  # type: ignore[operator]
+            return list(self.resolve(host))
         try:
             ipaddress.ip_address(host)
             return [host]

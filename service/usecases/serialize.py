@@ -24,6 +24,7 @@ def article_view(a: Article, full: bool = True) -> dict[str, Any]:
         "id": a.id, "external_id": a.external_id, "url": a.url, "outlet": a.outlet.name,
         "title": a.title, "published_at": iso(a.published_at), "ingested_at": iso(a.ingested_at),
         "language": a.language, "story_id": a.story_id,
+        "copy_of": a.copy_of, "copy_similarity": a.copy_similarity,
     }
     if full:
         d.update(text=a.clean_text, content_hash=a.content_hash, raw_length=len(a.raw_text or ""),

@@ -1,0 +1,105 @@
+"""Wire copies and republished articles are kept per outlet and linked to their original
+(HTTP through the Flask test client; real Redis, the real model, SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from clustering.copies import CopyParams, compare_texts, fingerprint
+from service.store.models import Article, CopyBand
+from tests.conftest import AUTH, make_app
+from tests.copytexts import WIRE_TEXT, near_copy, own_report, wire
+
+
+@pytest.fixture
+def copies_app(any_db_url, redis_prefix, embedder):
+    app = make_app(any_db_url, redis_prefix)
+    yield app
+    app.extensions["newsprism"].close()
+
+
+def post(client, body):
+    """POST one article (the answer's article, with the status) or a batch (the answer)."""
+    r = client.post("/api/v1/articles", json=body, headers=AUTH)
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+    answer = r.get_json()
+    return {"status": answer["status"], **answer["article"]} if "article" in answer else answer
+
+
+def test_the_same_text_under_three_outlets_is_three_articles_two_of_them_copies(copies_app):
+    client = copies_app.test_client()
+    ap = post(client, wire("Associated Press", "ap-1", "https://apnews.com/article/tarn-floods-1"))
+    assert ap["status"] == "created" and ap["copy_of"] is None
+    abc = post(client, wire("ABC News", "abc-1", "https://abcnews.go.com/International/tarn-floods"))
+    yahoo = post(client, {"articles": [wire("Yahoo News", "yahoo-1", "https://news.yahoo.com/tarn-floods-0400.html")]})
+    assert abc["status"] == "created" and abc["copy_of"] == ap["id"] and abc["copy_similarity"] == 1.0
+    assert yahoo["created"] == 1 and yahoo["results"][0]["copy_of"] == ap["id"]
+    assert len({ap["id"], abc["id"], yahoo["results"][0]["id"]}) == 3
+    got = client.get("/api/v1/articles/abc-1")
+    assert got.status_code == 200
+    body = got.get_json()
+    assert body["outlet"] == "ABC News" and body["copy_of"] == ap["id"] and body["copy_similarity"] == 1.0
+    original = client.get("/api/v1/articles/ap-1").get_json()
+    assert original["copy_of"] is None and original["copy_similarity"] is None
+    # the three are in one story, which now counts three outlets
+    story = client.get(f"/api/v1/stories/{ap['story_id']}").get_json()
+    assert set(story["outlets"]) == {"Associated Press", "ABC News", "Yahoo News"}
+    # and the export carries the link
+    rows = [r for r in client.get("/api/v1/export").get_data(as_text=True).splitlines() if r]
+    assert sum('"copy_of":%d' % ap["id"] in r for r in rows) == 2
+
+
+def test_a_near_copy_is_linked_with_its_similarity(copies_app):
+    client = copies_app.test_client()
+    ap = post(client, wire("Associated Press", "ap-2", "https://apnews.com/article/tarn-floods-2"))
+    near = post(client, near_copy("Yahoo News", "yahoo-2", "https://news.yahoo.com/tarn-2.html"))
+    assert near["status"] == "created" and near["copy_of"] == ap["id"]
+    assert 0.5 <= near["copy_similarity"] < 1.0
+    # a copy of the copy points at the original
+    third = post(client, near_copy("MSN", "msn-2", "https://www.msn.com/en-us/news/world/tarn-2"))
+    assert third["copy_of"] == ap["id"]
+
+
+def test_the_same_outlet_reposting_with_a_tracking_parameter_is_a_duplicate(copies_app):
+    client = copies_app.test_client()
+    first = post(client, wire("Associated Press", "ap-3", "https://apnews.com/article/tarn-floods-3"))
+    again = client.post("/api/v1/articles", headers=AUTH, json=wire(
+        "Associated Press", None, "https://apnews.com/article/tarn-floods-3?utm_source=twitter&utm_medium=social"))
+    assert again.status_code == 200
+    assert again.get_json()["status"] == "duplicate" and again.get_json()["article"]["id"] == first["id"]
+    # the same outlet, same content, another URL: still the same article
+    other_url = post(client, wire("Associated Press", None, "https://apnews.com/article/tarn-floods-3-copy"))
+    assert other_url["status"] == "duplicate" and other_url["id"] == first["id"]
+    with copies_app.extensions["newsprism"].db.session() as s:
+        assert s.execute(select(func.count(Article.id))).scalar_one() == 1
+
+
+def test_an_unrelated_article_on_the_same_event_is_not_a_copy(copies_app):
+    client = copies_app.test_client()
+    ap = post(client, wire("Associated Press", "ap-4", "https://apnews.com/article/tarn-floods-4"))
+    own = post(client, own_report("Le Monde", "lm-4", "https://www.lemonde.fr/tarn-4"))
+    assert own["status"] == "created" and own["copy_of"] is None
+    assert own["story_id"] == ap["story_id"]  # same event, same story, no copy
+    assert client.get("/api/v1/articles/lm-4").get_json()["copy_of"] is None
+
+
+def test_band_keys_are_written_with_their_article_and_find_nothing_for_other_text(copies_app):
+    services = copies_app.extensions["newsprism"]
+    report = services.ingestor.ingest([wire("Associated Press", "ap-5", "https://apnews.com/a/5"),
+                                       wire("Reuters", "r-5", "https://www.reuters.com/world/5")])
+    ids = [r.id for r in report.results]
+    assert report.results[1].copy_of == ids[0]  # linked inside one batch too
+    params = CopyParams()
+    with services.db.session() as s:
+        n_bands = s.execute(select(func.count()).select_from(CopyBand).where(CopyBand.article_id == ids[0])).scalar_one()
+    assert n_bands == len(set(fingerprint(WIRE_TEXT, params).bands)) > 0
+
+
+def test_similarity_is_the_exact_share_of_shared_shingles():
+    params = CopyParams()
+    paras = WIRE_TEXT.split("\n\n")
+    same = compare_texts(WIRE_TEXT, WIRE_TEXT, params)
+    trimmed = compare_texts(WIRE_TEXT, "\n\n".join(paras[:-1]), params)
+    assert same.jaccard == 1.0 and same.is_copy(params)
+    assert trimmed.containment == 1.0 and 0.8 < trimmed.jaccard < 1.0 and trimmed.is_copy(params)
+    assert not compare_texts(WIRE_TEXT, own_report("x", "x", "x")["text"], params).is_copy(params)

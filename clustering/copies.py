@@ -140,3 +140,19 @@ def compare_texts(a: str, b: str, params: CopyParams) -> Verdict:
         same = words(a) == words(b) and bool(sa)
         return Verdict(1.0 if same else jaccard(sa, sb), 1.0 if same else 0.0)
     return Verdict(jaccard(sa, sb), containment(sa, sb))
+
+
+def voice_labels(ids: list[int], outlets: list[str], copy_of: list[int | None]) -> list[str]:
+    """Per article of a story, its voice: the outlet whose text it carries. A copy speaks with
+    the voice of its original's outlet when the original is among ``ids``, else with that of
+    the earliest copy of the same text present; every other article with its own outlet's."""
+    pos = {i: k for k, i in enumerate(ids)}
+    lead: dict[int, int] = {}
+    for k, root in enumerate(copy_of):
+        if root is not None:
+            here = pos.get(root)
+            if here is not None:
+                lead[root] = here
+            elif root not in lead or ids[k] < ids[lead[root]]:
+                lead[root] = k
+    return [outlets[lead[root]] if root is not None else outlets[k] for k, root in enumerate(copy_of)]

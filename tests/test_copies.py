@@ -103,3 +103,45 @@ def test_similarity_is_the_exact_share_of_shared_shingles():
     assert same.jaccard == 1.0 and same.is_copy(params)
     assert trimmed.containment == 1.0 and 0.8 < trimmed.jaccard < 1.0 and trimmed.is_copy(params)
     assert not compare_texts(WIRE_TEXT, own_report("x", "x", "x")["text"], params).is_copy(params)
+
+
+def test_match_says_when_the_article_read_is_a_copy_and_of_what(copies_app):
+    client = copies_app.test_client()
+    ap = post(client, wire("Associated Press", "ap-6", "https://apnews.com/article/tarn-floods-6"))
+    lm = post(client, own_report("Le Monde", "lm-6", "https://www.lemonde.fr/tarn-6"))
+    abc = post(client, wire("ABC News", "abc-6", "https://abcnews.go.com/International/tarn-6"))
+    assert lm["story_id"] == ap["story_id"] == abc["story_id"]
+    # a stored copy, read by its URL
+    known = client.post("/api/v1/match", json={"url": "https://abcnews.go.com/International/tarn-6"}).get_json()
+    assert known["status"] == "matched" and known["method"] == "url"
+    assert known["copy_of"]["id"] == ap["id"] and known["copy_of"]["outlet"] == "Associated Press"
+    assert known["copy_of"]["similarity"] == 1.0 and known["story"]["independent_reports"] == 2
+    # the original and an independent report are nobody's copies
+    assert client.post("/api/v1/match", json={"url": "https://apnews.com/article/tarn-floods-6"}).get_json()["copy_of"] is None
+    assert client.post("/api/v1/match", json={"url": "https://www.lemonde.fr/tarn-6"}).get_json()["copy_of"] is None
+    # an unknown page carrying the wire text (lightly edited): found by content, nothing stored
+    page = near_copy("Yahoo News", "y-6", "https://news.yahoo.com/tarn-6.html")
+    by_text = client.post("/api/v1/match", json={"url": page["url"], "title": page["title"], "text": page["text"]}).get_json()
+    assert by_text["method"] == "content" and by_text["copy_of"]["id"] == ap["id"]
+    assert 0.5 <= by_text["copy_of"]["similarity"] < 1.0
+    abc_item = next(o for o in by_text["outlets"] if o["outlet"] == "ABC News")
+    assert abc_item["runs_text_of"] == {"outlet": "Associated Press", "similarity": 1.0}
+    assert next(o for o in by_text["outlets"] if o["outlet"] == "Le Monde")["runs_text_of"] is None
+    assert client.get("/api/v1/articles/y-6").status_code == 404
+
+
+def test_story_json_counts_independent_reports(copies_app):
+    client = copies_app.test_client()
+    ap = post(client, wire("Associated Press", "ap-7", "https://apnews.com/article/tarn-floods-7"))
+    story = client.get(f"/api/v1/stories/{ap['story_id']}").get_json()
+    assert story["outlet_count"] == 1 and story["independent_reports"] == 1
+    lm = post(client, own_report("Le Monde", "lm-7", "https://www.lemonde.fr/tarn-7"))
+    post(client, wire("ABC News", "abc-7", "https://abcnews.go.com/International/tarn-7"))
+    post(client, near_copy("Yahoo News", "y-7", "https://news.yahoo.com/tarn-7.html"))
+    assert lm["story_id"] == ap["story_id"]
+    story = client.get(f"/api/v1/stories/{ap['story_id']}").get_json()
+    assert story["outlet_count"] == 4 and story["independent_reports"] == 2
+    listed = next(s for s in client.get("/api/v1/stories").get_json()["items"] if s["id"] == ap["story_id"])
+    assert listed["independent_reports"] == 2
+    comparison = client.get(f"/api/v1/stories/{ap['story_id']}/comparison").get_json()
+    assert comparison["story"]["independent_reports"] == 2

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from clustering.copies import voice_labels
+
 from .articles import CompareArticle
 from .sentences import ParsedArticle, Sentence
 
@@ -48,19 +50,17 @@ class VoicePlan:
 
 def plan_voices(articles: list[CompareArticle], outlets: list[str]) -> VoicePlan:
     """The voices of a story's articles (``outlets``: the story's outlets in output order)."""
+    label = voice_labels([a.id for a in articles], [a.outlet for a in articles], [a.copy_of for a in articles])
     by_id = {a.id: k for k, a in enumerate(articles)}
     groups: dict[int, list[int]] = {}  # root article id -> positions of its copies in the story
     for k, a in enumerate(articles):
         if a.copy_of is not None:
             groups.setdefault(a.copy_of, []).append(k)
-    label = [a.outlet for a in articles]
     copies = []
     for root, members in groups.items():
         present = by_id.get(root)
         lead = present if present is not None else min(members, key=lambda k: articles[k].id)
-        voice = articles[lead].outlet
-        for k in members:
-            label[k] = voice
+        voice = label[lead]
         copies.append({
             "voice": voice,
             "original": {"id": articles[lead].id, "outlet": voice, "in_story": present is not None},

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from clustering.copies import CopyParams, Verdict, compare_texts
+from clustering.copies import CopyParams, Fingerprint, Verdict, compare_texts, fingerprint
 from service.store.models import Article, CopyBand
 from service.usecases.batch import Prepared
 
@@ -72,14 +72,14 @@ class CopyFinder:
                     k.root = self.rows.get(k.obj.copy_of)
         return found
 
-    def _candidates(self, p: Prepared, exact: Any | None) -> list[Known]:
+    def _candidates(self, fp: Fingerprint | None, exact: Any | None) -> list[Known]:
         out: list[Known] = []
         if exact is not None:
             if isinstance(exact, Article):
                 out.extend(k for ks in self.pending.values() for k in ks if k.obj is exact)
             else:
                 out.extend(self._stored([exact.id]))
-        bands = p.fingerprint.bands if p.fingerprint else ()
+        bands = fp.bands if fp else ()
         if bands:
             shared = func.count(CopyBand.band)
             ids = [i for (i,) in self.s.execute(
@@ -92,26 +92,34 @@ class CopyFinder:
         return [k for k in out if not (id(k) in seen or seen.add(id(k)))]
 
     # -- the use case -------------------------------------------------------------------
+    def best(self, clean: str, fp: Fingerprint | None, exact: Any | None = None) -> tuple[Known, Verdict] | None:
+        """The original ``clean`` copies and how closely, or None (``exact``: a stored or new
+        article of another outlet with the same content hash)."""
+        best: tuple[Verdict, Known] | None = None
+        for k in self._candidates(fp, exact):
+            v = compare_texts(clean, k.text, self.params)
+            if v.is_copy(self.params) and (best is None or v.jaccard > best[0].jaccard):
+                best = (v, k)
+        if best is None:
+            return None
+        verdict, k = best
+        root = k.root or k
+        if root is not k:
+            v_root = compare_texts(clean, root.text, self.params)
+            if v_root.is_copy(self.params):
+                verdict = v_root
+            else:  # a copy drifted away from its original: link to the copy itself
+                root = k
+        return root, verdict
+
     def link(self, p: Prepared, article: Article, exact: Any | None) -> Link | None:
         """Find the text ``article`` copies (``exact``: a stored or new article of another
         outlet with the same content hash) and remember the article as a possible original
         of later ones. Returns the link, also applied after :meth:`flush`."""
-        best: tuple[Verdict, Known] | None = None
-        for k in self._candidates(p, exact):
-            v = compare_texts(p.clean, k.text, self.params)
-            if v.is_copy(self.params) and (best is None or v.jaccard > best[0].jaccard):
-                best = (v, k)
-        link = None
-        root = None
-        if best is not None:
-            verdict, k = best
-            root = k.root or k
-            if root is not k:
-                v_root = compare_texts(p.clean, root.text, self.params)
-                if v_root.is_copy(self.params):
-                    verdict = v_root
-                else:  # a copy drifted away from its original: link to the copy itself
-                    root = k
+        found = self.best(p.clean, p.fingerprint, exact)
+        link = root = None
+        if found is not None:
+            root, verdict = found
             link = Link(article, root, round(verdict.jaccard, 4))
             self.links.append(link)
         me = Known(article, p.clean, root)
@@ -129,3 +137,10 @@ class CopyFinder:
         rows = [{"band": b, "article_id": a.id} for a, bands in self.new for b in set(bands)]
         if rows:
             self.s.execute(insert(CopyBand), rows)
+
+
+def original_of(s: Session, clean: str, params: CopyParams) -> tuple[int, float] | None:
+    """(id, similarity) of the stored original a body copies, if any (a read: nothing is
+    written; match uses it for an article the store does not hold)."""
+    found = CopyFinder(s, params).best(clean, fingerprint(clean, params))
+    return None if found is None else (found[0].obj.id, round(found[1].jaccard, 4))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clustering.copies import voice_labels
 from service.store.db import as_utc
 from service.store.models import Article, Outlet, Story
 
@@ -46,6 +47,16 @@ def story_view(st: Story, articles: list[Article] | None = None, score: float | 
         for a in sorted(articles, key=lambda a: (as_utc(a.published_at) or as_utc(a.ingested_at), a.id)):
             by_outlet.setdefault(a.outlet.name, []).append(article_view(a, full=False))
         d["outlets"] = sorted(by_outlet)
+        d["independent_reports"] = independent_reports([(a.id, a.outlet.name, a.copy_of) for a in articles])
         d["articles_by_outlet"] = by_outlet
         d["external_ids"] = [a.external_id for a in articles if a.external_id]
     return d
+
+
+def independent_reports(articles: list[tuple[int, str, int | None]]) -> int:
+    """The number of voices among a story's (id, outlet, copy_of) articles: outlets running
+    one text (wire copy, republication) are one voice (``clustering.copies.voice_labels``)."""
+    if not articles:
+        return 0
+    ids, outlets, copy_of = zip(*articles)
+    return len(set(voice_labels(list(ids), list(outlets), list(copy_of))))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -46,7 +47,7 @@ class CopyParams:
     num_perm: int = 64
     lsh_threshold: float = 0.3
     threshold: float = 0.5
-    containment: float = 0.8
+    containment: float = 0.7
     min_shingles: int = 20
 
     @classmethod
@@ -61,8 +62,14 @@ class CopyParams:
     def bands_rows(self) -> tuple[int, int]:
         """(bands, rows) of the LSH for ``lsh_threshold`` (datasketch's optimum for equal
         weights of false positives and false negatives)."""
-        lsh = MinHashLSH(threshold=self.lsh_threshold, num_perm=self.num_perm)
-        return lsh.b, lsh.r
+        return _bands_rows(self.lsh_threshold, self.num_perm)
+
+
+@lru_cache(maxsize=16)
+def _bands_rows(threshold: float, num_perm: int) -> tuple[int, int]:
+    # datasketch integrates the false positive/negative curves here: slow, so computed once
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
 
 
 def words(text: str) -> list[str]:

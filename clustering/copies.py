@@ -140,9 +140,11 @@ class Verdict:
         return self.jaccard >= params.threshold or self.containment >= params.containment
 
 
-def compare_texts(a: str, b: str, params: CopyParams) -> Verdict:
-    """The shared share of two bodies, computed exactly on their shingle sets."""
-    sa, sb = shingles(a, params.shingle), shingles(b, params.shingle)
+def compare_texts(a: str, b: str, params: CopyParams, a_shingles: set[str] | None = None) -> Verdict:
+    """The shared share of two bodies, computed exactly on their shingle sets (``a_shingles``:
+    those of ``a``, when the caller compares it with several bodies)."""
+    sa = a_shingles if a_shingles is not None else shingles(a, params.shingle)
+    sb = shingles(b, params.shingle)
     if min(len(sa), len(sb)) < params.min_shingles:
         same = words(a) == words(b) and bool(sa)
         return Verdict(1.0 if same else jaccard(sa, sb), 1.0 if same else 0.0)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from clustering.copies import CopyParams, Fingerprint, Verdict, compare_texts, fingerprint
+from clustering.copies import CopyParams, Fingerprint, Verdict, compare_texts, fingerprint, shingles
 from service.store.models import Article, CopyBand
 from service.usecases.batch import Prepared
 
@@ -96,8 +96,10 @@ class CopyFinder:
         """The original ``clean`` copies and how closely, or None (``exact``: a stored or new
         article of another outlet with the same content hash)."""
         best: tuple[Verdict, Known] | None = None
-        for k in self._candidates(fp, exact):
-            v = compare_texts(clean, k.text, self.params)
+        candidates = self._candidates(fp, exact)
+        mine = shingles(clean, self.params.shingle) if candidates else None
+        for k in candidates:
+            v = compare_texts(clean, k.text, self.params, mine)
             if v.is_copy(self.params) and (best is None or v.jaccard > best[0].jaccard):
                 best = (v, k)
         if best is None:
@@ -105,7 +107,7 @@ class CopyFinder:
         verdict, k = best
         root = k.root or k
         if root is not k:
-            v_root = compare_texts(clean, root.text, self.params)
+            v_root = compare_texts(clean, root.text, self.params, mine)
             if v_root.is_copy(self.params):
                 verdict = v_root
             else:  # a copy drifted away from its original: link to the copy itself

@@ -7,7 +7,7 @@ import dataclasses
 from functools import lru_cache
 
 from clustering.compare import CompareArticle, CompareParams, compare_story
-from tests.copytexts import NEAR_INTRO, WIRE_TEXT, near_copy, own_report, wire
+from tests.copytexts import NEAR_INTRO, near_copy, own_report, wire
 from tests.test_compare_helpers import embed, lexicons
 from tests.test_compare_seed import seed_articles
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -130,6 +131,7 @@ def bench_copies(source: Path, sizes: tuple[int, ...] = (1_000, 100_000), probes
             m = measure(db, sample, n, params, probes)
         finally:
             db.dispose()
+            shutil.rmtree(Path(db.url[len("sqlite:///"):]).parent, ignore_errors=True)
         tag = f"{n // 1000}k"
         out[f"copy_detect_ms_{tag}"] = m["p50_ms"]
         out[f"copy_detect_{tag}"] = {**m, "store_build_seconds": round(build_s, 1), "articles": n,

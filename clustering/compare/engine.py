@@ -281,7 +281,13 @@ def compare_story(
         for f in own_facts:
             if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
                 continue
-            s = by_index[next(i for i in f.sentences if articles[by_index[i].article].outlet == o)]
+            # a voice's fact may rest on its copies' sentences only: then its own covering one
+            i0 = next((i for i in f.sentences if articles[by_index[i].article].outlet == o), None)
+            if i0 is None:
+                i0 = next(iter(f.covered_by.get(o, [])), None)
+            if i0 is None:
+                continue
+            s = by_index[i0]
             ref = _sentence_ref(articles, s)
             unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences)})
         # what an outlet develops at length comes first (a one-line aside last)
@@ -296,10 +302,11 @@ def compare_story(
                         "fact_id": f.id,
                         "text": by_index[f.representative].text,
                         "label": f.label,
-                        "covered_by": list(f.outlets),
+                        "covered_by": carried[f.id],
+                        "voices": list(f.outlets),
                     }
                 )
-        omitted.sort(key=lambda x: -len(x["covered_by"]))
+        omitted.sort(key=lambda x: -len(x["voices"]))
         o_quotes = [q for q in quotes if articles[q.article].outlet == o]
         quote_rows = []
         voices: dict[str, dict[str, Any]] = {}

@@ -237,7 +237,11 @@ def matrix(comparison: dict[str, Any] | None, outlet_names: list[str]) -> dict[s
     """Facts as rows (shared first, unique last), outlets as columns, and the sentences a
     click on a cell shows (``details``: fact id → outlet → sentences)."""
     facts = [f for f in (comparison or {}).get("facts") or [] if isinstance(f, dict) and f.get("id")]
-    indexed = sorted(enumerate(facts), key=lambda p: (-len(set(p[1].get("outlets") or [])), p[0]))
+    # a fact's weight is its number of independent voices (copies of one text count once)
+    def voices(f: dict[str, Any]) -> int:
+        return len(set(f.get("voices") or f.get("outlets") or []))
+
+    indexed = sorted(enumerate(facts), key=lambda p: (-voices(p[1]), -len(set(p[1].get("outlets") or [])), p[0]))
     rows, details = [], {}
     for n, (_, f) in enumerate(indexed, 1):
         carried = set(f.get("outlets") or [])
@@ -253,8 +257,8 @@ def matrix(comparison: dict[str, Any] | None, outlet_names: list[str]) -> dict[s
         rows.append({
             "id": key, "number": n, "text": text,
             "label": label if len(label) <= 140 else label[:137].rstrip() + "…",
-            "count": len(carried),
-            "unique": len(carried) == 1,
+            "count": voices(f),
+            "unique": voices(f) == 1,
             "cells": [{"outlet": o, "carried": o in carried} for o in outlet_names],
         })
     shared = sum(1 for r in rows if r["count"] >= 2)

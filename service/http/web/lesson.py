@@ -63,8 +63,12 @@ def questions(page: dict[str, Any]) -> list[dict[str, Any]]:
                       "choice make a reader think first?", heads))
 
     # omissions: widely reported facts that some outlets leave out
-    for row in [r for r in mat["rows"] if 2 <= r["count"] < len(outlets)][:2]:
-        missing = [c["outlet"] for c in row["cells"] if not c["carried"]]
+    # (an outlet running another outlet's text is counted with that text: never "left out by")
+    copying = {c["outlet"] for c in cols if c.get("copy_of")}
+    rows = [r for r in mat["rows"] if 2 <= r["count"] < len(outlets)
+            and any(not c["carried"] and c["outlet"] not in copying for c in r["cells"])]
+    for row in rows[:2]:
+        missing = [c["outlet"] for c in row["cells"] if not c["carried"] and c["outlet"] not in copying]
         carried = [c["outlet"] for c in row["cells"] if c["carried"]]
         out.append(_q("omission", f"Which outlet left out “{short(row['text'])}”? Why might it have?",
                       [f"Left out by {names(missing)}; reported by {names(carried)}."]))

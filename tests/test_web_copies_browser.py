@@ -73,3 +73,12 @@ def test_the_story_page_shows_the_copy_relation(agency_site, browser):  # noqa: 
         assert "Our correspondent in the region" in unique and "rail operator" not in unique
     finally:
         page.close()
+
+
+def test_the_handout_names_who_ran_whose_text_and_no_copy_leaves_anything_out(agency_site):
+    r = httpx.get(f"{agency_site['base']}/stories/{agency_site['story']}/handout.md", params={"inline": 1}, timeout=60)
+    assert r.status_code == 200
+    text = r.text
+    assert "- ABC News and Yahoo News ran the Associated Press text, 100 % / " in text
+    assert "Left out by ABC News" not in text and "Left out by Yahoo News" not in text
+    assert "reported by two or more independent outlets" in text

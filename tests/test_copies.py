@@ -145,3 +145,14 @@ def test_story_json_counts_independent_reports(copies_app):
     assert listed["independent_reports"] == 2
     comparison = client.get(f"/api/v1/stories/{ap['story_id']}/comparison").get_json()
     assert comparison["story"]["independent_reports"] == 2
+
+
+def test_a_short_identical_text_of_another_outlet_is_a_copy_in_one_batch_too(copies_app):
+    services = copies_app.extensions["newsprism"]
+    short = {"title": "Polls close in the regional election", "text": "Polls closed at 8 pm, officials said."}
+    report = services.ingestor.ingest([{**short, "id": "s-ap", "outlet": "Associated Press"},
+                                       {**short, "id": "s-abc", "outlet": "ABC News"},
+                                       {**short, "id": "s-ap2", "outlet": "Associated Press", "url": "https://apnews.com/x"}])
+    assert [r.status for r in report.results] == ["created", "created", "duplicate"]
+    assert report.results[1].copy_of == report.results[0].id and report.results[1].copy_similarity == 1.0
+    assert report.results[2].id == report.results[0].id

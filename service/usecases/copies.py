@@ -54,6 +54,7 @@ class CopyFinder:
         self.rows: dict[int, Known] = {}
         self.pending: dict[int, list[Known]] = {}  # band key -> articles of this batch
         self.new: list[tuple[Article, tuple[int, ...]]] = []
+        self.batch: list[Known] = []  # the articles this batch adds
         self.links: list[Link] = []
 
     # -- candidates -------------------------------------------------------------------
@@ -75,8 +76,8 @@ class CopyFinder:
     def _candidates(self, fp: Fingerprint | None, exact: Any | None) -> list[Known]:
         out: list[Known] = []
         if exact is not None:
-            if isinstance(exact, Article):
-                out.extend(k for ks in self.pending.values() for k in ks if k.obj is exact)
+            if isinstance(exact, Article):  # added earlier in this batch
+                out.extend(k for k in self.batch if k.obj is exact)
             else:
                 out.extend(self._stored([exact.id]))
         bands = fp.bands if fp else ()
@@ -125,6 +126,7 @@ class CopyFinder:
             link = Link(article, root, round(verdict.jaccard, 4))
             self.links.append(link)
         me = Known(article, p.clean, root)
+        self.batch.append(me)
         bands = p.fingerprint.bands if p.fingerprint else ()
         for b in bands:
             self.pending.setdefault(b, []).append(me)

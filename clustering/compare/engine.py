@@ -28,9 +28,10 @@ from .sentences import Sentence, parse_articles
 from .summary import outlet_summary
 from .terms import distinctive_terms
 from .tone import ToneScorer, tone_for_outlet
+from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-1"
+ENGINE_VERSION = "compare-2"
 _NAMING_MAX_ENTITIES = 8
 
 
@@ -80,6 +81,18 @@ def warm_up(params: CompareParams | None = None, lexicons: Lexicons | None = Non
     nlp = get_nlp(params.spacy_model)
     list(nlp.pipe(["Warm-up sentence, said Mr Smith."]))
     analyzer(lexicons.tone)
+
+
+def _copy_of(outlet: str, voice: str | None, plan: Any) -> dict[str, Any] | None:
+    """Whose text a copying outlet runs, and how closely (None for an outlet's own text)."""
+    if voice is None:
+        return None
+    for c in plan.copies:
+        if c["voice"] == voice:
+            for m in c["copies"]:
+                if m["outlet"] == outlet:
+                    return {"outlet": voice, "article_id": c["original"]["id"], "similarity": m["similarity"]}
+    return {"outlet": voice, "article_id": None, "similarity": None}
 
 
 def _canonical_name_tokens(index: Any) -> dict[int, dict[int, str]]:
@@ -142,6 +155,11 @@ def compare_story(
         return {"story": story_out, "facts": [], "outlets": [], "meta": {"engine": ENGINE_VERSION}}
 
     parsed = parse_articles(articles, params.spacy_model)
+    # copies of one text are one voice: facts, terms, tone and frames run over voices
+    # (clustering.compare.voices); quotes and naming stay per outlet
+    plan = plan_voices(articles, outlets)
+    story_out["independent_reports"] = len(plan.voices)
+    story_out["copies"] = plan.copies
     lap("parse")
     boilerplate = {
         s.index
@@ -156,11 +174,11 @@ def compare_story(
     ranges = quoted_ranges(quotes)
     lap("names_quotes")
     facts, fact_of = group_facts(
-        parsed,
+        relabel(parsed, plan),
         index,
         embed,
         lexicons.attribution,
-        outlets,
+        plan.voices,
         params.fact_threshold,
         params.fact_lexical_weight,
         params.fact_min_words,
@@ -176,13 +194,14 @@ def compare_story(
         outlet_sentences[pa.article.outlet].extend(
             s for s in pa.sentences if s.duplicate_of is None and s.index not in boilerplate
         )
+    voice_sents = voice_sentences(outlet_sentences, parsed, plan)
     terms = distinctive_terms(
-        outlet_sentences,
+        voice_sents,
         lexicons.terms.stop_words,
         params.term_ngram_max,
         params.max_terms,
         params.term_min_count,
-        self_names={o: p for o in outlets if (p := _self_name(o)) is not None},
+        self_names={o: p for o in plan.voices if (p := _self_name(o)) is not None},
         canonical=_canonical_name_tokens(index),
         min_ratio=params.term_min_ratio,
         ngram_min_count=params.term_ngram_min_count,
@@ -190,7 +209,7 @@ def compare_story(
     frames = frames_for_outlets(
         articles,
         lexicons.frames,
-        outlet_sentences,
+        voice_sents,
         params.frame_min_sentences,
         params.frame_min_share,
         params.max_evidence,
@@ -229,7 +248,9 @@ def compare_story(
     story_out["main_entities"] = [index.entity(e).name for e in main_entities]
     story_out["naming_variants"] = variants
 
-    n_outlets = len(outlets)
+    n_voices = len(plan.voices)
+    sentence_outlet = {s.index: articles[s.article].outlet for s in by_index.values()}
+    carried = {f.id: carriers(f, sentence_outlet, outlets) for f in facts}
     facts_out = []
     for f in facts:
         facts_out.append(
@@ -237,7 +258,8 @@ def compare_story(
                 "id": f.id,
                 "text": by_index[f.representative].text,
                 "label": f.label,
-                "outlets": f.outlets,
+                "outlets": carried[f.id],
+                "voices": f.outlets,
                 "sentences": [_sentence_ref(articles, by_index[i]) for i in f.sentences],
                 "related_sentences": [
                     _sentence_ref(articles, by_index[i]) for o in f.outlets for i in f.covered_by.get(o, [])
@@ -253,30 +275,38 @@ def compare_story(
         first_art = min(arts, key=lambda a: (_utc(a.published_at) is None, _utc(a.published_at) or 0, articles.index(a)))
         pa0 = next(pa for pa in pas if pa.article is first_art)
         lead_s = next((s for s in pa0.body if not s.heading), None) or next(iter(pa0.body), None)
-        own_facts = [f for f in facts if o in f.outlets]
+        copy_voice = plan.copy_outlets.get(o)  # o only runs another outlet's text: show its own edits
+        own_facts = [f for f in facts if o in carried[f.id]]
         unique = []
         for f in own_facts:
-            if f.outlets != [o]:
+            if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
                 continue
-            s = by_index[next(i for i in f.sentences if articles[by_index[i].article].outlet == o)]
+            # a voice's fact may rest on its copies' sentences only: then its own covering one
+            i0 = next((i for i in f.sentences if articles[by_index[i].article].outlet == o), None)
+            if i0 is None:
+                i0 = next(iter(f.covered_by.get(o, [])), None)
+            if i0 is None:
+                continue
+            s = by_index[i0]
             ref = _sentence_ref(articles, s)
             unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences)})
         # what an outlet develops at length comes first (a one-line aside last)
         unique.sort(key=lambda u: (-u["sentences"], u["start"] if u["field"] == "text" else -1))
         omitted = []
         for f in facts:
-            if o in f.outlets or n_outlets < 2:
+            if o in f.outlets or n_voices < 2 or copy_voice:
                 continue
-            if len(f.outlets) >= params.omission_share * (n_outlets - 1):
+            if len(f.outlets) >= params.omission_share * (n_voices - 1):
                 omitted.append(
                     {
                         "fact_id": f.id,
                         "text": by_index[f.representative].text,
                         "label": f.label,
-                        "covered_by": list(f.outlets),
+                        "covered_by": carried[f.id],
+                        "voices": list(f.outlets),
                     }
                 )
-        omitted.sort(key=lambda x: -len(x["covered_by"]))
+        omitted.sort(key=lambda x: -len(x["voices"]))
         o_quotes = [q for q in quotes if articles[q.article].outlet == o]
         quote_rows = []
         voices: dict[str, dict[str, Any]] = {}
@@ -304,7 +334,8 @@ def compare_story(
             articles, outlet_sentences[o], o_quotes, ranges, lexicons.attribution, params.max_evidence
         )
         naming_rows, spellings = naming_for_outlet(index, o, naming_ids)
-        tone = tone_for_outlet(articles, outlet_sentences[o], ranges, index, main_entities, scorer, params.max_evidence)
+        tone_sents = own_sentences(o, outlet_sentences, parsed, plan) if copy_voice else voice_sents.get(o, outlet_sentences[o])
+        tone = tone_for_outlet(articles, tone_sents, ranges, index, main_entities, scorer, params.max_evidence)
         words = sum(len(a.text.split()) for a in arts)
         outlet_rows.append(
             {
@@ -318,6 +349,7 @@ def compare_story(
                 "length": words,
                 "distinctive_terms": terms.get(o, []),
                 "shared_facts": [f.id for f in own_facts if len(f.outlets) >= 2],
+                "copy_of": _copy_of(o, copy_voice, plan),
                 "unique_facts": unique,
                 "omitted_facts": omitted,
                 "quotes": quote_rows,

@@ -23,6 +23,10 @@ def outlet_summary(outlet: dict[str, Any], majority_spelling: dict[str, str]) ->
         One line of plain text.
     """
     parts: list[str] = []
+    copy = outlet.get("copy_of")
+    if copy:
+        share = f", {round(100 * copy['similarity'])} % identical" if copy.get("similarity") is not None else ""
+        parts.append(f"Runs the {copy['outlet']} text{share}")
     terms = [t["term"] for t in outlet.get("distinctive_terms", [])[:3]]
     stressed = [f for f in outlet.get("frames", []) if f.get("present") and f.get("vs_others", 0) > 0]
     stress = ""

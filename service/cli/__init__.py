@@ -3,7 +3,7 @@
 Every command calls the same use cases as the HTTP API, built by ``service.wiring``:
 serve, db, ingest/demo/replay, compare, search, keys, worker, scheduler, recluster, model,
 sources; and the
-development commands (evaluate, evaluate-search, bench, bench-search, soak), whose code lives
+development commands (evaluate, evaluate-search, evaluate-copies, bench, bench-search, soak), whose code lives
 in :mod:`service.devtools`.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import click
 from service.cli.bench import bench, bench_search, soak
 from service.cli.compare import compare
 from service.cli.db import db
-from service.cli.evaluate import evaluate, evaluate_search
+from service.cli.evaluate import evaluate, evaluate_copies, evaluate_search
 from service.cli.ingest import demo, ingest, replay
 from service.cli.keys import keys
 from service.cli.model import model
@@ -36,5 +36,5 @@ def main() -> None:
 
 
 for _command in (serve, db, ingest, demo, replay, evaluate, keys, compare, worker, recluster, soak, bench,
-                 search, evaluate_search, bench_search, model, sources, scheduler):
+                 search, evaluate_search, evaluate_copies, bench_search, model, sources, scheduler):
     main.add_command(_command)

@@ -121,7 +121,7 @@ def _comparison(story_id: int) -> tuple[dict[str, Any] | None, str | None]:
 def _story_page(story_id: int) -> tuple[dict[str, Any], str | None]:
     story = services().reader.story(story_id)
     comparison, problem = _comparison(story_id)
-    return present.story_page(story, comparison), problem
+    return present.story_page(story, comparison, services().registry.wire_services()), problem
 
 
 @bp.get("/stories/<int:story_id>")

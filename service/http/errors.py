@@ -31,7 +31,7 @@ def retry_after(exc: HTTPException) -> int:
         current = limiter.current_limit if limiter is not None else None
         if current is not None and current.breached:
             return max(1, math.ceil(current.reset_at - time.time()))
-    except Exception:  # noqa: BLE001 - limiter storage down: a plain default
+    except Exception:  # the limiter storage is down: a plain default
         log.debug("no reset time for the breached limit", exc_info=True)
     return int(getattr(exc, "retry_after", None) or 60)
 

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from service.devtools.loadtest import Soak, check_loopback
+from service.devtools.served import unlimited_env
 from tests.conftest import API_KEY, REDIS_URL, seed_articles
 from tests.servers import gunicorn
 
@@ -25,7 +26,7 @@ def test_soak_at_100_rps_has_no_errors_and_flat_memory(tmp_path, redis_prefix, e
     from service.usecases.replay import SAMPLE, read_jsonl
 
     with gunicorn(f"sqlite:///{tmp_path}/soak.db", REDIS_URL, redis_prefix, API_KEY, workers=2,
-                  NEWSPRISM_RATE_LIMIT_READ="1000000/minute", NEWSPRISM_RATE_LIMIT_WRITE="1000000/minute") as base:
+                  **unlimited_env()) as base:
         auth = {"Authorization": f"Bearer {API_KEY}"}
         demo = [{k: r[k] for k in ("id", "url", "outlet", "title", "text", "published_at") if r.get(k)}
                 for r in read_jsonl(str(SAMPLE))]

@@ -72,7 +72,11 @@ def test_cached_answers_and_static_files_cost_little(limited):
     for path in ("/static/site.css", "/vendor/plotly.min.js", "/api/v1/health"):
         assert all(c.get(path, environ_base=env).status_code == 200 for _ in range(3)), path
     assert c.get("/api/v1/outlets", environ_base=env).status_code == 200   # computed read 2 of 2
-    assert c.get("/api/v1/articles", environ_base=env).status_code == 429  # the third is refused
+    refused = c.get("/api/v1/articles", environ_base=env)  # the third is refused
+    assert refused.status_code == 429 and refused.get_json()["status"] == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    # and, that budget spent, this address's reads wait for the window (cached or not)
+    assert c.get("/api/v1/articles/bridge-1", headers={"If-None-Match": etag}, environ_base=env).status_code == 429
     assert c.get("/api/v1/articles", environ_base={"REMOTE_ADDR": "10.0.1.2"}).status_code == 200
 
 

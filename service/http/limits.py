@@ -3,7 +3,8 @@
 - reads (pages and the read API): one bucket per address for all of them (``rate_limit_read``),
   and a smaller one for the reads that had to be computed, not served from a cache or as a
   304 (``rate_limit_read_uncached``): a classroom is one address, and cached answers cost
-  little;
+  little. The computed ones are counted after the answer (:class:`ComputedReads`), so a cached
+  answer costs one counter in Redis, not two;
 - ``/api/v1/match`` (the extension): per install id, the ``X-Newsprism-Client`` header
   (``rate_limit_match_client``), under a ceiling per address whatever the ids
   (``rate_limit_match_address``); without the header the address is the id;
@@ -17,13 +18,24 @@ else per client address: the socket's peer, or behind a trusted proxy the forwar
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, make_response, request
 from flask_limiter import Limiter
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
 from service.auth import bearer, hash_key
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 CLIENT_HEADER = "X-Newsprism-Client"
 #: an install id longer than this is not an id: the address is used instead
@@ -59,20 +71,79 @@ def computed(resp: Response) -> bool:
     return resp.status_code != 304 and resp.headers.get("X-Cache") != "hit" and resp.status_code < 400
 
 
+class ComputedReads:
+    """The reads that cost work (:func:`computed`), counted per caller after the answer in the
+    limiter's storage (scope ``read-computed``). When a count goes over the limit, this worker
+    refuses that caller's reads until the window ends, without asking Redis on each request;
+    another worker learns it on the caller's next computed answer there, so a caller can get
+    one computed answer more per worker (and per concurrent request) than the limit."""
+
+    MAX_BLOCKED = 10_000
+
+    def __init__(self, limiter: Limiter, limit: str, prefix: str) -> None:
+        self.limiter = limiter
+        self.items = parse_many(limit)
+        self.prefix = prefix
+        self._blocked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def refuse_if_blocked(self, key: str) -> None:
+        until = self._blocked.get(key)
+        if until is None:
+            return
+        wait = until - time.time()
+        if wait <= 0:
+            with self._lock:
+                self._blocked.pop(key, None)
+            return
+        raise TooManyRequests(f"{self.items[0]} computed reads", retry_after=max(1, math.ceil(wait)))
+
+    def count(self, key: str) -> None:
+        try:
+            strategy = self.limiter.limiter
+            for item in self.items:
+                ids = (self.prefix, key, "read-computed")
+                # the answer that uses up the budget is the last one served (as a limiter that
+                # counted before the answer would do), so block when the count reaches the limit
+                if strategy.storage.incr(item.key_for(*ids), item.get_expiry()) >= item.amount:
+                    reset = strategy.get_window_stats(item, *ids).reset_time
+                    with self._lock:
+                        if len(self._blocked) >= self.MAX_BLOCKED:
+                            now = time.time()
+                            self._blocked = {k: v for k, v in self._blocked.items() if v > now}
+                        self._blocked[key] = max(reset, self._blocked.get(key, 0.0))
+        except Exception:  # the storage is down: reads go on, limited by the main bucket only
+            log.warning("could not count a computed read", exc_info=True)
+
+    def __call__(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Response:
+            key = caller()
+            self.refuse_if_blocked(key)
+            resp = make_response(view(*args, **kwargs))
+            if computed(resp):
+                self.count(key)
+            return resp
+
+        return limited
+
+
 def install_limits(app: Flask, settings: Settings) -> None:
     """Wrap the registered views with the limits of the settings."""
     storage = settings.redis_url if settings.redis_url else "memory://"
     limiter = Limiter(
         key_func=caller, app=app, storage_uri=storage,
         storage_options={"socket_timeout": 0.25, "socket_connect_timeout": 0.25} if storage.startswith("redis") else {},
-        in_memory_fallback_enabled=True, swallow_errors=True, headers_enabled=True,
+        in_memory_fallback_enabled=True, swallow_errors=True,
+        # no X-RateLimit-* headers on every answer: each cost Redis round trips on the hot path;
+        # a 429 still says when to come back (Retry-After, service/http/errors.py)
+        headers_enabled=False,
         key_prefix=f"{settings.redis_prefix}:rl", strategy="fixed-window",
         default_limits=[], enabled=True,
     )
     # shared scopes: one bucket per key for all the views of a kind, not one per route
     reads = limiter.shared_limit(settings.rate_limit_read, scope="read")
-    reads_computed = limiter.shared_limit(settings.rate_limit_read_uncached, scope="read-computed",
-                                          deduct_when=computed)
+    reads_computed = ComputedReads(limiter, settings.rate_limit_read_uncached, f"{settings.redis_prefix}:rl")
     writes = limiter.shared_limit(settings.rate_limit_write, scope="write")
     match_keyed = limiter.shared_limit(settings.rate_limit_write, scope="write",
                                        exempt_when=lambda: not bearer(request.headers.get("Authorization")))

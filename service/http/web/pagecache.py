@@ -4,7 +4,10 @@ cache's key prefix), so a new article means a new key and nothing is ever invali
 The key also holds a fingerprint of the code and templates that render the page (a deploy
 that changes them renders anew) and of the site's root URL (the handout links back to it).
 Answers carry a strong ETag and ``Cache-Control``; ``If-None-Match`` gets a 304. One render
-per key at a time in a process: a class opening one story renders it once.
+per key at a time in a process: a class opening one story renders it once. Each worker keeps
+the pages it served last in memory too (a story page is a few hundred KB; fetching it from
+Redis on every request cost more than the rest of the request): the keys are versioned, so
+that copy is never stale.
 """
 from __future__ import annotations
 
@@ -16,14 +19,20 @@ from pathlib import Path
 
 from flask import Response, request
 
-from service.cache import Cache
+from service.cache import Cache, LocalCache
 
 #: seconds a browser or a shared cache may keep a page without asking again
 MAX_AGE = 30
 WEB = Path(__file__).resolve().parent
 
+HOT_ITEMS = 64
+HOT_BYTES = 32 << 20
+HOT_TTL_S = 3600
+
 _guard = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
+#: this worker's copy of the pages it served last (in front of the shared cache)
+_hot = LocalCache(max_items=HOT_ITEMS, max_bytes=HOT_BYTES)
 
 
 @functools.cache
@@ -47,8 +56,12 @@ def cached_body(cache: Cache, key: str, render: Callable[[], tuple[str, bool]]) 
     """The body under ``key``, else ``render()`` once per key in this process; ``render``
     returns the text and whether it may be kept (a page shown with a transient problem is
     not). Returns the bytes and "hit" or "miss"."""
+    raw = _hot.get(key)
+    if raw is not None:
+        return raw, "hit"
     raw = cache.get_bytes(key)
     if raw is not None:
+        _hot.set(key, raw, HOT_TTL_S)
         return raw, "hit"
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
@@ -61,6 +74,7 @@ def cached_body(cache: Cache, key: str, render: Callable[[], tuple[str, bool]]) 
             raw = text.encode("utf-8")
             if keep:
                 cache.set_bytes(key, raw)
+                _hot.set(key, raw, HOT_TTL_S)
     finally:
         with _guard:
             _locks.pop(key, None)

@@ -33,6 +33,9 @@ _guard = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 #: this worker's copy of the pages it served last (in front of the shared cache)
 _hot = LocalCache(max_items=HOT_ITEMS, max_bytes=HOT_BYTES)
+#: the ETags of the bodies served from the cache, by key
+MAX_ETAGS = 4096
+_etags: dict[str, str] = {}
 
 
 @functools.cache
@@ -81,11 +84,26 @@ def cached_body(cache: Cache, key: str, render: Callable[[], tuple[str, bool]]) 
     return raw, "miss"
 
 
-def conditional(body: bytes, mimetype: str, source: str) -> Response:
+def etag(body: bytes, key: str | None = None) -> str:
+    """The body's digest; for a body served from the cache under ``key`` (which fixes its
+    content: the key is versioned), remembered rather than recomputed on each request."""
+    if key is not None:
+        known = _etags.get(key)
+        if known is not None:
+            return known
+    tag = hashlib.sha256(body).hexdigest()[:32]
+    if key is not None:
+        if len(_etags) >= MAX_ETAGS:
+            _etags.clear()
+        _etags[key] = tag
+    return tag
+
+
+def conditional(body: bytes, mimetype: str, source: str, key: str | None = None) -> Response:
     """The body with a strong ETag, ``Cache-Control`` and ``X-Cache``; a 304 when the
-    client's ``If-None-Match`` already names it."""
+    client's ``If-None-Match`` already names it. ``key``: the cache key a hit came from."""
     resp = Response(body, mimetype=mimetype)
-    resp.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    resp.set_etag(etag(body, key if source == "hit" else None))
     resp.cache_control.public = True
     resp.cache_control.max_age = MAX_AGE
     resp.headers["X-Cache"] = source

@@ -119,12 +119,14 @@ def _story_page(story_id: int) -> tuple[dict[str, Any], str | None]:
     return present.story_page(story, comparison), problem
 
 
-def _cached_story(story_id: int, kind: str, render) -> tuple[bytes, str]:
+def _cached_story(story_id: int, kind: str, mimetype: str, render) -> Response:
     """The rendered ``kind`` of the story's current version: from the cache, or rendered once
     and kept unless the page had to show a problem (the next request tries again)."""
     svc = services()
     version = svc.comparisons.version(story_id)  # an unknown story: the 404 page
-    return pagecache.cached_body(svc.cache, pagecache.page_key(svc.cache, story_id, version, kind), render)
+    key = pagecache.page_key(svc.cache, story_id, version, kind)
+    body, source = pagecache.cached_body(svc.cache, key, render)
+    return pagecache.conditional(body, mimetype, source, key)
 
 
 @bp.get("/stories/<int:story_id>")
@@ -136,8 +138,7 @@ def story(story_id: int):
                                style_guards=plotly_style_guards())
         return html, problem is None
 
-    body, source = _cached_story(story_id, "html", render)
-    return pagecache.conditional(body, "text/html", source)
+    return _cached_story(story_id, "html", "text/html", render)
 
 
 @bp.get("/stories/<int:story_id>/handout.md")
@@ -147,8 +148,7 @@ def handout(story_id: int):
         url = url_for("web.story", story_id=story_id, _external=True)
         return lesson.handout(page, lesson.questions(page), url), problem is None
 
-    body, source = _cached_story(story_id, "handout", render)
-    resp = pagecache.conditional(body, "text/markdown", source)
+    resp = _cached_story(story_id, "handout", "text/markdown", render)
     if request.args.get("inline") != "1":
         resp.headers["Content-Disposition"] = f'attachment; filename="story-{story_id}-handout.md"'
     return resp

@@ -86,6 +86,7 @@ class ComputedReads:
         self.prefix = prefix
         self._blocked: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._warned_at = float("-inf")
 
     def refuse_if_blocked(self, key: str) -> None:
         until = self._blocked.get(key)
@@ -112,8 +113,11 @@ class ComputedReads:
                             now = time.time()
                             self._blocked = {k: v for k, v in self._blocked.items() if v > now}
                         self._blocked[key] = max(reset, self._blocked.get(key, 0.0))
-        except Exception:  # the storage is down: reads go on, limited by the main bucket only
-            log.warning("could not count a computed read", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - storage down: reads go on, under the main bucket only
+            now = time.monotonic()
+            if now - self._warned_at > 60:
+                self._warned_at = now
+                log.warning("could not count computed reads (%s); not limiting them", type(exc).__name__)
 
     def __call__(self, view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)

@@ -30,7 +30,8 @@ def retry_after(exc: HTTPException) -> int:
     try:
         current = limiter.current_limit if limiter is not None else None
         if current is not None and current.breached:
-            return max(1, math.ceil(current.reset_at - time.time()))
+            # never longer than the window (the storage's expiry is rounded up to a second)
+            return max(1, min(math.ceil(current.reset_at - time.time()), current.limit.get_expiry()))
     except Exception:  # the limiter storage is down: a plain default
         log.debug("no reset time for the breached limit", exc_info=True)
     return int(getattr(exc, "retry_after", None) or 60)

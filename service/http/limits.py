@@ -97,7 +97,8 @@ class ComputedReads:
             with self._lock:
                 self._blocked.pop(key, None)
             return
-        raise TooManyRequests(f"{self.items[0]} computed reads", retry_after=max(1, math.ceil(wait)))
+        window = max(item.get_expiry() for item in self.items)
+        raise TooManyRequests(f"{self.items[0]} computed reads", retry_after=max(1, min(math.ceil(wait), window)))
 
     def count(self, key: str) -> None:
         try:

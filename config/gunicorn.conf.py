@@ -1,7 +1,9 @@
 """gunicorn settings for newsprism (``newsprism serve`` and the Docker entrypoint use this).
 
 Environment: NEWSPRISM_BIND (default 127.0.0.1:8000), NEWSPRISM_WORKERS (default 2),
-NEWSPRISM_THREADS (default 4), NEWSPRISM_TIMEOUT (default 120 s).
+NEWSPRISM_THREADS (default 4), NEWSPRISM_TIMEOUT (default 120 s). ``forwarded_allow_ips``
+(whose X-Forwarded-Proto gunicorn believes) follows the service's ``trusted_proxies`` setting
+(NEWSPRISM_TRUSTED_PROXIES, docs/deploy.md), the same trust the app gives X-Forwarded-For.
 """
 import os
 
@@ -20,6 +22,16 @@ accesslog = os.environ.get("NEWSPRISM_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("NEWSPRISM_LOG_LEVEL", "info").lower()
 wsgi_app = "service.wsgi:app"
+
+
+def _forwarded_allow_ips() -> str:
+    from service.http.proxies import gunicorn_allow_ips
+    from service.settings import load_settings
+
+    return gunicorn_allow_ips(load_settings().trusted_proxies)
+
+
+forwarded_allow_ips = _forwarded_allow_ips()
 
 
 def post_fork(server, worker):

@@ -4,6 +4,7 @@ explicit overrides (tests). A bad value is an error naming its source.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -46,7 +47,14 @@ class Settings(BaseModel):
     cache_ttl_seconds: int = Field(ge=1)
     analysis_version: str
     cors_origins: list[str]
+    #: the reverse proxies whose X-Forwarded-For is believed: a hop count (0: none) or a list
+    #: of addresses and CIDR networks (service/http/proxies.py, config/gunicorn.conf.py)
+    trusted_proxies: int | list[str] = Field(union_mode="left_to_right")
+    #: rate limits (service/http/limits.py; docs/deploy.md explains each and how to size it)
     rate_limit_read: str
+    rate_limit_read_uncached: str
+    rate_limit_match_client: str
+    rate_limit_match_address: str
     rate_limit_write: str
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     preload_model: bool
@@ -84,6 +92,42 @@ class Settings(BaseModel):
     def _split_csv(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        """``2`` (hops), ``"2"``, ``""`` (none) or ``"10.0.0.5, 10.1.0.0/16"`` (addresses, CIDRs)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return 0
+            value = int(text) if text.isdigit() else [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, bool):
+            raise ValueError("a hop count or a list of addresses/CIDRs, not a boolean")
+        if isinstance(value, int):
+            if not 0 <= value <= 10:
+                raise ValueError("a hop count must be between 0 and 10")
+            return value
+        if isinstance(value, list):
+            for item in value:
+                try:
+                    ipaddress.ip_network(str(item), strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+            return [str(item) for item in value]
+        return value
+
+    @field_validator("rate_limit_read", "rate_limit_read_uncached", "rate_limit_match_client",
+                     "rate_limit_match_address", "rate_limit_write")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit (e.g. '600/minute' or '10/second;600/hour')") from None
         return value
 
     @field_validator("database_url")

@@ -111,7 +111,9 @@ def make_app(db_url: str, redis_prefix: str, **overrides):
 
     settings = {"database_url": db_url, "redis_url": REDIS_URL, "redis_prefix": redis_prefix,
                 "api_keys": [API_KEY], "testing": True, "preload_model": False,
-                "rate_limit_read": "100000/minute", "rate_limit_write": "100000/minute", **overrides}
+                "rate_limit_read": "100000/minute", "rate_limit_write": "100000/minute",
+                "rate_limit_read_uncached": "100000/minute", "rate_limit_match_client": "100000/minute",
+                "rate_limit_match_address": "100000/minute", **overrides}
     app = create_app(settings)
     app.extensions["newsprism"].db.upgrade()
     return app

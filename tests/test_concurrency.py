@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from service.devtools.served import unlimited_env
 from service.store.models import Article, Story
 from tests.conftest import API_KEY, REDIS_URL
 from tests.servers import gunicorn
@@ -50,7 +51,7 @@ def test_concurrent_clients_lose_nothing_and_duplicate_nothing(store, tmp_path, 
     plans, unique = workload()
     assert sum(len(p) for p in plans) == CLIENTS * PER_CLIENT
     with gunicorn(db_url, REDIS_URL, redis_prefix, API_KEY, workers=3,
-                  NEWSPRISM_RATE_LIMIT_WRITE="100000/minute") as base:
+                  **unlimited_env()) as base:
         with ThreadPoolExecutor(CLIENTS) as pool:
             codes = [c for cs in pool.map(lambda p: run_client(base, p), plans) for c in cs]
     assert set(codes) <= {200, 201}, sorted(set(codes))

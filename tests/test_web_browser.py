@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import API_KEY, REDIS_URL, ROOT, seed_articles
-from service.devtools.served import free_port
+from service.devtools.served import free_port, unlimited_env
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,7 @@ def server(tmp_path_factory):
     env = dict(os.environ, NEWSPRISM_DATABASE_URL=f"sqlite:///{tmp}/served.db", NEWSPRISM_REDIS_URL=REDIS_URL,
                NEWSPRISM_REDIS_PREFIX=prefix, NEWSPRISM_API_KEYS=API_KEY, NEWSPRISM_BIND=f"127.0.0.1:{port}",
                NEWSPRISM_WORKERS="1", NEWSPRISM_THREADS="8", NEWSPRISM_ACCESS_LOG="/dev/null",
-               NEWSPRISM_RATE_LIMIT_READ="100000/minute", NEWSPRISM_RATE_LIMIT_WRITE="100000/minute",
+               **unlimited_env(),
                PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
     log = open(tmp / "gunicorn.log", "wb")
     proc = subprocess.Popen([str(ROOT / "bin" / "entrypoint.sh")], cwd=ROOT, env=env,

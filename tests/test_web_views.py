@@ -7,6 +7,7 @@ seed nor wait for the engine. The browser tests (test_web_browser.py) use the re
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -77,6 +78,16 @@ def svc_of(app):
     return app.extensions["newsprism"]
 
 
+_versions = itertools.count(1_000_000)
+
+
+def fresh_version(svc, monkeypatch) -> None:
+    """The story pages are cached per story version: a test that swaps the story or its
+    comparison for its own gives it a version of its own, as a new article would."""
+    version = next(_versions)
+    monkeypatch.setattr(svc.comparisons, "version", lambda story_id: version)
+
+
 def first_sentence(text: str) -> tuple[int, int]:
     end = text.find(". ")
     return 0, (end + 1 if 0 < end < 400 else min(len(text), 120))
@@ -145,6 +156,7 @@ def fake(web, monkeypatch):
     svc = svc_of(app)
     monkeypatch.setattr(svc.reader, "story", lambda story_id: story)
     monkeypatch.setattr(svc.comparisons, "get", lambda story_id: comparison)
+    fresh_version(svc, monkeypatch)
     return client, story, comparison
 
 
@@ -260,6 +272,7 @@ def test_story_page_tolerates_an_empty_comparison(web, monkeypatch):
                          for o in story["outlets"]]}
     monkeypatch.setattr(svc.reader, "story", lambda story_id: story)
     monkeypatch.setattr(svc.comparisons, "get", lambda story_id: empty)
+    fresh_version(svc, monkeypatch)
     r = client.get("/stories/4242")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
@@ -276,6 +289,7 @@ def test_story_page_without_the_engine_lists_the_outlets(web, monkeypatch):
         raise ImportError("clustering.compare")
 
     monkeypatch.setattr(svc.comparisons, "get", missing)
+    fresh_version(svc, monkeypatch)
     story_id = svc.reader.article("seed-03")["story_id"]
     story = svc.reader.story(story_id)
     r = client.get(f"/stories/{story_id}")

@@ -13,18 +13,39 @@ from service.settings import ROOT
 
 @click.command()
 @click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="a newsprism on this machine")
-@click.option("--seconds", default=600.0, show_default=True)
-@click.option("--rps", default=100.0, show_default=True)
-@click.option("--threads", default=16, show_default=True)
-@click.option("--key", envvar="NEWSPRISM_KEY", required=True, help="API key for the write share of the mix")
-@click.option("--pid", "master_pid", type=int, default=None, help="gunicorn master pid (to sample worker memory)")
-def soak(url: str, seconds: float, rps: float, threads: int, key: str, master_pid: int | None) -> None:
-    """Mixed traffic at a fixed rate for a fixed time against a local newsprism; JSON report."""
-    from service.devtools.loadtest import Soak
-
+@click.option("--scenario", type=click.Choice(["mix", "classroom"]), default="mix", show_default=True,
+              help="mix: mixed traffic at a fixed rate; classroom: a class behind one address and a proxy")
+@click.option("--seconds", "--duration", "seconds", default=None, type=float,
+              help="how long, in seconds  [default: 600 for mix, 300 for classroom]")
+@click.option("--rps", default=100.0, show_default=True, help="mix: requests per second")
+@click.option("--threads", default=16, show_default=True, help="mix: client threads")
+@click.option("--key", envvar="NEWSPRISM_KEY", default=None, help="mix: API key for the write share of the mix")
+@click.option("--pid", "master_pid", type=int, default=None, help="mix: gunicorn master pid (to sample worker memory)")
+@click.option("--students", default=30, show_default=True, help="classroom: students at the one address")
+@click.option("--abuser-factor", default=10.0, show_default=True,
+              help="classroom: one more client at this multiple of a student's rate (0: none)")
+@click.option("--school-address", default="127.0.0.10", show_default=True,
+              help="classroom: the loopback address the class connects from")
+@click.option("--via", default=None, help="classroom: an existing reverse proxy's URL (default: start one in front of --url)")
+def soak(url: str, scenario: str, seconds: float | None, rps: float, threads: int, key: str | None,
+         master_pid: int | None, students: int, abuser_factor: float, school_address: str, via: str | None) -> None:
+    """Load a local newsprism for a fixed time; JSON report. ``mix``: mixed traffic at a fixed
+    rate. ``classroom``: 30 students behind one address and a reverse proxy, each loading the
+    index, a story page, the handout and five matches a minute, plus one abusive client (the
+    app should trust the proxy: NEWSPRISM_TRUSTED_PROXIES=127.0.0.1, see docs/deploy.md)."""
     try:
-        report = Soak(url, key, seconds=seconds, rps=rps, threads=threads, master_pid=master_pid).run()
-    except ValueError as exc:
+        if scenario == "classroom":
+            from service.devtools.classroom import Classroom
+
+            report = Classroom(url, seconds=seconds or 300, students=students, abuser_factor=abuser_factor,
+                               school_address=school_address, via=via).run()
+        else:
+            from service.devtools.loadtest import Soak
+
+            if not key:
+                raise click.UsageError("--key (or NEWSPRISM_KEY) is required for the mix scenario")
+            report = Soak(url, key, seconds=seconds or 600, rps=rps, threads=threads, master_pid=master_pid).run()
+    except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(report, indent=2))
 

@@ -25,6 +25,7 @@ from clustering.embed_backends import ModelNotBuiltError
 from clustering.metrics import bcubed
 from service.devtools.bench_copies import bench_copies
 from service.devtools.bench_memory import bench_worker_memory
+from service.devtools.served import unlimited
 from service.devtools import BENCH_DIR
 from service.devtools.bench_search import measure_search
 from service.devtools.stats import percentile
@@ -117,8 +118,7 @@ def bench_comparison(repeats: int = 200) -> dict[str, Any]:
     """Cold (computed) and warm (served from the cache through the HTTP app) comparisons."""
     tmp = tempfile.mkdtemp(prefix="newsprism-bench-cmp-")
     app = create_app({"database_url": f"sqlite:///{tmp}/c.db", "redis_url": load_settings().redis_url,
-                      "redis_prefix": f"npbench-{os.getpid()}", "preload_model": True,
-                      "rate_limit_read": "10000000/minute"})
+                      "redis_prefix": f"npbench-{os.getpid()}", "preload_model": True, **unlimited()})
     services = app.extensions["newsprism"]
     services.db.upgrade()
     if SEED.exists():

@@ -17,7 +17,7 @@ from rq.registry import FailedJobRegistry, FinishedJobRegistry
 from sqlalchemy import create_engine, text
 
 from service.cache import Cache
-from service.devtools.served import entrypoint, memory_mb, worker_pids
+from service.devtools.served import entrypoint, memory_mb, unlimited_env, worker_pids
 from service.jobs.queue import comparisons_queue
 from service.settings import ROOT, load_settings
 
@@ -39,7 +39,7 @@ def bench_worker_memory(db_url: str, workers: int = 2, requests: int = 200, sett
     if not cache.ping()[0]:
         redis_url = ""
     env = {"NEWSPRISM_DATABASE_URL": db_url, "NEWSPRISM_REDIS_URL": redis_url, "NEWSPRISM_REDIS_PREFIX": prefix,
-           "NEWSPRISM_RATE_LIMIT_READ": "10000000/minute", "NEWSPRISM_LOG_LEVEL": "WARNING"}
+           **unlimited_env(), "NEWSPRISM_LOG_LEVEL": "WARNING"}
     # and with `newsprism worker` beside it (compose.yaml runs one): the matches' cold
     # comparisons are computed there
     job_worker = None

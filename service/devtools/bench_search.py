@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from service.devtools import BENCH_DIR
 from service.devtools.stats import latency
+from service.devtools.served import unlimited
 from service.devtools.synthetic import build_bench_store
 from service.http.app import create_app
 from service.schemas import MatchIn
@@ -94,7 +95,7 @@ def measure_search(db_url: str, source: str, queries: int, backend: str = "auto"
     prefix = prefix or "npbench-" + uuid.uuid4().hex[:8]
     report: dict[str, Any] = {}
     app = create_app({"database_url": db_url, "redis_prefix": prefix, "preload_model": True,
-                      "rate_limit_read": "10000000/minute", "rate_limit_write": "10000000/minute"})
+                      **unlimited()})
     svc = app.extensions["newsprism"]
     svc.search.index.params.backend = backend
     svc.matcher.summaries.mode = "cache"  # never compute comparisons inside the timed loop

@@ -18,6 +18,21 @@ import httpx
 from service.settings import ROOT
 
 
+#: the rate limits of the settings (service/http/limits.py)
+LIMITS = ("read", "read_uncached", "match_client", "match_address", "write")
+
+
+def unlimited(rate: str = "10000000/minute") -> dict[str, str]:
+    """Settings that keep every rate limit out of the way (benchmarks and soaks measure the
+    service, not the limiter)."""
+    return {f"rate_limit_{name}": rate for name in LIMITS}
+
+
+def unlimited_env(rate: str = "10000000/minute") -> dict[str, str]:
+    """:func:`unlimited` as ``NEWSPRISM_*`` environment variables."""
+    return {"NEWSPRISM_" + k.upper(): v for k, v in unlimited(rate).items()}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -11,7 +11,8 @@ from werkzeug.routing import IntegerConverter
 
 from service.http.api import articles, export, health, match, openapi, outlets, sources, stories
 from service.http.errors import register_errors
-from service.http.limits import install_limits
+from service.http.limits import CLIENT_HEADER, install_limits
+from service.http.proxies import wrap as trust_proxies
 from service.http.web import pages
 from service.settings import Settings, load_settings
 from service.wiring import build_services
@@ -53,10 +54,12 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     register_errors(app)
     install_limits(app, settings)
+    # the client's address from X-Forwarded-For, only from a trusted proxy (docs/deploy.md)
+    app.wsgi_app = trust_proxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
 
     if settings.cors_origins:
         CORS(app, resources={r"/api/*": {"origins": settings.cors_origins}},
-             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+             allow_headers=["Authorization", "Content-Type", "If-None-Match", CLIENT_HEADER],
              expose_headers=["ETag", "X-Cache", "Retry-After"], max_age=600)
 
     @app.before_request

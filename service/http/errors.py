@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 import orjson
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
@@ -20,6 +22,19 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
+
+
+def retry_after(exc: HTTPException) -> int:
+    """Seconds until the breached limit's window resets (at least 1; 60 if unknown)."""
+    limiter = current_app.extensions.get("newsprism_limiter")
+    try:
+        current = limiter.current_limit if limiter is not None else None
+        if current is not None and current.breached:
+            # never longer than the window (the storage's expiry is rounded up to a second)
+            return max(1, min(math.ceil(current.reset_at - time.time()), current.limit.get_expiry()))
+    except Exception:  # the limiter storage is down: a plain default
+        log.debug("no reset time for the breached limit", exc_info=True)
+    return int(getattr(exc, "retry_after", None) or 60)
 
 
 def register_errors(app: Flask) -> None:
@@ -41,8 +56,7 @@ def register_errors(app: Flask) -> None:
             headers["Allow"] = ", ".join(valid)
         resp = problem_response(problem(status, exc.name, detail), headers)
         if status == 429:
-            retry = getattr(exc, "retry_after", None)
-            resp.headers["Retry-After"] = str(retry or 60)
+            resp.headers["Retry-After"] = str(retry_after(exc))
         return resp
 
     @app.errorhandler(Exception)

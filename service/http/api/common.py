@@ -26,7 +26,7 @@ def services():
 def operation(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               responses: dict[int, str] | None = None, auth: bool = False, tags: list[str] | None = None,
               body_schema: dict | None = None, response_schema: dict | None = None,
-              produces: str | list[str] = "application/json") -> Callable:
+              produces: str | list[str] = "application/json", headers: list[dict] | None = None) -> Callable:
     """Declare a view's contract for the OpenAPI spec (and enforce the key when ``auth``)."""
 
     def wrap(view: Callable) -> Callable:
@@ -39,7 +39,7 @@ def operation(summary: str, *, body: type[BaseModel] | None = None, query: type[
         OPERATIONS[inner] = {"summary": summary, "body": body, "query": query, "auth": auth,
                              "responses": responses or {200: "OK"}, "tags": tags or [],
                              "body_schema": body_schema, "response_schema": response_schema,
-                             "produces": produces, "doc": inspect.cleandoc(view.__doc__ or "")}
+                             "produces": produces, "headers": headers or [], "doc": inspect.cleandoc(view.__doc__ or "")}
         return inner
 
     return wrap

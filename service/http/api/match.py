@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from service.http.api.common import json_body, json_response, operation, services
 from service.auth import bearer
+from service.http.limits import CLIENT_HEADER
 from service.errors import BadRequest, ValidationFailed, validation_errors
 from service.schemas import MatchIn
 
@@ -46,6 +47,10 @@ MATCH_OUT = {"type": "object", "required": ["status", "method", "score", "thresh
 @bp.post("/match")
 @operation("Find the story of the article a reader has open, and the other outlets' coverage", body=MatchIn,
            tags=["match"], response_schema=MATCH_OUT,
+           headers=[{"name": CLIENT_HEADER, "required": False, "schema": {"type": "string"},
+                     "description": "the extension's anonymous install id (a random id made once per install, "
+                                    "up to 128 characters; a longer one is ignored): match is rate-limited per "
+                                    "install id, under a per-address ceiling"}],
            responses={200: "Matched, no story yet, or unknown URL (see status)", 400: "Malformed JSON",
                       401: "ingest requested without a valid API key", 413: "Body too large", 415: "Not JSON",
                       422: "Invalid input (e.g. a private, loopback or non-http URL)"})

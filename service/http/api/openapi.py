@@ -50,6 +50,7 @@ def build_spec(app) -> dict[str, Any]:
                       for a, conv in rule._converters.items()]
             if meta["query"] is not None:
                 params += _params(meta["query"])
+            params += [{"in": "header", **h} for h in meta.get("headers", [])]
             if params:
                 op["parameters"] = params
             if meta["body"] is not None:
@@ -73,8 +74,9 @@ def build_spec(app) -> dict[str, Any]:
             if meta["query"] is not None or meta["body"] is not None:
                 op["responses"].setdefault("422", {"description": "Invalid input", "content": {
                     "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
-            op["responses"].setdefault("429", {"description": "Rate limited", "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+            op["responses"].setdefault("429", {"description": "Rate limited (docs/deploy.md)", "headers": {
+                "Retry-After": {"description": "seconds until the limit's window ends", "schema": {"type": "integer"}}},
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
             if meta["auth"]:
                 op["security"] = [{"bearer": []}]
                 op["responses"].setdefault("401", {"description": "Missing or wrong API key", "content": {

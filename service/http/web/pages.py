@@ -1,7 +1,8 @@
 """The educators' pages. Views are thin: call the pipeline, build the view model, render.
 
 Routes: ``/`` (story list, search, filters), ``/stories/<id>`` (one story outlet by outlet),
-``/stories/<id>/handout.md`` (lesson handout), ``/articles/<id>`` (article text with the
+``/stories/<id>/handout.md`` (lesson handout; both cached per story version, with an ETag:
+:mod:`service.http.web.pagecache`), ``/articles/<id>`` (article text with the
 cited span highlighted), ``/sources`` (the feeds followed and their health),
 ``/vendor/plotly.min.js`` (served from the installed package).
 """
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 
 from service.errors import NewsprismError, NotFound
 from service.schemas import StoryQuery
-from service.http.web import lesson, present
+from service.http.web import lesson, pagecache, present
 
 log = logging.getLogger(__name__)
 
@@ -124,20 +125,36 @@ def _story_page(story_id: int) -> tuple[dict[str, Any], str | None]:
     return present.story_page(story, comparison, services().registry.wire_services()), problem
 
 
+def _cached_story(story_id: int, kind: str, mimetype: str, render) -> Response:
+    """The rendered ``kind`` of the story's current version: from the cache, or rendered once
+    and kept unless the page had to show a problem (the next request tries again)."""
+    svc = services()
+    version = svc.comparisons.version(story_id)  # an unknown story: the 404 page
+    key = pagecache.page_key(svc.cache, story_id, version, kind)
+    body, source = pagecache.cached_body(svc.cache, key, render)
+    return pagecache.conditional(body, mimetype, source, key)
+
+
 @bp.get("/stories/<int:story_id>")
 def story(story_id: int):
-    page, problem = _story_page(story_id)
-    questions = lesson.questions(page)
-    return render_template("story.html", page=page, problem=problem, questions=questions,
-                           fact_data=page["matrix"]["details"], chart_data=page["charts"],
-                           style_guards=plotly_style_guards())
+    def render() -> tuple[str, bool]:
+        page, problem = _story_page(story_id)
+        html = render_template("story.html", page=page, problem=problem, questions=lesson.questions(page),
+                               fact_data=page["matrix"]["details"], chart_data=page["charts"],
+                               style_guards=plotly_style_guards())
+        return html, problem is None
+
+    return _cached_story(story_id, "html", "text/html", render)
 
 
 @bp.get("/stories/<int:story_id>/handout.md")
 def handout(story_id: int):
-    page, _ = _story_page(story_id)
-    text = lesson.handout(page, lesson.questions(page), url_for("web.story", story_id=story_id, _external=True))
-    resp = Response(text, mimetype="text/markdown")
+    def render() -> tuple[str, bool]:
+        page, problem = _story_page(story_id)
+        url = url_for("web.story", story_id=story_id, _external=True)
+        return lesson.handout(page, lesson.questions(page), url), problem is None
+
+    resp = _cached_story(story_id, "handout", "text/markdown", render)
     if request.args.get("inline") != "1":
         resp.headers["Content-Disposition"] = f'attachment; filename="story-{story_id}-handout.md"'
     return resp

@@ -144,3 +144,18 @@ def test_trusted_proxies_setting_and_gunicorn_allow_list():
     assert gunicorn_allow_ips(listed) == "10.0.0.5/32,172.16.0.0/12"
     assert TrustedProxies(None, listed).is_trusted("[::ffff:10.0.0.5]:443") is True
     assert TrustedProxies(None, listed).is_trusted("::ffff:10.0.0.5") is True
+
+
+def test_adding_and_removing_sources_are_writes_limited_per_key(sqlite_url, redis_prefix, embedder):
+    app = make_app(sqlite_url, redis_prefix, rate_limit_write="2/hour", rate_limit_read="100/hour")
+    try:
+        c = app.test_client()
+        body = {"url": "https://example.org/feed.xml", "outlet": "NBC News"}
+        codes = [c.post("/api/v1/sources", json=body, headers=AUTH).status_code for _ in range(2)]
+        assert codes == [201, 200]
+        refused = c.delete("/api/v1/sources/1", headers=AUTH)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        # reading the list is a read, not a write: it is still served
+        assert c.get("/api/v1/sources").status_code == 200
+    finally:
+        app.extensions["newsprism"].close()

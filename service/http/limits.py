@@ -8,7 +8,7 @@
 - ``/api/v1/match`` (the extension): per install id, the ``X-Newsprism-Client`` header
   (``rate_limit_match_client``), under a ceiling per address whatever the ids
   (``rate_limit_match_address``); without the header the address is the id;
-- writes (ingest, and match with an API key): per key (``rate_limit_write``);
+- writes (ingest, adding or removing a source, and match with an API key): per key (``rate_limit_write``);
 - static files, the plotly bundle, health and the API description are not limited.
 
 A request that presents an API key is counted per key (hashed: keys never reach storage),
@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 CLIENT_HEADER = "X-Newsprism-Client"
 #: an install id longer than this is not an id: the address is used instead
 MAX_CLIENT_ID = 128
-READ_VIEWS = ("articles.", "stories.", "outlets.", "export.", "web.")
+READ_VIEWS = ("articles.", "stories.", "outlets.", "export.", "web.", "sources.")
+#: Views that change the store: limited per key (checked before the read prefixes).
+WRITE_VIEWS = ("articles.ingest", "sources.add_source", "sources.remove_source")
 UNLIMITED_VIEWS = {"web.plotly_js"}
 
 
@@ -161,7 +163,7 @@ def install_limits(app: Flask, settings: Settings) -> None:
     for name, view in list(app.view_functions.items()):
         if name in UNLIMITED_VIEWS:
             continue
-        if name.startswith("articles.ingest"):
+        if name.startswith(WRITE_VIEWS):
             app.view_functions[name] = writes(view)
         elif name.startswith("match."):
             app.view_functions[name] = match_keyed(match_address(match_client(view)))

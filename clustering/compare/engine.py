@@ -17,7 +17,8 @@ import numpy as np
 from .articles import CompareArticle
 from .attribution import attribution_for_outlet
 from .evidence import evidence
-from .facts import group_facts
+from .coverage import CoverageIndex, assess_facts, content_tokens
+from .facts import group_facts, proposition_core
 from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
@@ -30,7 +31,7 @@ from .terms import distinctive_terms
 from .tone import ToneScorer, tone_for_outlet
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-1"
+ENGINE_VERSION = "compare-2"
 _NAMING_MAX_ENTITIES = 8
 
 
@@ -155,10 +156,32 @@ def compare_story(
     )
     ranges = quoted_ranges(quotes)
     lap("names_quotes")
+    outlet_sentences: dict[str, list[Sentence]] = {o: [] for o in outlets}
+    for pa in parsed:
+        outlet_sentences[pa.article.outlet].extend(
+            s for s in pa.sentences if s.duplicate_of is None and s.index not in boilerplate
+        )
+    # every sentence's proposition core is embedded once, in one batch, and reused by both
+    # the fact grouping and the coverage tests
+    reporting = lexicons.attribution.reporting
+    kept = [s for ss in outlet_sentences.values() for s in ss]
+    cores = {s.index: proposition_core(s, reporting) for s in kept}
+    cov = CoverageIndex(
+        outlet_sentences, cores, {s.index: content_tokens(s, index, reporting) for s in kept}, embed
+    )
+
+    def embed_once(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in cov.vectors]
+        if missing:
+            vecs = np.asarray(embed(missing), dtype=np.float32)
+            cov.vectors.update(zip(missing, vecs))
+        return cov.embed_cached(texts)
+
+    lap("embed")
     facts, fact_of = group_facts(
         parsed,
         index,
-        embed,
+        embed_once,
         lexicons.attribution,
         outlets,
         params.fact_threshold,
@@ -171,11 +194,14 @@ def compare_story(
     lap("facts")
 
     by_index = {s.index: s for pa in parsed for s in pa.sentences}
-    outlet_sentences: dict[str, list[Sentence]] = {o: [] for o in outlets}
-    for pa in parsed:
-        outlet_sentences[pa.article.outlet].extend(
-            s for s in pa.sentences if s.duplicate_of is None and s.index not in boilerplate
-        )
+    outlet_of_sentence = {s.index: pa.article.outlet for pa in parsed for s in pa.sentences}
+    coverage = assess_facts(facts, cov, outlets, outlet_of_sentence)
+    for f in facts:
+        c = coverage[f.id]
+        own = {outlet_of_sentence[i] for i in f.sentences}
+        f.outlets = c.covered  # every outlet whose text covers it, under the lenient test
+        f.covered_by = {o: hits for o, hits in c.matches.items() if o not in own}
+    lap("coverage")
     terms = distinctive_terms(
         outlet_sentences,
         lexicons.terms.stop_words,
@@ -243,6 +269,7 @@ def compare_story(
                     _sentence_ref(articles, by_index[i]) for o in f.outlets for i in f.covered_by.get(o, [])
                 ],
                 "cohesion": f.cohesion,
+                "carriers": coverage[f.id].carriers,
             }
         )
 
@@ -266,14 +293,17 @@ def compare_story(
         omitted = []
         for f in facts:
             if o in f.outlets or n_outlets < 2:
-                continue
-            if len(f.outlets) >= params.omission_share * (n_outlets - 1):
+                continue  # the outlet covers it, in its own words at least
+            # only outlets that carry it under the strict test are named, and at least two
+            # must: a fact of one other outlet is that outlet's, not an omission of this one
+            carriers = [c for c in coverage[f.id].carriers if c != o]
+            if len(carriers) >= max(2, params.omission_share * (n_outlets - 1)):
                 omitted.append(
                     {
                         "fact_id": f.id,
                         "text": by_index[f.representative].text,
                         "label": f.label,
-                        "covered_by": list(f.outlets),
+                        "covered_by": carriers,
                     }
                 )
         omitted.sort(key=lambda x: -len(x["covered_by"]))

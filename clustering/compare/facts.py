@@ -116,10 +116,12 @@ def proposition_core(sentence: Sentence, reporting: frozenset[str]) -> str:
             drop.update(t.i for t in tok.subtree)
         if tok.ent_type_ in ("DATE", "TIME") or tok.lower_ in _TIME_WORDS:
             drop.add(tok.i)
-    kept = [t for t in tokens if t.i not in drop and t.text not in "“”\"‘’"]
+    kept = [t for t in tokens if t.i not in drop]
     if sum(1 for t in kept if t.is_alpha) < 3:
         return sentence.text
-    out = "".join(t.text_with_ws for t in kept).strip(" ,;:–—-")
+    # a dropped quote mark keeps its space ("illegal” and" must not become "illegaland")
+    out = "".join(t.whitespace_ if t.text in "“”\"‘’" else t.text_with_ws for t in kept)
+    out = " ".join(out.split()).strip(" ,;:–—-")
     return out[:1].upper() + out[1:]
 
 

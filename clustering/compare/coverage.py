@@ -34,7 +34,7 @@ from .sentences import Sentence
 #: Cosine above which two units match with no further check (lenient test).
 LENIENT_HIGH = 0.80
 #: Cosine above which two units match when they also share content (lenient test).
-LENIENT_LOW = 0.40
+LENIENT_LOW = 0.45
 #: Cosine enough when the two units share a person and what the person did or said.
 LENIENT_SPEECH_COS = 0.30
 #: Shared content tokens (and their share of the shorter unit) for a lenient match.
@@ -73,6 +73,18 @@ def _number(text: str) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def quote_speakers(parsed: list[Any], quotes: list[Any]) -> dict[int, int]:
+    """Sentence index -> entity id of the resolved speaker of a quotation in it."""
+    out: dict[int, int] = {}
+    for q in quotes:
+        if getattr(q, "entity", None) is None:
+            continue
+        for s in parsed[q.article].sentences:
+            if s.field == q.field and s.start < q.end and q.start < s.end:
+                out.setdefault(s.index, q.entity)
+    return out
 
 
 def content_tokens(sentence: Sentence, index: EntityIndex | None, reporting: frozenset[str]) -> frozenset[str]:
@@ -163,15 +175,27 @@ def lenient_match(cos: float, a: frozenset[str], b: frozenset[str]) -> bool:
         return False  # different figures, moderate similarity: a different fact
     # a short unit ("This walkout breaks the law.") shares at most a word or two
     need = 1 if min(len(a), len(b)) <= 3 and cos >= LENIENT_LOW + 0.05 else LENIENT_MIN_SHARED
-    return shared >= need and share >= LENIENT_MIN_SHARE
+    # the same people alone are not the same fact ("Putin ruled out talks with Zelensky" /
+    # "Zelensky said Putin was afraid"): something they did or said must be shared too
+    things = sum(1 for t in a & b if not t.startswith("@"))
+    return shared >= need and share >= LENIENT_MIN_SHARE and things >= 1
 
 
-def strict_match(cos: float, a: frozenset[str], b: frozenset[str]) -> bool:
-    """The strict test on one pair of units."""
+def strict_match(cos: float, a: frozenset[str], b: frozenset[str], weight: dict[str, float] | None = None) -> bool:
+    """The strict test on one pair of units.
+
+    ``weight`` gives each token its inverse document frequency in the story: sharing the
+    story's own topic words ("Russia", "Ukraine", "talks") says little, so the shared share
+    is measured in those weights."""
     if cos < STRICT_COS:
         return False
     shared, share = _overlap(a, b)
-    return shared >= STRICT_MIN_SHARED and share >= STRICT_MIN_SHARE
+    if shared < STRICT_MIN_SHARED or share < STRICT_MIN_SHARE:
+        return False
+    if weight is None:
+        return True
+    w = lambda toks: sum(weight.get(t, 1.0) for t in toks)  # noqa: E731
+    return w(a & b) / max(min(w(a), w(b)), 1e-9) >= STRICT_MIN_SHARE
 
 
 class CoverageIndex:
@@ -213,6 +237,14 @@ class CoverageIndex:
                     rows.append(len(self.units))
                     self.units.append(Unit(outlet, (s.index, nxt.index), cores[s.index] + " " + cores[nxt.index],
                                            tokens[s.index] | tokens[nxt.index]))
+        singles = [u.tokens for u in self.units if len(u.sentences) == 1]
+        df: dict[str, int] = {}
+        for toks in singles:
+            for t in toks:
+                df[t] = df.get(t, 0) + 1
+        n = max(len(singles), 1)
+        #: inverse document frequency of each token over the story's sentences
+        self.weight = {t: float(np.log((n + 1) / c)) for t, c in df.items()}
         texts = list(dict.fromkeys([u.text for u in self.units] + list(extra_texts)))
         self.vectors: dict[str, np.ndarray] = {}
         if texts:
@@ -248,11 +280,12 @@ class CoverageIndex:
         if not rows or not cols:
             return []
         sims = self.matrix[rows] @ self.matrix[cols].T
-        test = strict_match if strict else lenient_match
         hits: list[int] = []
-        for i, j in zip(*np.nonzero(sims >= (STRICT_COS if strict else LENIENT_LOW))):
+        for i, j in zip(*np.nonzero(sims >= (STRICT_COS if strict else min(LENIENT_LOW, LENIENT_SPEECH_COS)))):
             a, b = self.units[rows[i]], self.units[cols[j]]
-            if test(float(sims[i, j]), a.tokens, b.tokens):
+            ok = (strict_match(float(sims[i, j]), a.tokens, b.tokens, self.weight) if strict
+                  else lenient_match(float(sims[i, j]), a.tokens, b.tokens))
+            if ok:
                 hits.extend(x for x in b.sentences if x not in hits)
         return hits
 
@@ -279,20 +312,29 @@ def assess_facts(
         own: dict[str, list[int]] = {}
         for s in f.sentences:
             own.setdefault(outlet_of_sentence[s], []).append(s)
+        # carriers: the representative's outlet, and every outlet with a sentence that
+        # strictly matches one of that outlet's sentences of the fact (a wrong member of
+        # the fact, grouped with it by a loose similarity, carries nothing by itself)
+        rep_outlet = outlet_of_sentence[f.representative]
+        anchors = own.get(rep_outlet, [f.representative])
+        core = list(anchors)
+        carriers = {rep_outlet}
+        for o in outlets:
+            if o == rep_outlet:
+                continue
+            hit = cov.covering(anchors, o, strict=True)
+            if hit:
+                carriers.add(o)
+                core.extend(hit)
+        # covered: the fact's own outlets, and every outlet with a sentence (or two adjacent
+        # ones) that matches the fact as its carriers tell it, under the lenient test
         matches: dict[str, list[int]] = {o: list(v) for o, v in own.items()}
-        for o, extra in (f.covered_by or {}).items():
-            matches.setdefault(o, []).extend(extra)
         for o in outlets:
             if o in matches:
                 continue
-            hit = cov.covering(list(f.sentences), o)
+            hit = cov.covering(core, o)
             if hit:
                 matches[o] = hit
-        rep_outlet = outlet_of_sentence[f.representative]
-        carriers = {rep_outlet}
-        for o in outlets:
-            if o != rep_outlet and cov.covering([f.representative], o, strict=True):
-                carriers.add(o)
         out[f.id] = FactCoverage(
             covered=[o for o in outlets if o in matches],
             carriers=[o for o in outlets if o in carriers],

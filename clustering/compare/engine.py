@@ -17,7 +17,7 @@ import numpy as np
 from .articles import CompareArticle
 from .attribution import attribution_for_outlet
 from .evidence import evidence
-from .coverage import CoverageIndex, assess_facts, content_tokens
+from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
 from .facts import group_facts, proposition_core
 from .frames import frames_for_outlets
 from .lexicons import Lexicons
@@ -165,10 +165,13 @@ def compare_story(
     # the fact grouping and the coverage tests
     reporting = lexicons.attribution.reporting
     kept = [s for ss in outlet_sentences.values() for s in ss]
-    cores = {s.index: proposition_core(s, reporting) for s in kept}
-    cov = CoverageIndex(
-        outlet_sentences, cores, {s.index: content_tokens(s, index, reporting) for s in kept}, embed
-    )
+    cores = {s.index: proposition_core(s, reporting, keep_dates=True) for s in kept}
+    group_cores = [proposition_core(s, reporting) for s in kept if s.heading or s.words >= params.fact_min_words]
+    tokens = {s.index: content_tokens(s, index, reporting) for s in kept}
+    for sent, ent in quote_speakers(parsed, quotes).items():
+        if sent in tokens:  # "“... all his cynical tricks ...,” he added": the speaker is Zelensky
+            tokens[sent] = tokens[sent] | {f"@{ent}"}
+    cov = CoverageIndex(outlet_sentences, cores, tokens, embed, extra_texts=group_cores)
 
     def embed_once(texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in cov.vectors]

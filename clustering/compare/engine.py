@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -16,6 +15,7 @@ import numpy as np
 
 from .articles import CompareArticle
 from .attribution import attribution_for_outlet
+from .claims import build_claims
 from .evidence import evidence
 from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
 from .facts import group_facts, proposition_core
@@ -26,7 +26,6 @@ from .params import CompareParams
 from .quoted import quoted_ranges
 from .quotes import extract_quotes
 from .sentences import Sentence, parse_articles
-from .summary import outlet_summary
 from .terms import distinctive_terms
 from .tone import ToneScorer, tone_for_outlet
 
@@ -140,7 +139,8 @@ def compare_story(
         "outlets": outlets,
     }
     if not articles:
-        return {"story": story_out, "facts": [], "outlets": [], "meta": {"engine": ENGINE_VERSION}}
+        return {"story": story_out, "facts": [], "outlets": [], "claims": [], "abstentions": [],
+                "meta": {"engine": ENGINE_VERSION}}
 
     parsed = parse_articles(articles, params.spacy_model)
     lap("parse")
@@ -363,18 +363,16 @@ def compare_story(
             }
         )
     lap("outlets")
-    majority: dict[str, str] = {}
-    for v in variants:
-        counts = Counter(v["spellings"].values())
-        top = counts.most_common()
-        if len(top) == 1 or top[0][1] > top[1][1]:
-            majority[v["entity"]] = top[0][0]
+    result = {"story": story_out, "facts": facts_out, "outlets": outlet_rows}
+    listed = build_claims(result)
     for row in outlet_rows:
-        row["summary"] = outlet_summary(row, majority)
+        row["summary"] = listed["summaries"][row["outlet"]]
     return {
         "story": story_out,
         "facts": facts_out,
         "outlets": outlet_rows,
+        "claims": listed["claims"],
+        "abstentions": listed["abstentions"],
         "meta": {
             "engine": ENGINE_VERSION,
             "timings_ms": timings,

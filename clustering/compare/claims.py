@@ -108,8 +108,8 @@ def _outlet_claims(o: dict[str, Any], facts: dict[str, dict[str, Any]], majority
                           [], PRIOR["naming"], entity=nm.get("entity"), form=nm.get("form"), count=n))
     for entity, spelling in (o.get("spellings") or {}).items():
         if entity in majority and spelling != majority[entity]:
-            out.append(_claim("naming", name, f"{name} writes {entity}’s name “{spelling}” (most outlets write "
-                                              f"“{majority[entity]}”)", [], PRIOR["naming"], entity=entity,
+            out.append(_claim("naming", name, f"{name} writes {entity}’s name “{spelling}” (the most common "
+                                              f"spelling here is “{majority[entity]}”)", [], PRIOR["naming"], entity=entity,
                               form=spelling, spelling=True))
     tone = o.get("tone") or {}
     for entity, v in (tone.get("by_entity") or {}).items():
@@ -154,9 +154,13 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
     if omitted:
         parts.append(f"leaves out “{_short(omitted[0]['label'])}”")
     speakers: list[str] = []
+    seen: set[str] = set()
     for c in by_kind.get("quote", []):
-        if c.get("speaker") and c["speaker"] not in speakers:
-            speakers.append(c["speaker"])
+        sp = c.get("speaker")
+        key = sp.split()[-1].lower() if sp and sp[:1].isupper() else (sp or "").lower()
+        if sp and key not in seen:  # "Governor Vasily Anokhin" and "Anokhin" are one voice
+            seen.add(key)
+            speakers.append(sp)
     if speakers:
         parts.append("quotes " + _names(speakers[:3]) + (" and others" if len(speakers) > 3 else ""))
     verbs: list[str] = []

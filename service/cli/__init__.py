@@ -1,7 +1,7 @@
 """The ``newsprism`` command line, one module per command group.
 
 Every command calls the same use cases as the HTTP API, built by ``service.wiring``:
-serve, db, ingest/demo/replay, compare, search, keys, worker, recluster, model; and the
+serve, db, ingest/demo/replay, compare, claims, search, keys, worker, recluster, model; and the
 development commands (evaluate, evaluate-search, bench, bench-search, soak), whose code lives
 in :mod:`service.devtools`.
 """
@@ -13,6 +13,7 @@ import os
 import click
 
 from service.cli.bench import bench, bench_search, soak
+from service.cli.claims import claims
 from service.cli.compare import compare
 from service.cli.db import db
 from service.cli.evaluate import evaluate, evaluate_search
@@ -33,6 +34,6 @@ def main() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-for _command in (serve, db, ingest, demo, replay, evaluate, keys, compare, worker, recluster, soak, bench,
+for _command in (serve, db, ingest, demo, replay, evaluate, keys, compare, claims, worker, recluster, soak, bench,
                  search, evaluate_search, bench_search, model):
     main.add_command(_command)

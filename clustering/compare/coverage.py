@@ -161,11 +161,15 @@ def lenient_match(cos: float, a: frozenset[str], b: frozenset[str]) -> bool:
     if cos >= LENIENT_HIGH:
         return True
     shared, share = _overlap(a, b)
+    common = a & b
     if cos >= LENIENT_SPEECH_COS and share >= 0.4 and shared >= 2:
         # a quote and its report in other words ("“We will not negotiate”" / "she said she
         # would not negotiate") embed far apart but name the same person and the same act
-        common = a & b
         if any(t.startswith("@") for t in common) and any(t[0].isalpha() for t in common):
+            return True
+        # the same figure with the same words around it ("over in a month and a half or two"
+        # / "could end within two months")
+        if shared >= 3 and any(t.startswith("#") for t in common) and any(t[0].isalpha() for t in common):
             return True
     if cos < LENIENT_LOW:
         return False

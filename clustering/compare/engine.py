@@ -288,7 +288,8 @@ def compare_story(
         for f in own_facts:
             if f.outlets != [o]:
                 continue
-            s = by_index[next(i for i in f.sentences if articles[by_index[i].article].outlet == o)]
+            # the representative: the sentence the label is made from (all of the fact's are this outlet's)
+            s = by_index[f.representative]
             ref = _sentence_ref(articles, s)
             unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences)})
         # what an outlet develops at length comes first (a one-line aside last)

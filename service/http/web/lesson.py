@@ -64,7 +64,7 @@ def questions(page: dict[str, Any]) -> list[dict[str, Any]]:
     # omissions: facts the claims list says an outlet leaves out (and which outlets carry them)
     left: dict[str, dict[str, Any]] = {}
     for c in cols:
-        for o in c["omitted"]:
+        for o in c.get("omitted") or []:
             entry = left.setdefault(o["text"], {"missing": [], "carried": o["covered_by"]})
             entry["missing"].append(c["outlet"])
     for text, entry in sorted(left.items(), key=lambda kv: -len(kv[1]["carried"]))[:2]:

@@ -32,6 +32,9 @@ from .tone import ToneScorer, tone_for_outlet
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
 ENGINE_VERSION = "compare-2"
 _NAMING_MAX_ENTITIES = 8
+#: A unique fact's sentence needs this many words and content tokens (headlines excepted).
+_UNIQUE_MIN_WORDS = 6
+_UNIQUE_MIN_TOKENS = 3
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -290,6 +293,8 @@ def compare_story(
                 continue
             # the representative: the sentence the label is made from (all of the fact's are this outlet's)
             s = by_index[f.representative]
+            if not s.heading and (s.words < _UNIQUE_MIN_WORDS or len(tokens.get(s.index, ())) < _UNIQUE_MIN_TOKENS):
+                continue  # "Nor is he a pundit.": too little content to be a fact of its own
             ref = _sentence_ref(articles, s)
             unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences)})
         # what an outlet develops at length comes first (a one-line aside last)

@@ -20,6 +20,13 @@ PARAPHRASES = [
     # quote and reported speech
     ("“We will not raise fuel taxes this year,” Finance Minister Ilse Varga said.",
      "Finance Minister Ilse Varga said the government would not raise fuel taxes this year."),
+    # the two below embed far apart (the fact grouping keeps them apart): only the coverage
+    # tests see that they are the same fact
+    ("“It will all be finished in a month and a half, two at most,” Finance Minister Ilse Varga told reporters.",
+     "Varga claimed the walkout could end within 2 months."),
+    ("“Every move they make and all their cynical tricks are aimed at making this strike endless,” "
+     "Finance Minister Ilse Varga said.",
+     "Varga accused the union of using cynical tricks to prolong the strike."),
 ]
 ONLY_ONE = "A ferry company called Nordline diverted four ships to the port of Kessel."
 
@@ -36,10 +43,11 @@ def _about(items: list[dict], words: tuple[str, ...]) -> list[dict]:
     return [i for i in items if all(w in (i.get("text") or "") + (i.get("label") or "") for w in words)]
 
 
-@pytest.mark.parametrize("original,paraphrase", PARAPHRASES, ids=["numbers", "passive", "reported-speech"])
+@pytest.mark.parametrize("original,paraphrase", PARAPHRASES,
+                         ids=["numbers", "passive", "reported-speech", "figures-in-words", "quote-vs-report"])
 def test_a_paraphrase_elsewhere_prevents_alone_and_leaves_out(original, paraphrase):
     result = _story(original, paraphrase)
-    key = tuple(w for w in ("bridge", "protesters", "taxes") if w in original)
+    key = next((w,) for w in ("bridge", "protesters", "taxes", "month", "tricks") if w in original)
     first, second = outlet(result, "First Post"), outlet(result, "Second Times")
     assert not _about(first["unique_facts"], key), first["unique_facts"]
     assert not _about(second["unique_facts"], key), second["unique_facts"]
@@ -67,7 +75,8 @@ def test_pair_tests_on_tokens():
     other = frozenset({"repair", "bridge", "#5", "month"})
     assert lenient_match(0.5, two, same) and strict_match(0.7, two, same)
     assert not lenient_match(0.5, two, other)  # different figures at moderate similarity
-    assert not lenient_match(0.3, two, same)  # too far apart in meaning
+    assert lenient_match(0.3, two, same)  # the same figure and words, in other words
+    assert not lenient_match(0.25, two, same)  # too far apart in meaning
     assert not strict_match(0.5, two, same)
     # the same people alone are not the same fact
     assert not lenient_match(0.5, frozenset({"@1", "@2", "talk"}), frozenset({"@1", "@2", "afraid"}))

@@ -19,6 +19,8 @@ class OutletInfo:
     domains: tuple[str, ...] = ()
     country: str | None = None
     type: str | None = None
+    #: a wire service (news agency): other outlets run its text as their own
+    wire: bool = False
 
 
 @dataclass
@@ -41,7 +43,8 @@ class OutletRegistry:
             try:
                 items.append(OutletInfo(name=row["name"], slug=row.get("slug") or slugify(row["name"]),
                                         domains=tuple(d.lower() for d in row.get("domains", [])),
-                                        country=row.get("country"), type=row.get("type")))
+                                        country=row.get("country"), type=row.get("type"),
+                                        wire=bool(row.get("wire", False))))
             except KeyError as exc:
                 raise ValueError(f"outlets.toml: outlet #{i + 1} lacks {exc}") from exc
         return cls(items)
@@ -56,6 +59,10 @@ class OutletRegistry:
             if hit:
                 return hit
         return None
+
+    def wire_services(self) -> set[str]:
+        """Names of the outlets marked ``wire = true``."""
+        return {o.name for o in self.outlets if o.wire}
 
     def by_name(self, name: str | None) -> OutletInfo | None:
         if not name:

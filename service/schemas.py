@@ -207,3 +207,13 @@ class ExportQuery(BaseModel):
     since: datetime | None = Field(None, description="Articles published on or after (undated ones are left out)")
     until: datetime | None = Field(None, description="Articles published on or before (undated ones are left out)")
     outlet: str | None = Field(None, max_length=200, description="Only this outlet's articles (name or slug)")
+
+
+class SourceIn(BaseModel):
+    """A feed (RSS, Atom, JSON Feed) or news sitemap to follow, for an outlet of the registry."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: str = Field(..., min_length=1, max_length=2000, description="The feed's URL (http or https)")
+    outlet: str = Field(..., min_length=1, max_length=200, description="An outlet of config/outlets.toml")
+    interval_minutes: int | None = Field(None, ge=1, le=10_080, description="Minutes between polls")

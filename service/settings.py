@@ -58,12 +58,28 @@ class Settings(BaseModel):
     clustering: dict[str, Any]
     compare: dict[str, Any]
     search: dict[str, Any]
+    #: sources: polling feeds and fetching pages (docs/sources.md)
+    sources_file: str
+    sources_tick_seconds: int = Field(ge=1, le=3600)
+    sources_default_interval_minutes: int = Field(ge=1, le=10_080)
+    sources_max_items_per_poll: int = Field(ge=1, le=1000)
+    sources_max_backoff_minutes: int = Field(ge=1, le=100_000)
+    fetch_contact_url: str
+    fetch_allow_loopback: bool
+    fetch_allowed_ports: list[int]
+    fetch_connect_timeout: float = Field(gt=0, le=120)
+    fetch_read_timeout: float = Field(gt=0, le=600)
+    fetch_total_timeout: float = Field(gt=0, le=3600)
+    fetch_max_bytes: int = Field(ge=10_000)
+    fetch_max_redirects: int = Field(ge=0, le=20)
+    fetch_host_delay_seconds: float = Field(ge=0, le=600)
+    fetch_max_crawl_delay_seconds: float = Field(ge=0, le=3600)
     #: the directory ``config/...`` paths resolve in: that of the config file
     config_dir: str
     #: set by tests
     testing: bool = False
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "cors_origins", "fetch_allowed_ports", mode="before")
     @classmethod
     def _split_csv(cls, value: Any) -> Any:
         if isinstance(value, str):

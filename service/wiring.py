@@ -19,6 +19,10 @@ from clustering.embed_backends import make_embedder
 from clustering.params import AssignParams, TopicParams
 from service.auth import KeyRing
 from service.cache import Cache
+from service.fetch.client import Fetcher, FetchLimits, user_agent
+from service.fetch.coordination import Coordination
+from service.fetch.guard import AddressPolicy
+from service.fetch.robots import RobotsCache
 from service.index.rows import StoryRows
 from service.index.stories import StoryIndex
 from service.jobs.queue import ComparisonOffload
@@ -32,8 +36,10 @@ from service.usecases.compare import Comparisons
 from service.usecases.embeddings import CachedEmbedder
 from service.usecases.ingest import Ingestor
 from service.usecases.match import Matcher
+from service.usecases.polling import Poller, PollParams
 from service.usecases.read import Reader
 from service.usecases.search import Search
+from service.usecases.sources import SourceBook
 from service.usecases.summaries import Summaries
 
 log = logging.getLogger(__name__)
@@ -148,6 +154,33 @@ class Services:
                        metrics=self.metrics)
 
     @cached_property
+    def sources(self) -> SourceBook:
+        """The sources followed (feeds and sitemaps)."""
+        return SourceBook(self.db, self.registry, self.settings.sources_default_interval_minutes)
+
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        """The HTTP client of the sources: public addresses only, capped, timed out."""
+        return build_fetcher(self.settings)
+
+    @cached_property
+    def poller(self) -> Poller:
+        """Polls sources into the ingest path."""
+        st = self.settings
+        agent = user_agent(st.fetch_contact_url)
+        params = PollParams(max_items=st.sources_max_items_per_poll, max_backoff_minutes=st.sources_max_backoff_minutes,
+                            host_delay_seconds=st.fetch_host_delay_seconds,
+                            max_crawl_delay_seconds=st.fetch_max_crawl_delay_seconds,
+                            # long enough for a poll that waits the longest crawl delay before each page
+                            lock_seconds=int(min(6 * 3600, 300 + (st.sources_max_items_per_poll + 2) * (
+                                max(st.fetch_host_delay_seconds, st.fetch_max_crawl_delay_seconds)
+                                + st.fetch_total_timeout))))
+        coordination = Coordination(st.redis_url or None, st.redis_prefix)
+        robots = RobotsCache(self.fetcher, agent,
+                             pace=lambda host: coordination.wait_turn(host, st.fetch_host_delay_seconds))
+        return Poller(self.db, self.ingestor, self.fetcher, robots, coordination, params, self.metrics)
+
+    @cached_property
     def keys(self) -> KeyRing:
         """The API keys."""
         return KeyRing(self.settings.api_keys, self.settings.api_keys_file or None, self.db)
@@ -169,7 +202,9 @@ class Services:
             log.exception("could not warm the story index; the first request will build it")
 
     def close(self) -> None:
-        """Close the database's connections."""
+        """Close the database's connections (and the fetcher's, if one was opened)."""
+        if "fetcher" in self.__dict__:
+            self.fetcher.close()
         self.db.dispose()
 
 
@@ -198,6 +233,16 @@ def shared_embedder(name: str, batch_size: int, backend: str = "torch", models_d
             path = path if path.is_absolute() else ROOT / path
             _EMBEDDERS[key] = make_embedder(backend, name, batch_size, path)
     return _EMBEDDERS[key]
+
+
+def build_fetcher(settings: Settings) -> Fetcher:
+    """A :class:`Fetcher` with the settings' address policy, limits and User-Agent."""
+    policy = AddressPolicy(allow_loopback=settings.fetch_allow_loopback,
+                           allowed_ports=tuple(settings.fetch_allowed_ports))
+    limits = FetchLimits(connect_timeout=settings.fetch_connect_timeout, read_timeout=settings.fetch_read_timeout,
+                         total_timeout=settings.fetch_total_timeout, max_bytes=settings.fetch_max_bytes,
+                         max_redirects=settings.fetch_max_redirects)
+    return Fetcher(policy, limits, user_agent(settings.fetch_contact_url))
 
 
 def build_services(settings: Settings) -> Services:

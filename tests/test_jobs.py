@@ -117,3 +117,56 @@ def test_without_a_listening_worker_the_comparison_is_not_queued(redis_prefix):
     assert Queue(comparisons_queue(redis_prefix), connection=redis.Redis.from_url(REDIS_URL)).count == 0
     down = load_settings({"redis_url": f"redis://127.0.0.1:{free_port()}/0", "redis_prefix": redis_prefix})
     assert ComparisonOffload(down)(1, 1) is False
+
+
+def test_the_scheduler_and_a_worker_poll_sources_on_the_real_redis(sqlite_url, redis_prefix, tmp_path, embedder):
+    """`newsprism scheduler` (RQ's CronScheduler) seeds the sources file and queues a poll
+    for each due source every tick; `newsprism worker` polls it into the store."""
+    from service.jobs.queue import sources_queue
+    from service.store.models import Source
+    from tests.feedserver import FeedServer, Resource, article_html, rss
+
+    server = FeedServer().start()
+    paths = ["/world/1", "/world/2"]
+    server.routes["/feed.xml"] = Resource(rss(server.url(""), paths), "application/rss+xml", etag='"a"')
+    for i, p in enumerate(paths):
+        server.routes[p] = Resource(article_html(i))
+    sources_file = tmp_path / "sources.toml"
+    sources_file.write_text(f'enabled = true\n[[source]]\noutlet = "The Independent"\nurl = "{server.url("/feed.xml")}"\n'
+                            'interval_minutes = 60\n')
+    env = {**os.environ, "NEWSPRISM_DATABASE_URL": sqlite_url, "NEWSPRISM_REDIS_URL": REDIS_URL,
+           "NEWSPRISM_REDIS_PREFIX": redis_prefix, "HF_HUB_OFFLINE": "1", "NEWSPRISM_FETCH_ALLOW_LOOPBACK": "true",
+           "NEWSPRISM_SOURCES_FILE": str(sources_file), "NEWSPRISM_SOURCES_TICK_SECONDS": "1",
+           "NEWSPRISM_FETCH_HOST_DELAY_SECONDS": "0", "NEWSPRISM_PRELOAD_MODEL": "false"}
+    procs = [subprocess.Popen([sys.executable, "-m", "service.cli", name], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for name in ("scheduler", "worker")]
+    services = build_services(load_settings({"database_url": sqlite_url, "redis_url": ""}))
+    conn = redis.Redis.from_url(REDIS_URL)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            for p in procs:
+                assert p.poll() is None, p.stderr.read().decode()[-2000:]
+            try:
+                with services.db.session() as s:
+                    count = s.execute(select(func.count()).select_from(Article)).scalar_one()
+                    row = s.execute(select(Source)).scalar_one_or_none()
+            except Exception:  # noqa: BLE001 - the scheduler has not created the tables yet
+                count, row = 0, None
+            if count == 2 and row is not None and row.last_status == "ok":
+                break
+            assert time.monotonic() < deadline, "the sources were not polled"
+            time.sleep(1)
+        time.sleep(3)  # more ticks: the source is not due again, so it is not polled twice
+        assert server.hits["/feed.xml"] == 1 and all(server.hits[p] == 1 for p in paths)
+        with services.db.session() as s:
+            row = s.execute(select(Source)).scalar_one()
+            assert (row.outlet, row.items_seen, row.articles_created) == ("The Independent", 2, 2)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+        server.stop()
+        Queue(sources_queue(redis_prefix), connection=conn).delete(delete_jobs=True)
+        services.close()

@@ -1,4 +1,6 @@
 """Rate limits (Flask-Limiter on Redis), API keys (hashed, CLI-managed), the OpenAPI spec."""
+import re
+
 from click.testing import CliRunner
 
 from tests.conftest import AUTH, make_app
@@ -64,7 +66,7 @@ def test_openapi_spec_covers_every_api_route(app, client):
     paths = spec["paths"]
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint not in {"openapi.openapi_json", "openapi.docs_page"}:
-            path = rule.rule.replace("<id:story_id>", "{story_id}").replace("<ident>", "{ident}")
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
             assert path in paths, f"{rule.rule} missing from the spec"
     post = paths["/api/v1/articles"]["post"]
     assert post["security"] == [{"bearer": []}]

@@ -19,6 +19,9 @@ class CompareArticle:
             (paragraphs separated by blank lines). All body offsets in the output index this.
         url: The article URL, if known.
         published_at: Publication time, if known (naive datetimes are taken as UTC).
+        copy_of: The store id of the article whose text this one copies (wire copy,
+            republication), if any; copies of one text are one voice (``voices``).
+        copy_similarity: The share of text the copy has in common with that article (0-1).
     """
 
     id: int
@@ -28,6 +31,8 @@ class CompareArticle:
     text: str
     url: str | None = None
     published_at: datetime | None = None
+    copy_of: int | None = None
+    copy_similarity: float | None = None
 
     def field_text(self, field: str) -> str:
         """The text an evidence item's offsets index: ``"title"`` or ``"text"``."""

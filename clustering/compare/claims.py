@@ -29,7 +29,7 @@ _MAX_LABEL_WORDS = 9
 #: down); a claim's confidence starts here and is lowered where its own evidence is thin.
 PRIOR = {
     "unique": 0.9, "omitted": 0.9, "quote": 0.9, "contested": 0.85, "hedge": 0.9,
-    "scare_quote": 0.85, "naming": 0.95, "tone": 0.8, "frame": 0.85, "summary": 0.9,
+    "scare_quote": 0.85, "naming": 0.95, "tone": 0.8, "frame": 0.85, "summary": 0.9, "copy": 0.95,
 }
 
 
@@ -63,6 +63,11 @@ def _claim(kind: str, outlet: str, statement: str, evidence: list[dict[str, Any]
 def _outlet_claims(o: dict[str, Any], facts: dict[str, dict[str, Any]], majority: dict[str, str]) -> list[dict[str, Any]]:
     name = o.get("outlet") or "(unknown outlet)"
     out: list[dict[str, Any]] = []
+    copy = o.get("copy_of")
+    if isinstance(copy, dict) and copy.get("outlet"):
+        share = f" ({round(100 * copy['similarity'])} % identical)" if copy.get("similarity") is not None else ""
+        out.append(_claim("copy", name, f"{name} runs the {copy['outlet']} text{share}", [], PRIOR["copy"],
+                          original=copy["outlet"], similarity=copy.get("similarity")))
     for u in o.get("unique_facts") or []:
         f = facts.get(u.get("fact_id"), {})
         label = u.get("label") or f.get("label") or f.get("text") or u.get("text")
@@ -142,6 +147,8 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
         if c["outlet"] == outlet:
             by_kind.setdefault(c["kind"], []).append(c)
     parts: list[str] = []
+    for c in by_kind.get("copy", []):
+        parts.append(c["statement"][len(outlet) + 1:])  # "runs the AP text (97 % identical)"
     frames = by_kind.get("frame", [])
     if frames:
         parts.append("stresses the " + _names([f"{c['label'].lower()}" for c in frames[:2]])
@@ -215,7 +222,7 @@ def build_claims(comparison: dict[str, Any]) -> dict[str, Any]:
     Returns:
         ``{"claims": [...], "abstentions": [...], "summaries": {outlet: line}}``. Each claim is
         ``{"kind", "outlet", "statement", "evidence", "confidence", ...}`` with kind one of
-        unique, omitted, quote, contested, hedge, scare_quote, naming, tone, frame, summary;
+        unique, omitted, quote, contested, hedge, scare_quote, naming, tone, frame, copy, summary;
         each abstention is ``{"kind", "outlet", "statement"}``.
     """
     facts = {f.get("id"): f for f in comparison.get("facts") or [] if isinstance(f, dict)}

@@ -28,9 +28,10 @@ from .quotes import extract_quotes
 from .sentences import Sentence, parse_articles
 from .terms import distinctive_terms
 from .tone import ToneScorer, tone_for_outlet
+from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-2"
+ENGINE_VERSION = "compare-3"
 _NAMING_MAX_ENTITIES = 8
 #: A unique fact's sentence needs this many words and content tokens (headlines excepted).
 _UNIQUE_MIN_WORDS = 6
@@ -83,6 +84,18 @@ def warm_up(params: CompareParams | None = None, lexicons: Lexicons | None = Non
     nlp = get_nlp(params.spacy_model)
     list(nlp.pipe(["Warm-up sentence, said Mr Smith."]))
     analyzer(lexicons.tone)
+
+
+def _copy_of(outlet: str, voice: str | None, plan: Any) -> dict[str, Any] | None:
+    """Whose text a copying outlet runs, and how closely (None for an outlet's own text)."""
+    if voice is None:
+        return None
+    for c in plan.copies:
+        if c["voice"] == voice:
+            for m in c["copies"]:
+                if m["outlet"] == outlet:
+                    return {"outlet": voice, "article_id": c["original"]["id"], "similarity": m["similarity"]}
+    return {"outlet": voice, "article_id": None, "similarity": None}
 
 
 def _canonical_name_tokens(index: Any) -> dict[int, dict[int, str]]:
@@ -146,6 +159,11 @@ def compare_story(
                 "meta": {"engine": ENGINE_VERSION}}
 
     parsed = parse_articles(articles, params.spacy_model)
+    # copies of one text are one voice: facts, terms, tone and frames run over voices
+    # (clustering.compare.voices); quotes and naming stay per outlet
+    plan = plan_voices(articles, outlets)
+    story_out["independent_reports"] = len(plan.voices)
+    story_out["copies"] = plan.copies
     lap("parse")
     boilerplate = {
         s.index
@@ -174,7 +192,8 @@ def compare_story(
     for sent, ent in quote_speakers(parsed, quotes).items():
         if sent in tokens:  # "“... all his cynical tricks ...,” he added": the speaker is Zelensky
             tokens[sent] = tokens[sent] | {f"@{ent}"}
-    cov = CoverageIndex(outlet_sentences, cores, tokens, embed, extra_texts=group_cores)
+    voice_sents = voice_sentences(outlet_sentences, parsed, plan)
+    cov = CoverageIndex(voice_sents, cores, tokens, embed, extra_texts=group_cores)
 
     def embed_once(texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in cov.vectors]
@@ -185,11 +204,11 @@ def compare_story(
 
     lap("embed")
     facts, fact_of = group_facts(
-        parsed,
+        relabel(parsed, plan),
         index,
         embed_once,
         lexicons.attribution,
-        outlets,
+        plan.voices,
         params.fact_threshold,
         params.fact_lexical_weight,
         params.fact_min_words,
@@ -200,21 +219,22 @@ def compare_story(
     lap("facts")
 
     by_index = {s.index: s for pa in parsed for s in pa.sentences}
-    outlet_of_sentence = {s.index: pa.article.outlet for pa in parsed for s in pa.sentences}
-    coverage = assess_facts(facts, cov, outlets, outlet_of_sentence)
+    # coverage runs over voices, like the facts (copies of one text are one voice)
+    voice_of_sentence = {s.index: plan.label[pa.position] for pa in parsed for s in pa.sentences}
+    coverage = assess_facts(facts, cov, plan.voices, voice_of_sentence)
     for f in facts:
         c = coverage[f.id]
-        own = {outlet_of_sentence[i] for i in f.sentences}
-        f.outlets = c.covered  # every outlet whose text covers it, under the lenient test
-        f.covered_by = {o: hits for o, hits in c.matches.items() if o not in own}
+        own = {voice_of_sentence[i] for i in f.sentences}
+        f.outlets = c.covered  # every voice whose text covers it, under the lenient test
+        f.covered_by = {v: hits for v, hits in c.matches.items() if v not in own}
     lap("coverage")
     terms = distinctive_terms(
-        outlet_sentences,
+        voice_sents,
         lexicons.terms.stop_words,
         params.term_ngram_max,
         params.max_terms,
         params.term_min_count,
-        self_names={o: p for o in outlets if (p := _self_name(o)) is not None},
+        self_names={o: p for o in plan.voices if (p := _self_name(o)) is not None},
         canonical=_canonical_name_tokens(index),
         min_ratio=params.term_min_ratio,
         ngram_min_count=params.term_ngram_min_count,
@@ -222,7 +242,7 @@ def compare_story(
     frames = frames_for_outlets(
         articles,
         lexicons.frames,
-        outlet_sentences,
+        voice_sents,
         params.frame_min_sentences,
         params.frame_min_share,
         params.max_evidence,
@@ -261,7 +281,9 @@ def compare_story(
     story_out["main_entities"] = [index.entity(e).name for e in main_entities]
     story_out["naming_variants"] = variants
 
-    n_outlets = len(outlets)
+    n_voices = len(plan.voices)
+    sentence_outlet = {s.index: articles[s.article].outlet for s in by_index.values()}
+    carried = {f.id: carriers(f, sentence_outlet, outlets) for f in facts}
     facts_out = []
     for f in facts:
         facts_out.append(
@@ -269,7 +291,8 @@ def compare_story(
                 "id": f.id,
                 "text": by_index[f.representative].text,
                 "label": f.label,
-                "outlets": f.outlets,
+                "outlets": carried[f.id],
+                "voices": f.outlets,
                 "sentences": [_sentence_ref(articles, by_index[i]) for i in f.sentences],
                 "related_sentences": [
                     _sentence_ref(articles, by_index[i]) for o in f.outlets for i in f.covered_by.get(o, [])
@@ -286,13 +309,22 @@ def compare_story(
         first_art = min(arts, key=lambda a: (_utc(a.published_at) is None, _utc(a.published_at) or 0, articles.index(a)))
         pa0 = next(pa for pa in pas if pa.article is first_art)
         lead_s = next((s for s in pa0.body if not s.heading), None) or next(iter(pa0.body), None)
-        own_facts = [f for f in facts if o in f.outlets]
+        copy_voice = plan.copy_outlets.get(o)  # o only runs another outlet's text: show its own edits
+        own_facts = [f for f in facts if o in carried[f.id]]
         unique = []
         for f in own_facts:
-            if f.outlets != [o]:
+            if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
                 continue
-            # the representative: the sentence the label is made from (all of the fact's are this outlet's)
-            s = by_index[f.representative]
+            # the representative (the sentence the label is made from) when it is this outlet's;
+            # a voice's fact may rest on its copies' sentences only: then its own covering one
+            i0 = f.representative if articles[by_index[f.representative].article].outlet == o else None
+            if i0 is None:
+                i0 = next((i for i in f.sentences if articles[by_index[i].article].outlet == o), None)
+            if i0 is None:
+                i0 = next(iter(f.covered_by.get(o, [])), None)
+            if i0 is None:
+                continue
+            s = by_index[i0]
             if not s.heading and (s.words < _UNIQUE_MIN_WORDS or len(tokens.get(s.index, ())) < _UNIQUE_MIN_TOKENS):
                 continue  # "Nor is he a pundit.": too little content to be a fact of its own
             ref = _sentence_ref(articles, s)
@@ -301,21 +333,23 @@ def compare_story(
         unique.sort(key=lambda u: (-u["sentences"], u["start"] if u["field"] == "text" else -1))
         omitted = []
         for f in facts:
-            if o in f.outlets or n_outlets < 2:
+            if o in f.outlets or n_voices < 2 or copy_voice:
                 continue  # the outlet covers it, in its own words at least
-            # only outlets that carry it under the strict test are named, and at least two
-            # must: a fact of one other outlet is that outlet's, not an omission of this one
-            carriers = [c for c in coverage[f.id].carriers if c != o]
-            if len(carriers) >= max(2, params.omission_share * (n_outlets - 1)):
+            # only voices that carry it under the strict test are named, and at least two
+            # must: a fact of one other voice is that voice's, not an omission of this one
+            strict = [v for v in coverage[f.id].carriers if v != o]
+            if len(strict) >= max(2, params.omission_share * (n_voices - 1)):
                 omitted.append(
                     {
                         "fact_id": f.id,
                         "text": by_index[f.representative].text,
                         "label": f.label,
-                        "covered_by": carriers,
+                        # the outlets running those voices' texts
+                        "covered_by": [c for c in carried[f.id] if plan.copy_outlets.get(c, c) in strict],
+                        "voices": strict,
                     }
                 )
-        omitted.sort(key=lambda x: -len(x["covered_by"]))
+        omitted.sort(key=lambda x: -len(x["voices"]))
         o_quotes = [q for q in quotes if articles[q.article].outlet == o]
         quote_rows = []
         voices: dict[str, dict[str, Any]] = {}
@@ -343,7 +377,8 @@ def compare_story(
             articles, outlet_sentences[o], o_quotes, ranges, lexicons.attribution, params.max_evidence
         )
         naming_rows, spellings = naming_for_outlet(index, o, naming_ids)
-        tone = tone_for_outlet(articles, outlet_sentences[o], ranges, index, main_entities, scorer, params.max_evidence)
+        tone_sents = own_sentences(o, outlet_sentences, parsed, plan) if copy_voice else voice_sents.get(o, outlet_sentences[o])
+        tone = tone_for_outlet(articles, tone_sents, ranges, index, main_entities, scorer, params.max_evidence)
         words = sum(len(a.text.split()) for a in arts)
         outlet_rows.append(
             {
@@ -357,6 +392,7 @@ def compare_story(
                 "length": words,
                 "distinctive_terms": terms.get(o, []),
                 "shared_facts": [f.id for f in own_facts if len(f.outlets) >= 2],
+                "copy_of": _copy_of(o, copy_voice, plan),
                 "unique_facts": unique,
                 "omitted_facts": omitted,
                 "quotes": quote_rows,

@@ -33,12 +33,15 @@ def soak(url: str, seconds: float, rps: float, threads: int, key: str, master_pi
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 @click.option("--quick", is_flag=True, help="small sizes (a smoke run, not the reported figures)")
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="also write the JSON here")
-def bench(as_json: bool, quick: bool, out: str | None) -> None:
+@click.option("--only", default=None, type=click.Choice(["copies"]),
+              help="run one part alone (copies: copy_detect_ms_1k / copy_detect_ms_100k)")
+def bench(as_json: bool, quick: bool, out: str | None, only: str | None) -> None:
     """Performance figures of this machine: encode vs ingest, comparison cold/warm, assignment
-    cost at 1k vs 100k stories, re-clustering time, peak RSS (see docs/performance.md)."""
+    cost at 1k vs 100k stories, re-clustering time, near-copy detection at 100k articles,
+    peak RSS (see docs/performance.md and docs/copies.md)."""
     from service.devtools.bench import main as bench_main
 
-    bench_main(as_json, quick, out)
+    bench_main(as_json, quick, out, only)
 
 
 @click.command("bench-search")

@@ -78,3 +78,51 @@ def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | Non
                                                for d in report["match_threshold_sweep"]))
     for k, v in (report.get("match_by_kind") or {}).items():
         click.echo(f"  match {k}: recall@1 {v['recall@1']} ({v['articles']} articles)")
+
+
+@click.command("evaluate-copies")
+@click.option("--data", "data_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="the shared data sets (default: ../shared/data beside the repository)")
+@click.option("--pairs", "pairs_file", default=None, type=click.Path(dir_okay=False),
+              help="the labelled pair set (default: docs/data/copy-pairs.jsonl)")
+@click.option("--make-pairs", is_flag=True, help="(re)generate the pair set from the data sets first")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate_copies(data_dir: str | None, pairs_file: str | None, make_pairs: bool, as_json: bool) -> None:
+    """Precision and recall of wire-copy detection (LSH candidates + exact check) on labelled
+    copy / not-copy pairs, next to the exact-hash baseline (see docs/copies.md)."""
+    from clustering.cleaning import CleaningRules
+    from service.devtools import evaluate_copies as ev
+    from service.settings import ROOT, load_settings
+    from service.wiring import read_toml
+
+    settings = load_settings({})
+    rules = CleaningRules.from_dict(read_toml(settings, settings.boilerplate_file))
+    data = Path(data_dir) if data_dir else ROOT.parent / "shared" / "data"
+    if not data.exists():
+        raise click.ClickException(f"no data sets at {data}; pass --data DIR")
+    articles = ev.load_articles(data, rules)
+    path = Path(pairs_file) if pairs_file else ROOT / "docs" / "data" / "copy-pairs.jsonl"
+    if make_pairs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(p) + "\n" for p in ev.make_pairs(articles)), encoding="utf-8")
+    if not path.exists():
+        raise click.ClickException(f"no pair set at {path}; run with --make-pairs")
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = ev.evaluate(pairs, articles, rules)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    table = Table(title=f"copy detection: {report['pairs']} pairs ({report['copies']} copies, "
+                        f"{report['not_copies']} not copies)")
+    for col in ("rule", "precision", "recall", "F1", "tp", "fp", "fn"):
+        table.add_column(col)
+    for name, sc in [("detector (LSH + exact check)", report["detector"]),
+                     ("baseline: exact content hash", report["baseline_exact_hash"])] + \
+            [(f"jaccard >= {s['threshold']} or containment >= {s['containment']}", s) for s in report["sweep"]]:
+        table.add_row(name, f"{sc['precision']:.3f}", f"{sc['recall']:.3f}", f"{sc['f1']:.3f}",
+                      str(sc["tp"]), str(sc["fp"]), str(sc["fn"]))
+    Console().print(table)
+    click.echo(f"LSH candidate recall {report['lsh_candidate_recall']}; most similar non-copy: "
+               f"jaccard {report['max_not_copy']['jaccard']}, containment {report['max_not_copy']['containment']}")
+    click.echo("by recipe: " + json.dumps(report["by_recipe"]))
+    click.echo("by kind: " + json.dumps(report["by_kind"]))

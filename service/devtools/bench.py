@@ -23,6 +23,7 @@ from sqlalchemy import select
 from clustering.cleaning import clean_text
 from clustering.embed_backends import ModelNotBuiltError
 from clustering.metrics import bcubed
+from service.devtools.bench_copies import bench_copies
 from service.devtools.bench_memory import bench_worker_memory
 from service.devtools import BENCH_DIR
 from service.devtools.bench_search import measure_search
@@ -236,6 +237,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     if ALLSIDES.exists():
         sizes = ((3_000, 1_000), (10_000, 3_000)) if quick else ((30_000, 10_000), (150_000, 100_000))
         report.update(bench_search_latency(sizes, queries=50 if quick else 200))
+        report.update(copies_part(quick))
     if quick or not ALLSIDES.exists():
         report["rss_mb"] = report["rss_mb_bench_process"]
     else:
@@ -243,6 +245,17 @@ def run(quick: bool = False) -> dict[str, Any]:
         report["rss_mb"] = memory["rss_mb_per_worker_max"]
         report["worker_memory"] = memory
     return report
+
+
+def copies_part(quick: bool = False) -> dict[str, Any]:
+    """``copy_detect_ms_1k`` and ``copy_detect_ms_100k`` (``service.devtools.bench_copies``)."""
+    if not ALLSIDES.exists():
+        return {}
+    return bench_copies(ALLSIDES, sizes=(1_000, 10_000) if quick else (1_000, 100_000), probes=100 if quick else 200)
+
+
+#: parts ``newsprism bench --only`` runs alone
+PARTS = {"copies": copies_part}
 
 
 def print_table(report: dict[str, Any]) -> None:
@@ -260,8 +273,12 @@ def print_table(report: dict[str, Any]) -> None:
     Console().print(t)
 
 
-def main(as_json: bool, quick: bool, out: str | None) -> None:
-    report = run(quick=quick)
+def main(as_json: bool, quick: bool, out: str | None, only: str | None = None) -> None:
+    if only:
+        report = {"machine": {"cpus": os.cpu_count()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                  **PARTS[only](quick)}
+    else:
+        report = run(quick=quick)
     if out:
         Path(out).write_text(json.dumps(report, indent=2))
     if as_json:

@@ -9,7 +9,7 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from werkzeug.routing import IntegerConverter
 
-from service.http.api import articles, export, health, match, openapi, outlets, stories
+from service.http.api import articles, export, health, match, openapi, outlets, sources, stories
 from service.http.errors import register_errors
 from service.http.limits import install_limits
 from service.http.web import pages
@@ -48,7 +48,7 @@ def create_app(settings: Settings | dict[str, Any] | None = None) -> Flask:
     app.extensions["newsprism"] = services
     app.url_map.converters["id"] = IdConverter
 
-    for module in (articles, stories, outlets, health, openapi, match, export):
+    for module in (articles, stories, outlets, health, openapi, match, export, sources):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(pages.bp)
     register_errors(app)

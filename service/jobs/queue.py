@@ -26,6 +26,29 @@ def comparisons_queue(redis_prefix: str) -> str:
     return f"{redis_prefix}-comparisons"
 
 
+def sources_queue(redis_prefix: str) -> str:
+    """The queue of source polls (one job per due source, queued by the scheduler's tick)."""
+    return f"{redis_prefix}-sources"
+
+
+def enqueue_once(conn: Any, queue_name: str, func: str, job_id: str, *args: Any, timeout: int = 1800) -> bool:
+    """Queue ``func`` under ``job_id`` unless a job of that id is already queued or
+    running; True when it was queued now."""
+    from rq import Queue
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    try:
+        status = Job.fetch(job_id, connection=conn).get_status(refresh=False)
+    except NoSuchJobError:
+        status = None
+    if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        return False
+    Queue(queue_name, connection=conn).enqueue(func, *args, job_id=job_id, job_timeout=timeout,
+                                               result_ttl=3600, failure_ttl=86400)
+    return True
+
+
 class ComparisonOffload:
     """Hands a cold comparison to ``newsprism worker`` when one listens on the comparisons
     queue, so that web workers neither spend their threads on it nor hold the comparison

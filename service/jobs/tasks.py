@@ -12,6 +12,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from service.jobs.queue import enqueue_once, sources_queue
 from service.settings import load_settings
 from service.usecases.ingest import BULK_BATCH
 from service.usecases.recluster import recluster
@@ -52,3 +53,30 @@ def comparison_job(story_id: int, overrides: dict[str, Any] | None = None) -> di
     same store and cache as the web workers that queued it (no credentials in the job)."""
     comparison = services_for(overrides).comparisons.get(story_id)
     return {"story_id": story_id, "outlets": len(comparison.get("outlets") or [])}
+
+
+#: the task each due source is polled by (by path, as RQ stores it)
+POLL_SOURCE_JOB = "service.jobs.tasks.poll_source_job"
+
+
+def poll_due_sources_job(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The scheduler's tick: queue one poll job per due source on the sources queue, so
+    every listening worker takes a share. A source whose poll is still queued or running is
+    not queued again (and the poll itself takes a per-source lock)."""
+    import redis
+
+    services = services_for(overrides)
+    settings = services.settings
+    conn = redis.Redis.from_url(settings.redis_url)
+    queued = []
+    for source_id in services.sources.due_ids():
+        if enqueue_once(conn, sources_queue(settings.redis_prefix), POLL_SOURCE_JOB,
+                        f"{settings.redis_prefix}-poll-source-{source_id}", source_id, overrides,
+                        timeout=services.poller.params.lock_seconds):
+            queued.append(source_id)
+    return {"queued": queued}
+
+
+def poll_source_job(source_id: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Poll one source (if it is still due) into the ingest path."""
+    return services_for(overrides).poller.poll(source_id).to_dict()

@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 table models: outlets, articles, stories, embeddings, term statistics, keys."""
+"""SQLAlchemy 2 table models: outlets, articles, copy bands, stories, embeddings, term
+statistics, keys, sources."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -6,6 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -76,11 +79,17 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the same outlet never stores the same content twice; another outlet's identical text
+    # is a copy (``copy_of``), not a duplicate
+    content_hash: Mapped[str] = mapped_column(String(64))
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
     assign_score: Mapped[float | None] = mapped_column(Float)
     # float32 bytes of the L2-normalised embedding of the embedded text (title + lead)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # wire copy or republished text: the earliest stored article with (nearly) this text,
+    # and the share of text the two have in common (Jaccard similarity of word shingles)
+    copy_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    copy_similarity: Mapped[float | None] = mapped_column(Float)
 
     outlet: Mapped[Outlet] = relationship()
     story: Mapped[Story | None] = relationship(back_populates="articles")
@@ -89,7 +98,20 @@ class Article(Base):
         Index("ix_articles_story_id", "story_id"),
         Index("ix_articles_published_at", "published_at"),
         Index("ix_articles_outlet_id", "outlet_id"),
+        Index("ix_articles_content_hash", "content_hash"),
+        Index("ix_articles_copy_of", "copy_of"),
+        UniqueConstraint("outlet_id", "content_hash", name="uq_articles_outlet_content"),
     )
+
+
+class CopyBand(Base):
+    """The near-copy index: one row per LSH band key of an article body
+    (``clustering.copies``); articles sharing a key are candidate copies."""
+
+    __tablename__ = "copy_bands"
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
 
 
 class EmbeddingCache(Base):
@@ -123,3 +145,34 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Source(Base):
+    """A feed or news sitemap newsprism polls for one outlet, with its health.
+
+    ``items_seen`` and ``articles_created`` are totals over every poll; ``failures`` counts
+    the errors since the last success (the backoff's exponent)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    # normalised URL (service.usecases.identity.url_key): adding the same feed twice is harmless
+    url_key: Mapped[str] = mapped_column(String(700), unique=True)
+    outlet: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(40))
+    last_http_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    articles_created: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_sources_next_poll_at", "next_poll_at"),)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from clustering.copies import Fingerprint
 from clustering.signals import ArticleSignals
 from service.schemas import ArticleIn
 
@@ -24,6 +25,7 @@ class Prepared:
     content_hash: str
     vector: np.ndarray | None = None
     signals: ArticleSignals | None = None
+    fingerprint: Fingerprint | None = None
 
 
 @dataclass
@@ -37,11 +39,15 @@ class ItemResult:
     story_id: int | None = None
     errors: list[dict[str, Any]] | None = None
     detail: str | None = None
+    copy_of: int | None = None
+    copy_similarity: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The item's entry in the API answer."""
         d: dict[str, Any] = {"index": self.index, "status": self.status, "id": self.id,
                              "external_id": self.external_id, "story_id": self.story_id}
+        if self.copy_of is not None:
+            d.update(copy_of=self.copy_of, copy_similarity=self.copy_similarity)
         if self.status == "rejected":
             d["error"] = {"title": "Validation failed" if self.errors else "Conflict",
                           "detail": self.detail, "errors": self.errors or []}

@@ -51,7 +51,8 @@ class Comparisons:
         from clustering.compare import CompareArticle, compare_story
 
         items = [CompareArticle(id=a.id, external_id=a.external_id, outlet=a.outlet.name, title=a.title,
-                                text=a.clean_text, url=a.url, published_at=as_utc(a.published_at))
+                                text=a.clean_text, url=a.url, published_at=as_utc(a.published_at),
+                                copy_of=a.copy_of, copy_similarity=a.copy_similarity)
                  for a in articles]
         t0 = time.perf_counter()
         result = compare_story({"id": story.id, "label": story.label, "version": story.version}, items,

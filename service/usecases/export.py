@@ -17,7 +17,7 @@ from service.store.models import Article, Outlet, Story
 
 PAGE = 500
 CSV_FIELDS = ("id", "external_id", "url", "outlet", "title", "published_at", "ingested_at", "language",
-              "story_id", "story_label", "assign_score", "text")
+              "story_id", "story_label", "assign_score", "copy_of", "copy_similarity", "text")
 
 
 def export_rows(db: Database, q: ExportQuery, page: int = PAGE) -> Iterator[dict[str, Any]]:
@@ -27,7 +27,8 @@ def export_rows(db: Database, q: ExportQuery, page: int = PAGE) -> Iterator[dict
         with db.session() as s:
             stmt = (select(Article.id, Article.external_id, Article.url, Outlet.name, Article.title,
                            Article.published_at, Article.ingested_at, Article.language, Article.story_id,
-                           Story.label, Article.assign_score, Article.clean_text)
+                           Story.label, Article.assign_score, Article.clean_text, Article.copy_of,
+                           Article.copy_similarity)
                     .join(Outlet, Outlet.id == Article.outlet_id)
                     .outerjoin(Story, Story.id == Article.story_id)
                     .where(Article.id > last))
@@ -44,7 +45,7 @@ def export_rows(db: Database, q: ExportQuery, page: int = PAGE) -> Iterator[dict
             yield {"id": r[0], "external_id": r[1], "url": r[2], "outlet": r[3], "title": r[4],
                    "published_at": iso(r[5]), "ingested_at": iso(r[6]), "language": r[7], "story_id": r[8],
                    "story_label": r[9], "assign_score": None if r[10] is None else round(float(r[10]), 4),
-                   "text": r[11]}
+                   "copy_of": r[12], "copy_similarity": r[13], "text": r[11]}
         last = rows[-1][0]
         if len(rows) < page:
             return

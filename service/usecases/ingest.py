@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clustering.cleaning import CleaningRules, content_hash
+from clustering.copies import CopyParams, fingerprint
 from service.errors import validation_errors
 from service.outlets import OutletRegistry, slugify
 from service.schemas import ArticleIn
@@ -28,6 +29,7 @@ from service.store.models import Article, Outlet, utcnow
 from service.usecases.assignment import Assignment
 from service.usecases.batch import IngestReport, ItemResult, Prepared
 from service.usecases.embeddings import CachedEmbedder
+from service.usecases.copies import CopyFinder
 from service.usecases.identity import StoredIdentities, url_key
 from service.usecases.prepare import embed_signals, prepare_article
 
@@ -46,7 +48,7 @@ class Ingestor:
 
     def __init__(self, db: Database, embedder: CachedEmbedder, registry: OutletRegistry,
                  rules: CleaningRules, assignment: Assignment, max_text_chars: int,
-                 max_title_chars: int) -> None:
+                 max_title_chars: int, copies: CopyParams | None = None) -> None:
         self.db = db
         self.embedder = embedder
         self.registry = registry
@@ -54,6 +56,7 @@ class Ingestor:
         self.assignment = assignment
         self.max_text_chars = max_text_chars
         self.max_title_chars = max_title_chars
+        self.copies = copies or CopyParams()
 
     # -- preparation (no transaction) ---------------------------------------------------
     def validate(self, index: int, raw: Any) -> ArticleIn | ItemResult:
@@ -91,7 +94,8 @@ class Ingestor:
             return ItemResult(index, "rejected", external_id=item.id, detail="no article text left after cleaning",
                               errors=[{"field": "text" if item.text else "html", "message": "empty after removing markup and boilerplate", "type": "empty"}])
         return Prepared(index=index, item=item, outlet_name=outlet_name, title=text.title, raw_text=text.raw,
-                        clean=text.clean, url_key=url_key(item.url), content_hash=content_hash(text.title, text.clean))
+                        clean=text.clean, url_key=url_key(item.url), content_hash=content_hash(text.title, text.clean),
+                        fingerprint=fingerprint(text.clean, self.copies))
 
     # -- the use case --------------------------------------------------------------------
     def ingest(self, items: list[Any]) -> IngestReport:
@@ -153,6 +157,7 @@ class Ingestor:
             assigning = self.assignment.begin(s)
             outlets: dict[str, Outlet] = {}
             seen = StoredIdentities(s, ready)
+            copies = CopyFinder(s, self.copies)
             self.embedder.store_in(s, report.new_embeddings)
             with s.no_autoflush:
                 for p in ready:
@@ -175,16 +180,20 @@ class Ingestor:
                         published_at=p.item.published_at, ingested_at=utcnow(), content_hash=p.content_hash,
                         embedding=p.vector.astype(np.float32).tobytes(),
                     )
+                    # another outlet's text (identical or lightly edited): a copy, linked after the flush
+                    copies.link(p, article, seen.same_text(p))
                     story = assigning.assign(p.signals, article)
                     s.add(article)
-                    seen.add(article)
+                    seen.add(article, p.outlet_name)
                     report.touched_stories.add(story.id)
                     done.append((p.index, "created", article, None, None))
             s.flush()
+            copies.flush()
             assigning.finish()
         assigning.committed()
         return [ItemResult(index, status, obj.id, ext if ext is not None else obj.external_id, obj.story_id,
-                           detail=detail) for index, status, obj, ext, detail in done]
+                           detail=detail, copy_of=obj.copy_of, copy_similarity=obj.copy_similarity)
+                for index, status, obj, ext, detail in done]
 
     def _outlet(self, s: Session, name: str) -> Outlet:
         row = s.execute(select(Outlet).where(Outlet.name == name)).scalar_one_or_none()

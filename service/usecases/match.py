@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy import select
 
 from clustering.cleaning import CleaningRules
+from clustering.copies import CopyParams, voice_labels
 from clustering.signals import ArticleSignals, to_datetime
 from clustering.state import StoryState
 from service.cache import Cache
@@ -40,6 +41,7 @@ from service.store import Database
 from service.store.db import as_utc
 from service.store.models import Article, Outlet, Story
 from service.usecases.assignment import Assignment
+from service.usecases.copies import original_of
 from service.usecases.embeddings import CachedEmbedder, encode_grouped
 from service.usecases.identity import url_key
 from service.usecases.ingest import Ingestor
@@ -85,6 +87,7 @@ class Matcher:
         self.metrics = metrics
         # decoded states run from 5 to 80 KB: 2,000 of them bound this cache near 50 MB a worker
         self.states = StateCache(max_items=2000)
+        self.copies = CopyParams()
         self.stats = CachedTermStats(db)
 
     @property
@@ -151,14 +154,15 @@ class Matcher:
     def _article_by_url(self, uk: str) -> dict[str, Any] | None:
         with self.db.session() as s:
             row = s.execute(select(Article.id, Article.external_id, Article.title, Article.url, Article.published_at,
-                                   Article.story_id, Article.assign_score, Outlet.name)
+                                   Article.story_id, Article.assign_score, Article.copy_of, Article.copy_similarity,
+                                   Outlet.name)
                             .join(Outlet, Outlet.id == Article.outlet_id)
                             .where(Article.url_key == uk)).first()
         if row is None or row.story_id is None:
             return None
         return {"id": row.id, "external_id": row.external_id, "title": row.title, "url": row.url,
                 "published_at": iso(row.published_at), "outlet": row.name, "story_id": row.story_id,
-                "assign_score": row.assign_score}
+                "assign_score": row.assign_score, "copy_of": row.copy_of, "copy_similarity": row.copy_similarity}
 
     def _from_store(self, article: dict[str, Any], method: str) -> dict[str, Any]:
         story, others, summaries, status = self._story_answer(article["story_id"], article["outlet"])
@@ -167,7 +171,21 @@ class Matcher:
         return {"status": "matched", "method": method, "score": 1.0, "threshold": self.threshold,
                 "story": story, "article": {k: article[k] for k in ("id", "external_id", "outlet", "title",
                                                                     "published_at")},
-                "outlet": article["outlet"], "outlets": others, "summaries": status}
+                "outlet": article["outlet"], "outlets": others, "summaries": status,
+                "copy_of": self._original(article.get("copy_of"), article.get("copy_similarity"))}
+
+    def _original(self, article_id: int | None, similarity: float | None) -> dict[str, Any] | None:
+        """Whose text the article read is (wire copy, republication): the original's outlet,
+        headline and URL, and the share of text they have in common; None for its own text."""
+        if article_id is None:
+            return None
+        with self.db.session() as s:
+            row = s.execute(select(Article.id, Article.title, Article.url, Article.story_id, Outlet.name)
+                            .join(Outlet, Outlet.id == Article.outlet_id).where(Article.id == article_id)).first()
+        if row is None:
+            return None
+        return {"id": row.id, "outlet": row.name, "title": row.title, "url": row.url, "story_id": row.story_id,
+                "similarity": similarity}
 
     def _ingest(self, m: MatchIn) -> dict[str, Any]:
         item = {k: v for k, v in {"url": m.url, "title": m.title, "text": m.text, "html": m.html,
@@ -180,17 +198,21 @@ class Matcher:
             raise ValidationFailed(r.detail or "the article could not be ingested", errors=r.errors or [])
         with self.db.session() as s:
             row = s.execute(select(Article.id, Article.external_id, Article.title, Article.published_at,
-                                   Article.story_id, Outlet.name).join(Outlet, Outlet.id == Article.outlet_id)
-                            .where(Article.id == r.id)).first()
+                                   Article.story_id, Article.copy_of, Article.copy_similarity, Outlet.name)
+                            .join(Outlet, Outlet.id == Article.outlet_id).where(Article.id == r.id)).first()
         out = self._from_store({"id": row.id, "external_id": row.external_id, "title": row.title,
                                 "published_at": iso(row.published_at), "outlet": row.name,
-                                "story_id": row.story_id}, method="ingest")
+                                "story_id": row.story_id, "copy_of": row.copy_of,
+                                "copy_similarity": row.copy_similarity}, method="ingest")
         out["ingested"] = r.status
         return out
 
     # -- unknown articles ---------------------------------------------------------------------------
     def signals(self, m: MatchIn) -> ArticleSignals:
         """The article's signals, prepared and embedded the way ingest would (nothing stored)."""
+        return self._text_and_signals(m)[1]
+
+    def _text_and_signals(self, m: MatchIn) -> tuple[Any, ArticleSignals]:
         text = prepare_article(m.title, m.text, m.html, self.rules, published_at=m.published_at,
                                date_from_html=True)
         if not text.clean.strip() and not text.title:
@@ -199,10 +221,10 @@ class Matcher:
                                             "type": "empty"}])
         encode = partial(encode_grouped, self.embedder)
         [(_, signals)] = embed_signals(self.assignment, encode, [(text.title, text.clean, to_datetime(text.published_at))])
-        return signals
+        return text, signals
 
     def _by_content(self, m: MatchIn, exclude: set[int], with_debug: bool) -> dict[str, Any]:
-        signals = self.signals(m)
+        text, signals = self._text_and_signals(m)
         best, debug = self.best_story(signals, exclude)
         outlet = self._outlet_of(m)
         if best is None or best[1] < self.threshold:
@@ -216,10 +238,20 @@ class Matcher:
             return self._no_story(score, "content", outlet)
         out = {"status": "matched", "method": "content", "score": round(score, 4),
                "threshold": self.threshold, "story": story, "article": None, "outlet": outlet,
-               "outlets": others, "summaries": status}
+               "outlets": others, "summaries": status, "copy_of": self._copy_of_text(text.clean, exclude)}
         if with_debug:
             out["debug"] = debug
         return out
+
+    def _copy_of_text(self, clean: str, exclude: set[int]) -> dict[str, Any] | None:
+        """The stored original of a text the store does not hold, if it is a copy of one."""
+        if not clean.strip():
+            return None
+        with self.db.session() as s:
+            found = original_of(s, clean, self.copies)
+        if found is None or found[0] in exclude:
+            return None
+        return self._original(*found)
 
     def best_story(self, signals: ArticleSignals, exclude: set[int] = frozenset()
                    ) -> tuple[tuple[int, float] | None, dict]:
@@ -312,7 +344,7 @@ class Matcher:
             if st is None or not st.article_count:
                 return None, [], None, "unavailable"
             arts = s.execute(select(Article.id, Article.title, Article.url, Article.published_at,
-                                    Article.ingested_at, Outlet.name)
+                                    Article.ingested_at, Article.copy_of, Article.copy_similarity, Outlet.name)
                              .join(Outlet, Outlet.id == Article.outlet_id)
                              .where(Article.story_id == story_id)).all()
             story = {"id": st.id, "label": st.label, "version": st.version, "article_count": st.article_count,
@@ -320,6 +352,10 @@ class Matcher:
                      "last_seen": iso(st.last_seen), "href": f"/api/v1/stories/{st.id}"}
             version = st.version
         summaries, status = self.summaries.get(story_id, version)
+        kept = [a for a in arts if a.id not in exclude]
+        voice = dict(zip([a.id for a in kept], voice_labels([a.id for a in kept], [a.name for a in kept],
+                                                            [a.copy_of for a in kept])))
+        story["independent_reports"] = len(set(voice.values()))
         first: dict[str, Any] = {}
         counts: dict[str, int] = {}
         for a in sorted(arts, key=lambda a: (as_utc(a.published_at) or as_utc(a.ingested_at), a.id)):
@@ -334,5 +370,7 @@ class Matcher:
                 continue
             others.append({"outlet": name, "title": a.title, "url": a.url, "published_at": iso(a.published_at),
                            "articles": counts[name],
+                           "runs_text_of": None if voice[a.id] == name else
+                           {"outlet": voice[a.id], "similarity": a.copy_similarity},
                            "summary": (summaries or {}).get(name)})
         return story, others, summaries, status

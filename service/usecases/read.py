@@ -7,7 +7,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.errors import NotFound
-from service.usecases.serialize import article_view, outlet_view, story_view
+from service.usecases.serialize import article_view, independent_reports, outlet_view, story_view
 from service.schemas import PageQuery, StoryQuery
 from service.store import Database
 from service.store.models import Article, Outlet, Story
@@ -66,10 +66,12 @@ class Reader:
             rows = s.execute(stmt.order_by(Story.last_seen.desc().nulls_last(), Story.id.desc())
                              .offset((q.page - 1) * q.per_page).limit(q.per_page)).scalars().all()
             outlets = outlets_of(s, [r.id for r in rows])
+            voices = voices_of(s, [r.id for r in rows])
             items = []
             for r in rows:
                 d = story_view(r)
                 d["outlets"] = outlets.get(r.id, [])
+                d["independent_reports"] = voices.get(r.id, 0)
                 items.append(d)
             return {"total": total, "page": q.page, "per_page": q.per_page, "items": items}
 
@@ -101,3 +103,14 @@ def outlets_of(s: Session, story_ids: list[int]) -> dict[int, list[str]]:
     for sid, name in rows:
         out.setdefault(sid, []).append(name)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def voices_of(s: Session, story_ids: list[int]) -> dict[int, int]:
+    """The number of independent reports (voices) of each story."""
+    per: dict[int, list[tuple[int, str, int | None]]] = {}
+    if story_ids:
+        rows = s.execute(select(Article.story_id, Article.id, Outlet.name, Article.copy_of).join(Outlet)
+                         .where(Article.story_id.in_(story_ids))).all()
+        for sid, aid, name, copy_of in rows:
+            per.setdefault(sid, []).append((aid, name, copy_of))
+    return {sid: independent_reports(arts) for sid, arts in per.items()}

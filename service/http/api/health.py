@@ -47,4 +47,10 @@ def metrics():
     lines.append(f"newsprism_cache_hits_total {svc.cache.hits}")
     lines.append(f"newsprism_cache_misses_total {svc.cache.misses}")
     lines.append(f"newsprism_texts_encoded_total {svc.cached_embedder.encoded}")
+    # the sources' totals come from the store: the polls run in the worker processes
+    try:
+        for name, value in svc.sources.totals().items():
+            lines.append(f"newsprism_sources_{name} {value}")
+    except Exception:  # noqa: BLE001 - the store is down: the other counters still answer
+        lines.append("newsprism_sources_store_unavailable 1")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -15,7 +15,15 @@ bp = Blueprint("match", __name__)
 OUTLET_ITEM = {"type": "object", "properties": {
     "outlet": {"type": "string"}, "title": {"type": "string"}, "url": {"type": ["string", "null"]},
     "published_at": {"type": ["string", "null"], "format": "date-time"}, "articles": {"type": "integer"},
-    "summary": {"type": ["string", "null"], "description": "the comparison's one-line summary of the outlet's emphasis"}}}
+    "summary": {"type": ["string", "null"], "description": "the comparison's one-line summary of the outlet's emphasis"},
+    "runs_text_of": {"type": ["object", "null"], "description": "the outlet runs another outlet's text (wire copy, "
+                     "republication): that outlet and the share of text in common",
+                     "properties": {"outlet": {"type": "string"}, "similarity": {"type": ["number", "null"]}}}}}
+COPY_OF = {"type": ["object", "null"], "description": "the article read is a copy (wire copy, republication) of this "
+           "stored article: its outlet, headline, URL, story and the share of text in common (0-1)",
+           "properties": {"id": {"type": "integer"}, "outlet": {"type": "string"}, "title": {"type": "string"},
+                          "url": {"type": ["string", "null"]}, "story_id": {"type": ["integer", "null"]},
+                          "similarity": {"type": ["number", "null"]}}}
 MATCH_OUT = {"type": "object", "required": ["status", "method", "score", "threshold", "story", "outlets"], "properties": {
     "status": {"enum": ["matched", "no_story", "unknown_url"]},
     "method": {"enum": ["url", "content", "ingest"]},
@@ -25,7 +33,9 @@ MATCH_OUT = {"type": "object", "required": ["status", "method", "score", "thresh
         "id": {"type": "integer"}, "label": {"type": ["string", "null"]}, "version": {"type": "integer"},
         "article_count": {"type": "integer"}, "outlet_count": {"type": "integer"},
         "first_seen": {"type": ["string", "null"]}, "last_seen": {"type": ["string", "null"]},
+        "independent_reports": {"type": "integer", "description": "voices: outlets running one text count once"},
         "href": {"type": "string"}}},
+    "copy_of": COPY_OF,
     "article": {"type": ["object", "null"], "description": "the stored article (known URL or ingested)"},
     "outlet": {"type": ["string", "null"], "description": "the reader's outlet, left out of 'outlets'"},
     "outlets": {"type": "array", "items": OUTLET_ITEM},

@@ -2,7 +2,8 @@
 
 Routes: ``/`` (story list, search, filters), ``/stories/<id>`` (one story outlet by outlet),
 ``/stories/<id>/handout.md`` (lesson handout), ``/articles/<id>`` (article text with the
-cited span highlighted), ``/vendor/plotly.min.js`` (served from the installed package).
+cited span highlighted), ``/sources`` (the feeds followed and their health),
+``/vendor/plotly.min.js`` (served from the installed package).
 """
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ def _error_page(exc: NewsprismError):
 @bp.app_template_filter("signed")
 def _signed(value: Any) -> str:
     return present.signed(value)
+
+
+@bp.get("/sources")
+def sources_page():
+    return render_template("sources.html", sources=services().sources.list_all())
 
 
 # ---------------------------------------------------------------- story list
@@ -115,7 +121,7 @@ def _comparison(story_id: int) -> tuple[dict[str, Any] | None, str | None]:
 def _story_page(story_id: int) -> tuple[dict[str, Any], str | None]:
     story = services().reader.story(story_id)
     comparison, problem = _comparison(story_id)
-    return present.story_page(story, comparison), problem
+    return present.story_page(story, comparison, services().registry.wire_services()), problem
 
 
 @bp.get("/stories/<int:story_id>")

@@ -218,6 +218,8 @@ def _column(row: dict[str, Any], story_articles: list[dict[str, Any]], status: d
         "abstentions": [a.get("statement") for a in abstentions or [] if a.get("statement")],
         "first_ident": first_ident,
         "has_comparison": bool(row.get("_compared", True)),
+        "copy_of": ({"outlet": row["copy_of"].get("outlet"), "share": _percent(row["copy_of"].get("similarity"))}
+                    if isinstance(row.get("copy_of"), dict) else None),
     }
 
 
@@ -254,7 +256,11 @@ def matrix(comparison: dict[str, Any] | None, outlet_names: list[str]) -> dict[s
     """Facts as rows (shared first, unique last), outlets as columns, and the sentences a
     click on a cell shows (``details``: fact id → outlet → sentences)."""
     facts = [f for f in (comparison or {}).get("facts") or [] if isinstance(f, dict) and f.get("id")]
-    indexed = sorted(enumerate(facts), key=lambda p: (-len(set(p[1].get("outlets") or [])), p[0]))
+    # a fact's weight is its number of independent voices (copies of one text count once)
+    def voices(f: dict[str, Any]) -> int:
+        return len(set(f.get("voices") or f.get("outlets") or []))
+
+    indexed = sorted(enumerate(facts), key=lambda p: (-voices(p[1]), -len(set(p[1].get("outlets") or [])), p[0]))
     rows, details = [], {}
     for n, (_, f) in enumerate(indexed, 1):
         carried = set(f.get("outlets") or [])
@@ -270,8 +276,8 @@ def matrix(comparison: dict[str, Any] | None, outlet_names: list[str]) -> dict[s
         rows.append({
             "id": key, "number": n, "text": text,
             "label": label if len(label) <= 140 else label[:137].rstrip() + "…",
-            "count": len(carried),
-            "unique": len(carried) == 1,
+            "count": voices(f),
+            "unique": voices(f) == 1,
             "cells": [{"outlet": o, "carried": o in carried} for o in outlet_names],
         })
     shared = sum(1 for r in rows if r["count"] >= 2)
@@ -345,8 +351,40 @@ def charts(story: dict[str, Any], comparison: dict[str, Any] | None, cols: list[
     }
 
 
-def story_page(story: dict[str, Any], comparison: dict[str, Any] | None) -> dict[str, Any]:
+def _names(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _percent(value: Any) -> str:
+    return f"{round(100 * value)} %" if isinstance(value, (int, float)) else "?"
+
+
+def copy_lines(story: dict[str, Any]) -> list[dict[str, Any]]:
+    """Sentences saying which outlets ran whose text, and how closely ("ABC News and Yahoo News
+    ran the Associated Press text, 100 % / 96 % identical")."""
+    out = []
+    for g in story.get("copies") or []:
+        copies = [c for c in g.get("copies") or [] if c.get("outlet")]
+        original = (g.get("original") or {}).get("outlet")
+        if not copies or not original:
+            continue
+        who = _names([c["outlet"] for c in copies])
+        shares = " / ".join(_percent(c.get("similarity")) for c in copies)
+        if (g.get("original") or {}).get("in_story", True):
+            text = f"{who} ran the {original} text, {shares} identical"
+        else:
+            text = f"{who} ran the same text as {original}"
+        out.append({"text": text, "original": original, "copies": [c["outlet"] for c in copies]})
+    return out
+
+
+def story_page(story: dict[str, Any], comparison: dict[str, Any] | None,
+               wire_services: Iterable[str] = ()) -> dict[str, Any]:
     cols = columns(story, comparison)
+    wire = set(wire_services)
+    for c in cols:
+        c["wire"] = c["outlet"] in wire
     names = [c["outlet"] for c in cols]
     mat = matrix(comparison, names)
     return {
@@ -355,6 +393,8 @@ def story_page(story: dict[str, Any], comparison: dict[str, Any] | None) -> dict
             "label": story.get("label") or f"Story {story.get('id')}",
             "article_count": story.get("article_count") or sum(len(c["articles"]) for c in cols),
             "outlet_count": story.get("outlet_count") or len(cols),
+            "independent_reports": story.get("independent_reports"),
+            "copies": copy_lines(story),
             "span": fmt_span(story.get("first_seen"), story.get("last_seen")),
             "keywords": story.get("keywords") or [],
         },

@@ -65,7 +65,7 @@ def _outlet_claims(o: dict[str, Any], facts: dict[str, dict[str, Any]], majority
     out: list[dict[str, Any]] = []
     copy = o.get("copy_of")
     if isinstance(copy, dict) and copy.get("outlet"):
-        share = f" ({round(100 * copy['similarity'])} % identical)" if copy.get("similarity") is not None else ""
+        share = f", {round(100 * copy['similarity'])} % identical" if copy.get("similarity") is not None else ""
         out.append(_claim("copy", name, f"{name} runs the {copy['outlet']} text{share}", [], PRIOR["copy"],
                           original=copy["outlet"], similarity=copy.get("similarity")))
     for u in o.get("unique_facts") or []:
@@ -148,7 +148,7 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
             by_kind.setdefault(c["kind"], []).append(c)
     parts: list[str] = []
     for c in by_kind.get("copy", []):
-        parts.append(c["statement"][len(outlet) + 1:])  # "runs the AP text (97 % identical)"
+        parts.append(c["statement"][len(outlet) + 1:])  # "runs the AP text, 97 % identical"
     frames = by_kind.get("frame", [])
     if frames:
         parts.append("stresses the " + _names([f"{c['label'].lower()}" for c in frames[:2]])

@@ -10,8 +10,12 @@ def test_codebook_has_the_generic_frames():
     assert {"conflict", "responsibility", "economic", "human_interest", "morality", "security_defense", "legality"} <= ids
 
 
-def _frames(text: str, params: CompareParams | None = None) -> dict:
-    result = compare([article(1, "A", "Port", text)], hashing_embed, params)
+CALM = "The weather was calm on Monday.\n\nShips waited in the bay.\n\nThe harbour master spoke to the crews."
+
+
+def _frames(text: str, params: CompareParams | None = None, other: str = CALM) -> dict:
+    """Frames of outlet A, compared with outlet B writing ``other``."""
+    result = compare([article(1, "A", "Port", text), article(2, "B", "Harbour", other)], hashing_embed, params)
     return {f["frame"]: f for f in outlet(result, "A")["frames"]}
 
 
@@ -34,14 +38,29 @@ def test_economic_and_human_interest_frames_with_evidence():
 def test_conflict_and_legality_in_the_dock_strike():
     result = compare(DOCK_STRIKE, hashing_embed)
     herald = {f["frame"]: f for f in outlet(result, "Harbour Herald")["frames"]}
-    assert herald["legality"]["present"]
-    assert any("law" in e["cues"] or "illegal" in e["cues"] for e in herald["legality"]["evidence"])
-    assert herald["legality"]["vs_others"] > 0  # it stresses legality more than the others
+    assert herald["legality"]["vs_others"] > 0
+    # all three outlets call the strike illegal, each sentence with a single legal word:
+    # the Herald does not clearly stress legality more than the others
+    assert not herald["legality"]["present"]
+    assert herald["legality"]["evidence"] == []  # no sentence expresses the frame on its own
     scores = [f["score"] for f in outlet(result, "Harbour Herald")["frames"]]
     assert scores == sorted(scores, reverse=True)
 
 
 def test_thresholds_decide_present():
-    text = "The strike costs the port millions of dollars.\n\nThe weather was calm.\n\nShips waited."
+    text = "The strike costs the port millions of dollars in lost exports.\n\nThe weather was calm.\n\nShips waited."
     assert not _frames(text)["economic"]["present"]
     assert _frames(text, CompareParams(frame_min_sentences=1))["economic"]["present"]
+
+
+def test_no_stress_without_a_clear_margin_or_self_expressing_evidence():
+    text = ("The strike costs the port millions of dollars a day in lost exports.\n\n"
+            "Traders expect grain prices to rise and the budget to shrink.")
+    # the other outlet uses the frame just as much: nobody stresses it more
+    assert not _frames(text, other=text)["economic"]["present"]
+    # a single economic word per sentence does not make the sentence express the frame
+    weak = "The strike has a cost.\n\nTraders waited.\n\nThe budget was discussed."
+    assert not _frames(weak)["economic"]["present"]
+    # a single outlet stresses nothing "more than the others"
+    alone = compare([article(1, "A", "Port", text)], hashing_embed)
+    assert not any(f["present"] for f in outlet(alone, "A")["frames"])

@@ -347,3 +347,23 @@ def test_lesson_mode_print_styles_and_handout_download(server, desktop):
     page.emulate_media(media="print")
     assert not page.locator(".actions").is_visible() and not page.locator(".site-header").is_visible()
     assert page.locator("#lesson").is_visible() and page.locator("table.matrix").is_visible()
+
+
+def test_story_page_says_what_it_claims_and_what_it_does_not(server, desktop):
+    """Each column's one-line summary is the claims list's, and the abstentions open on click."""
+    base, sid = server["base"], server["main"]["id"]
+    listed = httpx.get(f"{base}/api/v1/stories/{sid}/claims", timeout=300).json()
+    page = desktop.page
+    page.goto(story_url(server))
+    for col in page.locator("article.outlet-col").all():
+        outlet = col.get_attribute("data-outlet")
+        assert col.locator("p.summary").inner_text().strip() == listed["summaries"][outlet]
+        notes = [a["statement"] for a in listed["abstentions"] if a["outlet"] == outlet]
+        details = col.locator("details.abstain")
+        if notes:
+            assert not details.locator("li").first.is_visible()
+            details.locator("summary").focus()  # the columns scroll sideways: open it by keyboard
+            page.keyboard.press("Enter")
+            shown = [li.strip() for li in details.locator("li").all_inner_texts()]
+            assert shown == notes
+    assert desktop.errors == [] and desktop.csp() == []

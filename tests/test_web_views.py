@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from clustering.compare.claims import build_claims
 from service.schemas import PageQuery
 from tests.conftest import AUTH, REDIS_URL, make_app, seed_articles
 
@@ -146,6 +147,8 @@ def synthetic(app) -> tuple[dict, dict]:
         })
     comparison = {"story": {"id": 4242, "label": story["label"], "version": 1, "article_count": 4, "outlets": outlets},
                   "facts": facts, "outlets": rows}
+    listed = build_claims(comparison)  # what the engine adds: the claims list the page reads
+    comparison.update(claims=listed["claims"], abstentions=listed["abstentions"])
     return story, comparison
 
 
@@ -252,7 +255,10 @@ def test_chart_data_block_carries_tone_frames_and_timeline(fake):
     assert data["tone"]["present"] and data["frames"]["present"] and data["timeline"]["present"]
     assert len(data["outlets"]) == 4
     tone = {s["name"]: s["values"] for s in data["tone"]["series"]}
-    assert tone["Overall tone"][0] == -0.4 and ("Entity " + PAYLOAD) in tone
+    # only tones the claims list claims (|value| >= 0.05); no overall tone is claimed
+    assert "Overall tone" not in tone
+    values = tone["Entity " + PAYLOAD]
+    assert sorted(v for v in values if v is not None) == [-0.5, 0.1, 0.2] and values.count(None) == 1
     assert all(s["pattern"] is not None for s in data["tone"]["series"])
     assert len({s["pattern"] for s in data["frames"]["series"]}) == len(data["frames"]["series"])
     assert 'src="/vendor/plotly.min.js"' in html and 'id="chart-tone"' in html

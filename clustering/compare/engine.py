@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -16,8 +15,10 @@ import numpy as np
 
 from .articles import CompareArticle
 from .attribution import attribution_for_outlet
+from .claims import build_claims
 from .evidence import evidence
-from .facts import group_facts
+from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
+from .facts import group_facts, proposition_core
 from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
@@ -25,14 +26,16 @@ from .params import CompareParams
 from .quoted import quoted_ranges
 from .quotes import extract_quotes
 from .sentences import Sentence, parse_articles
-from .summary import outlet_summary
 from .terms import distinctive_terms
 from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-2"
+ENGINE_VERSION = "compare-3"
 _NAMING_MAX_ENTITIES = 8
+#: A unique fact's sentence needs this many words and content tokens (headlines excepted).
+_UNIQUE_MIN_WORDS = 6
+_UNIQUE_MIN_TOKENS = 3
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -152,7 +155,8 @@ def compare_story(
         "outlets": outlets,
     }
     if not articles:
-        return {"story": story_out, "facts": [], "outlets": [], "meta": {"engine": ENGINE_VERSION}}
+        return {"story": story_out, "facts": [], "outlets": [], "claims": [], "abstentions": [],
+                "meta": {"engine": ENGINE_VERSION}}
 
     parsed = parse_articles(articles, params.spacy_model)
     # copies of one text are one voice: facts, terms, tone and frames run over voices
@@ -173,10 +177,36 @@ def compare_story(
     )
     ranges = quoted_ranges(quotes)
     lap("names_quotes")
+    outlet_sentences: dict[str, list[Sentence]] = {o: [] for o in outlets}
+    for pa in parsed:
+        outlet_sentences[pa.article.outlet].extend(
+            s for s in pa.sentences if s.duplicate_of is None and s.index not in boilerplate
+        )
+    # every sentence's proposition core is embedded once, in one batch, and reused by both
+    # the fact grouping and the coverage tests
+    reporting = lexicons.attribution.reporting
+    kept = [s for ss in outlet_sentences.values() for s in ss]
+    cores = {s.index: proposition_core(s, reporting, keep_dates=True) for s in kept}
+    group_cores = [proposition_core(s, reporting) for s in kept if s.heading or s.words >= params.fact_min_words]
+    tokens = {s.index: content_tokens(s, index, reporting) for s in kept}
+    for sent, ent in quote_speakers(parsed, quotes).items():
+        if sent in tokens:  # "“... all his cynical tricks ...,” he added": the speaker is Zelensky
+            tokens[sent] = tokens[sent] | {f"@{ent}"}
+    voice_sents = voice_sentences(outlet_sentences, parsed, plan)
+    cov = CoverageIndex(voice_sents, cores, tokens, embed, extra_texts=group_cores)
+
+    def embed_once(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in cov.vectors]
+        if missing:
+            vecs = np.asarray(embed(missing), dtype=np.float32)
+            cov.vectors.update(zip(missing, vecs))
+        return cov.embed_cached(texts)
+
+    lap("embed")
     facts, fact_of = group_facts(
         relabel(parsed, plan),
         index,
-        embed,
+        embed_once,
         lexicons.attribution,
         plan.voices,
         params.fact_threshold,
@@ -189,12 +219,15 @@ def compare_story(
     lap("facts")
 
     by_index = {s.index: s for pa in parsed for s in pa.sentences}
-    outlet_sentences: dict[str, list[Sentence]] = {o: [] for o in outlets}
-    for pa in parsed:
-        outlet_sentences[pa.article.outlet].extend(
-            s for s in pa.sentences if s.duplicate_of is None and s.index not in boilerplate
-        )
-    voice_sents = voice_sentences(outlet_sentences, parsed, plan)
+    # coverage runs over voices, like the facts (copies of one text are one voice)
+    voice_of_sentence = {s.index: plan.label[pa.position] for pa in parsed for s in pa.sentences}
+    coverage = assess_facts(facts, cov, plan.voices, voice_of_sentence)
+    for f in facts:
+        c = coverage[f.id]
+        own = {voice_of_sentence[i] for i in f.sentences}
+        f.outlets = c.covered  # every voice whose text covers it, under the lenient test
+        f.covered_by = {v: hits for v, hits in c.matches.items() if v not in own}
+    lap("coverage")
     terms = distinctive_terms(
         voice_sents,
         lexicons.terms.stop_words,
@@ -265,6 +298,7 @@ def compare_story(
                     _sentence_ref(articles, by_index[i]) for o in f.outlets for i in f.covered_by.get(o, [])
                 ],
                 "cohesion": f.cohesion,
+                "carriers": coverage[f.id].carriers,
             }
         )
 
@@ -281,13 +315,18 @@ def compare_story(
         for f in own_facts:
             if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
                 continue
+            # the representative (the sentence the label is made from) when it is this outlet's;
             # a voice's fact may rest on its copies' sentences only: then its own covering one
-            i0 = next((i for i in f.sentences if articles[by_index[i].article].outlet == o), None)
+            i0 = f.representative if articles[by_index[f.representative].article].outlet == o else None
+            if i0 is None:
+                i0 = next((i for i in f.sentences if articles[by_index[i].article].outlet == o), None)
             if i0 is None:
                 i0 = next(iter(f.covered_by.get(o, [])), None)
             if i0 is None:
                 continue
             s = by_index[i0]
+            if not s.heading and (s.words < _UNIQUE_MIN_WORDS or len(tokens.get(s.index, ())) < _UNIQUE_MIN_TOKENS):
+                continue  # "Nor is he a pundit.": too little content to be a fact of its own
             ref = _sentence_ref(articles, s)
             unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences)})
         # what an outlet develops at length comes first (a one-line aside last)
@@ -295,15 +334,19 @@ def compare_story(
         omitted = []
         for f in facts:
             if o in f.outlets or n_voices < 2 or copy_voice:
-                continue
-            if len(f.outlets) >= params.omission_share * (n_voices - 1):
+                continue  # the outlet covers it, in its own words at least
+            # only voices that carry it under the strict test are named, and at least two
+            # must: a fact of one other voice is that voice's, not an omission of this one
+            strict = [v for v in coverage[f.id].carriers if v != o]
+            if len(strict) >= max(2, params.omission_share * (n_voices - 1)):
                 omitted.append(
                     {
                         "fact_id": f.id,
                         "text": by_index[f.representative].text,
                         "label": f.label,
-                        "covered_by": carried[f.id],
-                        "voices": list(f.outlets),
+                        # the outlets running those voices' texts
+                        "covered_by": [c for c in carried[f.id] if plan.copy_outlets.get(c, c) in strict],
+                        "voices": strict,
                     }
                 )
         omitted.sort(key=lambda x: -len(x["voices"]))
@@ -362,18 +405,16 @@ def compare_story(
             }
         )
     lap("outlets")
-    majority: dict[str, str] = {}
-    for v in variants:
-        counts = Counter(v["spellings"].values())
-        top = counts.most_common()
-        if len(top) == 1 or top[0][1] > top[1][1]:
-            majority[v["entity"]] = top[0][0]
+    result = {"story": story_out, "facts": facts_out, "outlets": outlet_rows}
+    listed = build_claims(result)
     for row in outlet_rows:
-        row["summary"] = outlet_summary(row, majority)
+        row["summary"] = listed["summaries"][row["outlet"]]
     return {
         "story": story_out,
         "facts": facts_out,
         "outlets": outlet_rows,
+        "claims": listed["claims"],
+        "abstentions": listed["abstentions"],
         "meta": {
             "engine": ENGINE_VERSION,
             "timings_ms": timings,

@@ -84,12 +84,14 @@ def display_text(sentence: Sentence) -> str:
     return out[:1].upper() + out[1:]
 
 
-def proposition_core(sentence: Sentence, reporting: frozenset[str]) -> str:
+def proposition_core(sentence: Sentence, reporting: frozenset[str], keep_dates: bool = False) -> str:
     """The sentence without connective, trailing attribution, "according to" and dates.
 
     Args:
         sentence: A parsed sentence.
         reporting: Reporting-verb lemmas.
+        keep_dates: Keep dates and durations ("in two months"): the coverage tests need
+            them, the grouping does not.
 
     Returns:
         The core text (falls back to the sentence if nothing would remain).
@@ -114,12 +116,14 @@ def proposition_core(sentence: Sentence, reporting: frozenset[str]) -> str:
     for tok in tokens:
         if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             drop.update(t.i for t in tok.subtree)
-        if tok.ent_type_ in ("DATE", "TIME") or tok.lower_ in _TIME_WORDS:
+        if not keep_dates and (tok.ent_type_ in ("DATE", "TIME") or tok.lower_ in _TIME_WORDS):
             drop.add(tok.i)
-    kept = [t for t in tokens if t.i not in drop and t.text not in "“”\"‘’"]
+    kept = [t for t in tokens if t.i not in drop]
     if sum(1 for t in kept if t.is_alpha) < 3:
         return sentence.text
-    out = "".join(t.text_with_ws for t in kept).strip(" ,;:–—-")
+    # a dropped quote mark keeps its space ("illegal” and" must not become "illegaland")
+    out = "".join(t.whitespace_ if t.text in "“”\"‘’" else t.text_with_ws for t in kept)
+    out = " ".join(out.split()).strip(" ,;:–—-")
     return out[:1].upper() + out[1:]
 
 

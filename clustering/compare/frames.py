@@ -2,10 +2,16 @@
 
 A sentence is a cue sentence of a frame when it holds one of the frame's cue lemmas or
 phrases (the stand-ins for the codebook's yes/no questions). An outlet's score for a frame is
-the share of its sentences that are cue sentences. A frame is *present* when at least
-``frame_min_sentences`` sentences and ``frame_min_share`` of the outlet's sentences cue it;
-``vs_others`` is the score minus the mean score of the other outlets, which is what says
-that an outlet *stresses* a frame. Quotations count: choosing whom to quote is framing.
+the share of its sentences that are cue sentences; ``vs_others`` is the score minus the mean
+score of the other outlets.
+
+A frame is *present* (the claim "this outlet stresses the frame more than the others") only
+when the engine can back it: at least ``frame_min_sentences`` cue sentences making at least
+``frame_min_share`` of the outlet's sentences, at least two of them expressing the frame on
+their own (two different cues, or a cue phrase such as "hit back"), and a clear margin:
+``vs_others`` of at least :data:`STRESS_MARGIN` and a score at least :data:`STRESS_RATIO`
+times that of every other outlet. The evidence listed is those self-expressing sentences.
+Quotations count: choosing whom to quote is framing.
 """
 from __future__ import annotations
 
@@ -15,6 +21,18 @@ from .articles import CompareArticle
 from .evidence import evidence
 from .lexicons import Frame
 from .sentences import Sentence
+
+#: Score above the other outlets' mean needed to say an outlet stresses a frame.
+STRESS_MARGIN = 0.04
+#: ... and how many times the highest score of another outlet.
+STRESS_RATIO = 1.5
+#: Sentences that must express the frame on their own.
+MIN_STRONG = 2
+
+
+def expresses(cues: list[str]) -> bool:
+    """A sentence expresses a frame by itself with two different cues or a cue phrase."""
+    return len(set(cues)) >= 2 or any(" " in c for c in cues)
 
 
 def frame_hits(frames: tuple[Frame, ...], sentences: list[Sentence]) -> dict[str, list[tuple[Sentence, list[str]]]]:
@@ -68,13 +86,23 @@ def frames_for_outlets(
                 continue
             score = scores[outlet][f.id]
             mean_others = sum(scores[o][f.id] for o in others) / len(others) if others else 0.0
-            ranked = sorted(h, key=lambda x: (-len(x[1]), x[0].index))[:max_evidence]
+            max_other = max((scores[o][f.id] for o in others), default=0.0)
+            strong = [x for x in h if expresses(x[1])]
+            ranked = sorted(strong, key=lambda x: (-len(set(x[1])), x[0].index))[:max_evidence]
+            present = (
+                len(h) >= min_sentences
+                and score >= min_share
+                and len(strong) >= min(MIN_STRONG, min_sentences)
+                and bool(others)
+                and score - mean_others >= STRESS_MARGIN
+                and score >= STRESS_RATIO * max_other
+            )
             rows.append(
                 {
                     "frame": f.id,
                     "label": f.label,
                     "score": round(score, 3),
-                    "present": len(h) >= min_sentences and score >= min_share,
+                    "present": present,
                     "vs_others": round(score - mean_others, 3),
                     "sentences": len(h),
                     "evidence": [

@@ -1,7 +1,7 @@
 """The ``newsprism`` command line, one module per command group.
 
 Every command calls the same use cases as the HTTP API, built by ``service.wiring``:
-serve, db, ingest/demo/replay, compare, search, keys, worker, scheduler, recluster, model,
+serve, db, ingest/demo/replay, compare, claims, search, keys, worker, scheduler, recluster, model,
 sources; and the
 development commands (evaluate, evaluate-search, evaluate-copies, bench, bench-search, soak), whose code lives
 in :mod:`service.devtools`.
@@ -14,6 +14,7 @@ import os
 import click
 
 from service.cli.bench import bench, bench_search, soak
+from service.cli.claims import claims
 from service.cli.compare import compare
 from service.cli.db import db
 from service.cli.evaluate import evaluate, evaluate_copies, evaluate_search
@@ -35,6 +36,6 @@ def main() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-for _command in (serve, db, ingest, demo, replay, evaluate, keys, compare, worker, recluster, soak, bench,
+for _command in (serve, db, ingest, demo, replay, evaluate, keys, compare, claims, worker, recluster, soak, bench,
                  search, evaluate_search, evaluate_copies, bench_search, model, sources, scheduler):
     main.add_command(_command)

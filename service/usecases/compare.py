@@ -94,3 +94,25 @@ class Comparisons:
         import orjson
 
         return orjson.loads(self.get_raw(story_id)[0])
+
+    def claims(self, story_id: int) -> tuple[dict[str, Any], str]:
+        """The story's claims list, read from the same cached comparison, and whether the
+        cache had the comparison ("hit" or "miss").
+
+        Returns:
+            ``({"story", "claims", "abstentions", "summaries"}, source)``.
+        """
+        import orjson
+
+        raw, source = self.get_raw(story_id)
+        comp = orjson.loads(raw)
+        claims = comp.get("claims")
+        abstentions = comp.get("abstentions")
+        if claims is None:  # a comparison cached by an engine without a claims list
+            from clustering.compare.claims import build_claims
+
+            built = build_claims(comp)
+            claims, abstentions = built["claims"], built["abstentions"]
+        summaries = {c["outlet"]: c["statement"] for c in claims if c.get("kind") == "summary"}
+        return {"story": comp.get("story"), "claims": claims, "abstentions": abstentions or [],
+                "summaries": summaries}, source

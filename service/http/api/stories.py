@@ -34,3 +34,14 @@ def get_comparison(story_id: int):
     resp = json_response(None, raw=raw, etag=True, max_age=30)
     resp.headers["X-Cache"] = source
     return resp
+
+
+@bp.get("/stories/<id:story_id>/claims")
+@operation("Every claim the product makes about the story's outlets (kind, outlet, statement, evidence, "
+           "confidence), and where it abstains; built from the cached comparison", tags=["stories"],
+           responses={200: "OK", 304: "Not modified (ETag)", 404: "Unknown story"})
+def get_claims(story_id: int):
+    body, source = services().comparisons.claims(story_id)
+    resp = json_response(body, etag=True, max_age=30)
+    resp.headers["X-Cache"] = source
+    return resp

@@ -48,7 +48,6 @@ def _looks_descriptive(form: str) -> bool:
 def questions(page: dict[str, Any]) -> list[dict[str, Any]]:
     """Discussion questions with teacher's notes and the evidence to look at."""
     cols = page["columns"]
-    mat = page["matrix"]
     outlets = [c["outlet"] for c in cols]
     out: list[dict[str, Any]] = []
     single = len(cols) < 2
@@ -62,16 +61,17 @@ def questions(page: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(_q("headlines", "Read the headlines side by side. Which words differ, and what does each "
                       "choice make a reader think first?", heads))
 
-    # omissions: widely reported facts that some outlets leave out
-    # (an outlet running another outlet's text is counted with that text: never "left out by")
-    copying = {c["outlet"] for c in cols if c.get("copy_of")}
-    rows = [r for r in mat["rows"] if 2 <= r["count"] < len(outlets)
-            and any(not c["carried"] and c["outlet"] not in copying for c in r["cells"])]
-    for row in rows[:2]:
-        missing = [c["outlet"] for c in row["cells"] if not c["carried"] and c["outlet"] not in copying]
-        carried = [c["outlet"] for c in row["cells"] if c["carried"]]
-        out.append(_q("omission", f"Which outlet left out “{short(row['text'])}”? Why might it have?",
-                      [f"Left out by {names(missing)}; reported by {names(carried)}."]))
+    # omissions: facts the claims list says an outlet leaves out (and which outlets carry them)
+    left: dict[str, dict[str, Any]] = {}
+    for c in cols:
+        if c.get("copy_of"):
+            continue  # an outlet running another outlet's text is counted with that text
+        for o in c.get("omitted") or []:
+            entry = left.setdefault(o["text"], {"missing": [], "carried": o["covered_by"]})
+            entry["missing"].append(c["outlet"])
+    for text, entry in sorted(left.items(), key=lambda kv: -len(kv[1]["carried"]))[:2]:
+        out.append(_q("omission", f"Which outlet left out “{short(text)}”? Why might it have?",
+                      [f"Left out by {names(entry['missing'])}; reported by {names(entry['carried'])}."]))
 
     # descriptions and spellings of people: the most telling description a single outlet uses
     # for a speaker ("the Kremlin leader" over "the minister"), asked about once
@@ -256,10 +256,15 @@ def handout(page: dict[str, Any], qs: list[dict[str, Any]], story_url: str, max_
             lines.append("- **Naming:** " + "; ".join(
                 f"{md(g['entity'])}: " + ", ".join(f"“{md(f['form'])}” ×{f['count']}" for f in g["forms"][:3])
                 for g in c["naming"][:4]))
-        if c["tone"]["overall"] is not None:
-            lines.append(f"- **Tone:** {c['tone']['label']} ({c['tone']['overall']:+.2f}, scale −1 … +1)")
+        if c["tone"]["by_entity"]:
+            lines.append("- **Tone:** " + "; ".join(
+                f"towards {md(t['entity'])} {t['label']} ({t['value']:+.2f}, scale −1 … +1)" for t in c["tone"]["by_entity"]))
         if c["frames"]:
-            lines.append("- **Frames:** " + ", ".join(md(f["frame"]) for f in c["frames"]))
+            lines.append("- **Frames stressed more than in the other outlets:** " + ", ".join(md(f["frame"]) for f in c["frames"]))
+        if c.get("summary"):
+            lines.append(f"- **In one line:** {md(c['summary'])}")
+        if c.get("abstentions"):
+            lines.append("- **Not claimed:** " + " ".join(md(a) for a in c["abstentions"]))
         lines.append("")
 
     lines += ["## Questions for discussion", ""]

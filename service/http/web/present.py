@@ -151,8 +151,18 @@ def _naming(rows: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [{"entity": e, "forms": sorted(f, key=lambda x: -x["count"])} for e, f in groups.items()]
 
 
-def _column(row: dict[str, Any], story_articles: list[dict[str, Any]], status: dict[str, str]) -> dict[str, Any]:
+def _listed(comparison: dict[str, Any] | None, key: str, outlet: str) -> list[dict[str, Any]]:
+    """The outlet's entries of the comparison's claims list (``key`` "claims" or "abstentions")."""
+    return [c for c in (comparison or {}).get(key) or [] if isinstance(c, dict) and c.get("outlet") == outlet]
+
+
+def _column(row: dict[str, Any], story_articles: list[dict[str, Any]], status: dict[str, str],
+            claims: list[dict[str, Any]] | None = None, abstentions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One outlet's column. Tone and frames show only what the claims list claims."""
     name = row.get("outlet") or "(unknown outlet)"
+    claims = claims or []
+    toned = {c.get("entity") for c in claims if c.get("kind") == "tone"}
+    stressed = {c.get("frame") for c in claims if c.get("kind") == "frame"}
     arts = _articles(row.get("articles") or story_articles)
     only = arts[0]["ident"] if len(arts) == 1 else None
     first_ident = arts[0]["ident"] if arts else None
@@ -187,17 +197,25 @@ def _column(row: dict[str, Any], story_articles: list[dict[str, Any]], status: d
         "hedges": evidence_list(attribution.get("hedges"), only),
         "scare_quotes": evidence_list(attribution.get("scare_quotes"), only, by="attributed_to"),
         "naming": _naming(row.get("naming")),
+        # the page claims a tone only where the claims list does (an overall tone is not claimed)
         "tone": {
-            "overall": tone.get("overall") if isinstance(tone.get("overall"), (int, float)) else None,
-            "label": tone_label(tone.get("overall")),
+            "overall": None,
+            "label": tone_label(None),
             "by_entity": [{"entity": e, "value": v, "label": tone_label(v), "signed": signed(v)}
-                          for e, v in by_entity.items() if isinstance(v, (int, float))],
-            "evidence": evidence_list(tone.get("evidence"), only, score="score", entity="entity"),
-            "signed": signed(tone.get("overall")),
+                          for e, v in by_entity.items() if isinstance(v, (int, float)) and e in toned],
+            "evidence": [e for e in evidence_list(tone.get("evidence"), only, score="score", entity="entity")
+                         if e.get("entity") in toned],
+            "signed": signed(None),
         },
-        "frames": [{"frame": f.get("frame") or "", "score": f.get("score"),
+        "frames": [{"frame": f.get("label") or f.get("frame") or "", "score": f.get("score"),
                     "evidence": evidence_list(f.get("evidence"), only)}
-                   for f in row.get("frames") or [] if isinstance(f, dict) and f.get("frame")],
+                   for f in row.get("frames") or []
+                   if isinstance(f, dict) and f.get("frame") and f.get("frame") in stressed],
+        # the frame-mix chart measures every frame (a measurement, not a "stressed" claim)
+        "frame_scores": [{"frame": f.get("label") or f.get("frame"), "score": f.get("score")}
+                         for f in row.get("frames") or [] if isinstance(f, dict) and f.get("frame")],
+        "claims": claims,
+        "abstentions": [a.get("statement") for a in abstentions or [] if a.get("statement")],
         "first_ident": first_ident,
         "has_comparison": bool(row.get("_compared", True)),
         "copy_of": ({"outlet": row["copy_of"].get("outlet"), "share": _percent(row["copy_of"].get("similarity"))}
@@ -227,7 +245,8 @@ def columns(story: dict[str, Any], comparison: dict[str, Any] | None) -> list[di
     status = _first_status(order, firsts)
     out = []
     for i, name in enumerate(order, 1):
-        col = _column(rows[name], by_outlet.get(name, []), status)
+        col = _column(rows[name], by_outlet.get(name, []), status, _listed(comparison, "claims", name),
+                      _listed(comparison, "abstentions", name))
         col["anchor"] = f"outlet-{i}"
         out.append(col)
     return out
@@ -296,14 +315,14 @@ def charts(story: dict[str, Any], comparison: dict[str, Any] | None, cols: list[
 
     frame_names: list[str] = []
     for c in cols:
-        for f in c["frames"]:
+        for f in c.get("frame_scores", c["frames"]):
             if f["frame"] not in frame_names:
                 frame_names.append(f["frame"])
     frame_series = []
     for fr in frame_names:
         vals = []
         for c in cols:
-            score = next((f["score"] for f in c["frames"] if f["frame"] == fr), None)
+            score = next((f["score"] for f in c.get("frame_scores", c["frames"]) if f["frame"] == fr), None)
             vals.append(round(float(score), 3) if isinstance(score, (int, float)) else 0)
         frame_series.append({"name": fr, "values": vals})
 

@@ -129,6 +129,16 @@ class EntityIndex:
         """The entity with this id."""
         return self.entities[ent_id]
 
+    def resolve_word(self, word: str) -> Entity | None:
+        """The one entity whose surname key matches ``word`` ("Zelenskyy" -> Volodymyr Zelensky),
+        for names the parser did not mark as a mention (headlines); None if none or several."""
+        key = translit_key(word, self.lexicon.translit)
+        if len(key) < 3:
+            return None
+        found = [e for e in self.entities if e.mentions and (key in e.keys or any(
+            len(k) >= _FUZZY_MIN_LEN and _similar(key, k) for k in e.keys))]
+        return found[0] if len(found) == 1 else None
+
     def main_entities(self, limit: int) -> list[Entity]:
         """The story's main people: mentioned by the most outlets, then most often."""
         ranked = sorted(

@@ -19,9 +19,10 @@ from typing import Any
 
 from .lexicons import AttributionLexicon
 from .naming import EntityIndex
-from .sentences import Paragraph, ParsedArticle, count_words
+from .sentences import Paragraph, ParsedArticle, Sentence, count_words
 
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+_NOT_SPEAKER_START = {"by", "in", "on", "at", "for", "to", "from", "with", "of", "after", "before", "since", "about"}
 _OPEN_SINGLE = "‘'"
 _CLOSE_SINGLE = "’'"
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
@@ -254,7 +255,117 @@ def extract_quotes(
                         "verb_lemma": q.verb_lemma,
                     }
             out.extend(doc_quotes)
+        _resolve_short_quotes(pa, [q for q in out if q.article == pa.position], index, lexicon)
     return out
+
+
+def _norm_words(text: str) -> str:
+    return " ".join(re.findall(r"[\w’'-]+", text.lower()))
+
+
+def _speech_in(
+    pa: ParsedArticle, s: Sentence, ranges: list[tuple[int, int]], index: EntityIndex, lexicon: AttributionLexicon
+) -> tuple[str | None, int | None, Any] | None:
+    """A speech verb of the sentence (outside quotations) with its speaker, if any.
+
+    Returns ``(speaker, entity, verb)``; ``speaker`` is None when the verb's subject is a pronoun
+    or missing (someone speaks, but the sentence does not say who). None without a speech verb.
+    """
+    if s.span is None:
+        return None
+    base = s.start - s.span.start_char
+    verbs = lexicon.reporting | lexicon.partial_quote_cues
+    found = None
+    for tok in s.span:
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs:
+            continue
+        if any(a <= base + tok.idx < b for a, b in ranges):
+            continue
+        subj = _subject_of(tok, lexicon.reporting)
+        if subj is None or subj.lower_ in _PRONOUNS:
+            found = found or (None, None, tok)
+            continue
+        lo = base + subj.left_edge.idx
+        hi = base + subj.right_edge.idx + len(subj.right_edge.text)
+        ms = [m for m in index.in_span(pa.position, s.field, lo, hi) if not _possessive(pa.article.field_text(s.field), m.end)]
+        if ms:
+            return pa.article.field_text(s.field)[ms[-1].start:ms[-1].end], ms[-1].entity, tok
+        toks = _speaker_tokens(subj)
+        names = [c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+        if names:  # "the governor, Vasily Anokhin"
+            toks = sorted(set(toks) | set(names[0].subtree), key=lambda t: t.i)
+        return pa.article.field_text(s.field)[base + toks[0].idx:base + toks[-1].idx + len(toks[-1].text)], None, tok
+    return found
+
+
+def _resolve_pronoun(pa: ParsedArticle, q: Quote, sents: list[Sentence], index: EntityIndex) -> None:
+    """"whom he described as “illegitimate”": the pronoun is the person who is the subject
+    earlier in the same sentence ("Putin said ... whom he described ..."), if exactly one is."""
+    s = next((s for s in sents if s.start <= q.start < s.end), None)
+    if s is None:
+        return
+    subjects = [
+        m for m in index.in_sentence(s.index)
+        if m.start < q.start and m.token is not None and m.token.dep_ in ("nsubj", "nsubjpass")
+    ]
+    if len({m.entity for m in subjects}) == 1:
+        m = subjects[-1]
+        q.speaker = pa.article.field_text(q.field)[m.start:m.end]
+        q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        q.meta["attributed_by"] = "pronoun"
+
+
+def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIndex, lexicon: AttributionLexicon) -> None:
+    """Find who says the words of short quoted phrases that have no speaker yet.
+
+    A short quoted phrase is the outlet's own distancing (a scare quote) only when nobody is
+    given as saying those words: not a speaker of a speech verb in the same sentence ("there
+    was a “massive” attack, said the governor"), not a speaker who says the same words in
+    another quotation of the article (a headline's ‘illegitimate’ that the body gives to
+    Putin), and no speech in the sentence before. The first two give the phrase a speaker; a
+    speech verb without a known speaker, or speech in the sentence before, marks it
+    ``meta["near_speech"]`` (neither the outlet's own distancing nor attributed).
+    """
+    by_field: dict[str, list[Sentence]] = {}
+    for s in pa.sentences:
+        by_field.setdefault(s.field, []).append(s)
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for q in quotes:
+        ranges.setdefault(q.field, []).append((q.outer_start, q.outer_end))
+    for q in quotes:
+        if q.kind == "short" and not q.nested and q.speaker is not None and q.speaker.lower() in _PRONOUNS:
+            _resolve_pronoun(pa, q, by_field.get(q.field, []), index)
+        if q.kind != "short" or q.nested or q.speaker is not None:
+            continue
+        sents = by_field.get(q.field, [])
+        k = next((i for i, s in enumerate(sents) if s.start <= q.start < max(s.end, s.start + 1)), None)
+        here = _speech_in(pa, sents[k], ranges.get(q.field, []), index, lexicon) if k is not None else None
+        if here is not None and here[0] is not None:
+            q.speaker, q.entity = here[0], here[1]
+            q.verb, q.verb_lemma = here[2].text, here[2].lemma_.lower()
+            q.meta["attributed_by"] = "sentence"
+            continue
+        key = _norm_words(q.text)
+        same = None
+        for o in quotes:
+            if o is q or o.speaker is None or not key:
+                continue
+            other = _norm_words(o.text)
+            if other == key or (o.kind == "quote" and re.search(r"(?<![\w’'-])" + re.escape(key) + r"(?![\w’'-])", other)):
+                same = o
+                break
+        if same is not None:
+            q.speaker, q.entity, q.verb, q.verb_lemma = same.speaker, same.entity, same.verb, same.verb_lemma
+            q.meta["attributed_by"] = "same words"
+            continue
+        prev = None
+        if k is not None and k > 0 and q.field == "text":
+            ps = sents[k - 1]
+            prev = _speech_in(pa, ps, ranges.get(q.field, []), index, lexicon)
+            if prev is None and any(o.kind == "quote" and ps.start <= o.start < ps.end for o in quotes):
+                prev = (None, None, None)
+        if here is not None or prev is not None:
+            q.meta["near_speech"] = True
 
 
 def _make_quotes(
@@ -334,8 +445,23 @@ def _attribute_quote(
         tail = [m for m in index.in_span(pa.position, para.field, para.start, para.end) if m.start >= q.outer_end]
         colon_name = re.search(r":\s*([^:]{1,40})$", text)
         pick = None
-        if after.startswith(":") and tail:
-            pick = tail[0]
+        if after.startswith(":"):
+            # "‘…’: Zelenskyy reacts to Putin ...": the name that opens the rest speaks, never a
+            # name further on (the quotation may be about that one)
+            first = re.match(r"[A-Z][\w’'.-]*", after[1:].lstrip())
+            at = q.outer_end + len(text[b:]) - len(after) + 1 + (len(after[1:]) - len(after[1:].lstrip()))
+            if tail and first and tail[0].start <= at + len(first.group(0)) and tail[0].end >= at:
+                pick = tail[0]
+            elif first:
+                ent = index.resolve_word(first.group(0).rstrip(".’'"))
+                q.speaker = first.group(0)
+                q.speaker_start, q.speaker_end = at, at + len(first.group(0))
+                q.entity = ent.id if ent is not None else None
+                if ent is None and first.group(0).lower() in _PRONOUNS | {"the", "a", "an"}:
+                    q.speaker = None
+                return
+            else:
+                return
         elif colon_name and tail and tail[-1].start - para.start >= colon_name.start(1):
             pick = tail[-1]
         if pick is not None:
@@ -357,26 +483,34 @@ def _attribute_quote(
         verb, subject = found
         q.verb, q.verb_lemma = verb.text, verb.lemma_.lower()
         q.verb_start = para.start + verb.idx
-        # "..., top expert Dr. Anthony Fauci said": the name right before the verb speaks,
-        # whatever the parser made the subject of a long sentence
-        if q.kind == "quote" and verb.idx >= b and verb.i > 0:
-            run = []
-            k = verb.i - 1
-            while k >= 0 and para.doc[k].pos_ == "PROPN" and para.doc[k].idx >= b:
-                run.insert(0, para.doc[k])
-                k -= 1
-            if run and (subject is None or not any(t.i == subject.i for t in run)):
-                subject = run[-1]
-        # "...,” Governor Vasily Anokhin wrote": a person named between the quote and the verb
+        # "...,” retired Lt. Gen. Keith Kellogg, Trump’s pick ..., told": the words between the
+        # closing mark and the verb name the speaker; the first comma-free chunk is the speaker,
+        # the rest appositions (a name there, like "Trump’s", is not the one who speaks)
         if q.kind == "quote" and verb.idx >= b:
-            between = index.in_span(pa.position, para.field, q.outer_end, para.start + verb.idx)
-            if between and (subject is None or not index.in_span(
-                pa.position, para.field, para.start + subject.idx, para.start + subject.idx + len(subject.text)
-            )):
-                m = between[-1]
-                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
-                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
-                return
+            head = _speaker_chunk(text, b, verb.idx)
+            if head is not None:
+                h0, h1 = head
+                chunk = text[h0:h1]
+                ms = [
+                    m
+                    for m in index.in_span(pa.position, para.field, para.start + h0, para.start + h1)
+                    if not _possessive(text, m.end - para.start)
+                ]
+                if ms:
+                    m = ms[-1]
+                    q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                    q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+                    return
+                if chunk.lower() in _PRONOUNS:
+                    if last_speaker is not None:
+                        q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
+                    else:
+                        q.speaker = None
+                    return
+                if _is_role_phrase(chunk):
+                    q.speaker = chunk
+                    q.speaker_start, q.speaker_end = para.start + h0, para.start + h1
+                    return
     if subject is not None:
         toks = _speaker_tokens(subject)
         s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
@@ -412,6 +546,39 @@ def _attribute_quote(
         q.speaker, q.entity = last_speaker["speaker"], last_speaker["entity"]
         q.verb, q.verb_lemma = last_speaker.get("verb"), last_speaker.get("verb_lemma")
         q.inherited = True
+
+
+def _possessive(text: str, end: int) -> bool:
+    """The name ending at ``end`` is a possessive ("Trump’s pick"): it is not the speaker."""
+    return text[end:end + 2] in ("’s", "'s") or text[end:end + 1] in ("’", "'") and text[end - 1:end] == "s"
+
+
+def _speaker_chunk(text: str, b: int, verb_at: int) -> tuple[int, int] | None:
+    """The speaker phrase between a closing quote mark at ``b`` and a later reporting verb:
+    the words up to the first comma ("retired Lt. Gen. Keith Kellogg, Trump’s pick ..., told").
+    None when the verb follows the quotation directly ("...,” said X") or the gap is long."""
+    seg = text[b:verb_at]
+    marks = [i for i, ch in enumerate(seg) if ch in "“”\""]
+    if marks:  # a stray mark ("...attack” by drones,” Governor X wrote"): the name follows it
+        b, seg = b + marks[-1] + 1, seg[marks[-1] + 1:]
+    lead = len(seg) - len(seg.lstrip(" ,;:’'"))
+    h0 = b + lead
+    rest = text[h0:verb_at]
+    if not rest.strip() or "\n" in rest or len(rest.split()) > 30:
+        return None
+    cut = rest.find(",")
+    h1 = h0 + (cut if cut >= 0 else len(rest.rstrip()))
+    while h1 > h0 and text[h1 - 1].isspace():
+        h1 -= 1
+    return (h0, h1) if h1 > h0 else None
+
+
+def _is_role_phrase(chunk: str) -> bool:
+    """A short noun phrase that can speak ("a Pentagon spokesperson", "the ministry")."""
+    words = chunk.split()
+    if not 1 <= len(words) <= 8 or words[0].lower() in _NOT_SPEAKER_START:
+        return False
+    return not any(w.lower() in ("and", "but", "while", "as", "when", "if", "that") for w in words)
 
 
 def _is_heading(pa: ParsedArticle, para: Paragraph) -> bool:

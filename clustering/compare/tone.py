@@ -288,3 +288,66 @@ def tone_for_outlet(
         "mentions": counts,
         "evidence": ev,
     }
+
+
+FEATURES = ("own_mean", "neg_share", "pos_share", "clause_mean", "lexicon_neg", "quote_share", "log_sentences")
+
+
+def entity_features(
+    sentences: list[Sentence],
+    ranges: dict[tuple[int, str], list[tuple[int, int]]],
+    index: EntityIndex,
+    entity_id: int | None,
+    surname: str,
+    scorer: ToneScorer,
+) -> dict[str, float] | None:
+    """The features of the tone model for one outlet and one person (None: never named).
+
+    Only the outlet's own voice counts (quoted words are blanked out). The sentences are those
+    naming the person (the surname, or a mention the entity index gives to the person):
+
+    - ``own_mean``: mean VADER compound (tone lexicon) of their own-voice text;
+    - ``neg_share`` / ``pos_share``: share of them clearly negative / positive (|compound| >= 0.3);
+    - ``clause_mean``: mean clause score about the person (:meth:`ToneScorer.clause`);
+    - ``lexicon_neg``: negative words of the lexicon per sentence;
+    - ``quote_share``: share of the outlet's characters inside quotation marks;
+    - ``log_sentences``: log(1 + number of sentences naming the person).
+    """
+    import math
+    import re
+
+    pattern = re.compile(r"(?<!\w)" + re.escape(surname) + r"(?!\w)") if surname else None
+    own_scores: list[float] = []
+    clause_scores: list[float] = []
+    neg_words = 0
+    quoted = total = 0
+    for s in sentences:
+        rng = ranges.get((s.article, s.field), [])
+        total += s.end - s.start
+        quoted += sum(max(0, min(b, s.end) - max(a, s.start)) for a, b in rng)
+        ms = [m for m in index.in_sentence(s.index) if entity_id is not None and m.entity == entity_id]
+        if not ms and not (pattern and pattern.search(s.text)):
+            continue
+        if s.span is None:
+            continue
+        own = voice_text(list(s.span), s.start - s.span.start_char, rng, scorer.neutral)
+        if sum(1 for w in own.split() if w[:1].isalnum()) < 3:
+            continue
+        own_scores.append(scorer.raw(own))
+        neg_words += sum(1 for w in own.lower().split() if scorer.vader.lexicon.get(w, 0.0) <= -1.5)
+        for m in ms[:1]:
+            res = scorer.clause(s, m, rng)
+            if res is not None:
+                clause_scores.append(scorer.raw(res[2]))
+    if not own_scores:
+        return None
+    n = len(own_scores)
+    return {
+        "own_mean": sum(own_scores) / n,
+        "neg_share": sum(1 for v in own_scores if v <= -0.3) / n,
+        "pos_share": sum(1 for v in own_scores if v >= 0.3) / n,
+        "clause_mean": sum(clause_scores) / len(clause_scores) if clause_scores else 0.0,
+        "lexicon_neg": neg_words / n,
+        "quote_share": quoted / total if total else 0.0,
+        "log_sentences": math.log1p(n),
+    }

@@ -18,6 +18,10 @@ quoted speakers rather than the outlet. Here:
    ("reportedly") are damped, and VADER's own negation handling applies within the clause.
 5. Scores with ``|s| < tone_neutral_band`` are set to 0 before averaging (calibrated so
    that most hard-news clauses count as neutral; see docs/comparison.md).
+
+Tone towards a person is checked against people (``python -m clustering.compare.tone_eval``,
+docs/tone.md): it is shown only where the method's precision on held-out stories reaches 0.9,
+and no threshold does today, so the comparison says "no clear tone" for every person.
 """
 from __future__ import annotations
 
@@ -30,6 +34,11 @@ from .lexicons import AttributionLexicon, ToneLexicon
 from .naming import EntityIndex, Mention
 from .sentences import Sentence
 
+CLAIM_MIN_PRECISION = 0.9
+NO_CLEAR_TONE = (
+    "no clear tone: tone towards a person is not shown, because no confidence threshold of the "
+    "method reached 0.9 precision against annotated author feelings (BASIL-dev, docs/tone.md)"
+)
 _ANALYZERS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
 _CLAUSE_DEPS = {"ccomp", "advcl", "conj", "relcl", "parataxis", "xcomp", "acl", "pcomp"}
@@ -233,7 +242,12 @@ def tone_for_outlet(
         max_evidence: Evidence items listed.
 
     Returns:
-        ``{"overall", "by_entity", "mentions", "evidence"}``.
+        ``{"overall", "by_entity", "by_entity_reason", "tone_abstain_reason",
+        "measured_by_entity", "mentions", "evidence"}``. ``by_entity`` holds a claim (a number)
+        only where the method's held-out precision on BASIL-dev reaches
+        :data:`CLAIM_MIN_PRECISION`; today that is nowhere, so every value is None ("no clear
+        tone", with the reason). ``measured_by_entity`` keeps the clause scores for research:
+        they are not claims and the product does not show them.
     """
     scored: list[tuple[float, float, Sentence, str | None, str]] = []
     total = weights = 0.0
@@ -246,7 +260,7 @@ def tone_for_outlet(
         weights += weight
         if score:
             scored.append((score, weight, s, None, own))
-    by_entity: dict[str, float] = {}
+    by_entity: dict[str, float | None] = {}
     counts: dict[str, int] = {}
     wanted = set(entity_ids)
     per_entity: dict[int, list[tuple[float, float]]] = {e: [] for e in entity_ids}
@@ -263,14 +277,20 @@ def tone_for_outlet(
             per_entity[m.entity].append((score, weight))
             if score:
                 scored.append((score, weight, s, index.entity(m.entity).name, text))
+    measured: dict[str, float] = {}
+    reasons: dict[str, str] = {}
     for eid in entity_ids:
         vals = per_entity[eid]
         if not vals:
             continue
         name = index.entity(eid).name
         w = sum(v[1] for v in vals)
-        by_entity[name] = round(sum(v[0] * v[1] for v in vals) / w, 3) if w else 0.0
+        measured[name] = round(sum(v[0] * v[1] for v in vals) / w, 3) if w else 0.0
         counts[name] = len(vals)
+        # a tone claim only where the method is validated (docs/tone.md): no confidence
+        # threshold reached the required precision on BASIL-dev, so every entity abstains
+        by_entity[name] = None
+        reasons[name] = NO_CLEAR_TONE
     scored.sort(key=lambda x: -abs(x[0] * x[1]))
     ev = []
     used: set[tuple[int, str | None]] = set()
@@ -285,12 +305,16 @@ def tone_for_outlet(
     return {
         "overall": round(total / weights, 3) if weights else 0.0,
         "by_entity": by_entity,
+        "by_entity_reason": reasons,
+        "tone_abstain_reason": NO_CLEAR_TONE if by_entity else None,
+        "measured_by_entity": measured,
         "mentions": counts,
         "evidence": ev,
     }
 
 
-FEATURES = ("own_mean", "neg_share", "pos_share", "clause_mean", "lexicon_neg", "quote_share", "log_sentences")
+FEATURES = ("own_mean", "own_min", "neg_share", "pos_share", "clause_mean", "lexicon_neg", "full_mean", "quote_share",
+            "log_sentences", "mention_share")
 
 
 def entity_features(
@@ -309,7 +333,10 @@ def entity_features(
     - ``own_mean``: mean VADER compound (tone lexicon) of their own-voice text;
     - ``neg_share`` / ``pos_share``: share of them clearly negative / positive (|compound| >= 0.3);
     - ``clause_mean``: mean clause score about the person (:meth:`ToneScorer.clause`);
+    - ``own_min``: the most negative of them;
     - ``lexicon_neg``: negative words of the lexicon per sentence;
+    - ``full_mean``: mean compound of the whole sentences, quotations included;
+    - ``mention_share``: share of the outlet's sentences that name the person;
     - ``quote_share``: share of the outlet's characters inside quotation marks;
     - ``log_sentences``: log(1 + number of sentences naming the person).
     """
@@ -318,6 +345,7 @@ def entity_features(
 
     pattern = re.compile(r"(?<!\w)" + re.escape(surname) + r"(?!\w)") if surname else None
     own_scores: list[float] = []
+    full_scores: list[float] = []
     clause_scores: list[float] = []
     neg_words = 0
     quoted = total = 0
@@ -334,6 +362,7 @@ def entity_features(
         if sum(1 for w in own.split() if w[:1].isalnum()) < 3:
             continue
         own_scores.append(scorer.raw(own))
+        full_scores.append(scorer.raw(s.text))
         neg_words += sum(1 for w in own.lower().split() if scorer.vader.lexicon.get(w, 0.0) <= -1.5)
         for m in ms[:1]:
             res = scorer.clause(s, m, rng)
@@ -344,6 +373,9 @@ def entity_features(
     n = len(own_scores)
     return {
         "own_mean": sum(own_scores) / n,
+        "own_min": min(own_scores),
+        "full_mean": sum(full_scores) / n,
+        "mention_share": n / max(1, len(sentences)),
         "neg_share": sum(1 for v in own_scores if v <= -0.3) / n,
         "pos_share": sum(1 for v in own_scores if v >= 0.3) / n,
         "clause_mean": sum(clause_scores) / len(clause_scores) if clause_scores else 0.0,

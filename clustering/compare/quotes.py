@@ -500,6 +500,9 @@ def _attribute_quote(
                     m = ms[-1]
                     q.speaker = pa.article.field_text(para.field)[m.start:m.end]
                     q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+                    if m.end - para.start == h1 and _is_role_phrase(chunk):
+                        # the speaker as written: "the Kremlin leader", "retired Lt. Gen. Keith Kellogg"
+                        q.speaker, q.speaker_start = chunk, para.start + h0
                     return
                 if chunk.lower() in _PRONOUNS:
                     if last_speaker is not None:

@@ -1,0 +1,173 @@
+"""Voices, checked rule by rule: who says a quotation (not the nearest name), when a quoted
+phrase is the outlet's own distancing, which verbs are distancing, and unattributed words.
+
+The seed checks read ../shared/data/seed-putin (skipped when absent); the other stories are
+hand-made sentences written for these tests.
+"""
+from __future__ import annotations
+
+from clustering.compare import CompareParams
+from clustering.compare.naming import build_entity_index
+from clustering.compare.quotes import extract_quotes
+from clustering.compare.sentences import parse_articles
+from tests.test_compare_helpers import article, compare, hashing_embed, lexicons, outlet
+from tests.test_compare_seed import seed_result
+
+
+def _quotes(text: str, title: str = "A plain headline"):
+    art = article(1, "Test Outlet", title, text)
+    parsed = parse_articles([art], CompareParams().spacy_model)
+    lex = lexicons()
+    index = build_entity_index(parsed, lex.names, lex.attribution.reporting)
+    quotes = extract_quotes(parsed, index, lex.attribution, 4, 3)
+    names = {e.id: e.name for e in index.entities}
+    return quotes, names
+
+
+def _one(quotes, words: str):
+    found = [q for q in quotes if words in q.text]
+    assert len(found) == 1, [q.text for q in quotes]
+    return found[0]
+
+
+def _scare(text: str, title: str = "A plain headline") -> dict:
+    result = compare([article(1, "Test Outlet", title, text)], hashing_embed)
+    return outlet(result, "Test Outlet")["attribution"]
+
+
+# --- the seed's errors -----------------------------------------------------------------------
+
+def test_seed_kellogg_quote_is_not_trumps_and_his_words_are_not_added_to_trump():
+    nbc = outlet(seed_result(), "NBC News")
+    q = next(q for q in nbc["quotes"] if q["text"].startswith("Let’s set it at 100 days"))
+    assert q["speaker"] == "Keith Kellogg" and q["verb"] == "told" and q["speaker_resolved"]
+    voices = {v["speaker"]: v for v in nbc["voices"]}
+    trump_words = sum(x["words"] for x in nbc["quotes"] if x["speaker"] == "Donald Trump")
+    assert voices["Donald Trump"]["words"] == trump_words
+    assert voices["Keith Kellogg"]["words"] == q["words"]
+
+
+def test_seed_afraid_of_strong_leaders_is_zelenskyys_not_putins():
+    toi = outlet(seed_result(), "The Times of India")
+    for q in toi["quotes"]:
+        if "Afraid of strong leaders" in q["text"] or "afraid of strong leaders" in q["text"]:
+            assert q["speaker"] == "Volodymyr Zelensky", q
+
+
+def test_seed_illegitimate_wildcard_massive_are_not_own_distancing():
+    result = seed_result()
+    for name, words, speaker in (("The Independent", "illegitimate", "Putin"),
+                                 ("NBC News", "wildcard", "Giles"),
+                                 ("The Guardian", "massive", "Anokhin")):
+        att = outlet(result, name)["attribution"]
+        found = [s for s in att["scare_quotes"] if s["text"].lower() == words]
+        assert found, (name, words)
+        for s in found:
+            assert not s["own_distancing"] and speaker in (s["attributed_to"] or ""), (name, s)
+        assert not any(s["text"].lower() == words for s in att["scare_quotes_unclear"])
+
+
+def test_seed_accused_is_not_a_distancing_verb():
+    for o in seed_result()["outlets"]:
+        assert not any(c["verb"].lower().startswith("accus") for c in o["attribution"]["contested"]), o["outlet"]
+
+
+# --- speakers ----------------------------------------------------------------------------------
+
+def test_apposition_between_quote_and_verb_names_the_speaker_not_the_possessor():
+    quotes, names = _quotes(
+        "Donald Trump took office last week.\n\n"
+        "“We will set a deadline of one hundred days and hold to it,” retired Lt. Gen. Keith Kellogg, "
+        "Trump’s pick to serve as special envoy, told reporters last month."
+    )
+    q = _one(quotes, "deadline of one hundred days")
+    assert names.get(q.entity) == "Keith Kellogg" and q.verb == "told"
+
+
+def test_said_x_and_x_said_and_according_to():
+    quotes, names = _quotes(
+        "“The bridge will reopen on Friday after repairs,” said Mayor Elena Kovač.\n\n"
+        "“Traffic will be diverted through the old town,” Piotr Lind said.\n\n"
+        "Piotr Lind told the council: “Nobody will pay a toll on the new bridge this year.”"
+    )
+    assert names.get(_one(quotes, "reopen on Friday").entity) == "Elena Kovač"
+    assert names.get(_one(quotes, "diverted through").entity) == "Piotr Lind"
+    assert names.get(_one(quotes, "pay a toll").entity) == "Piotr Lind"
+
+
+def test_quote_continuing_the_previous_speaker():
+    quotes, names = _quotes(
+        "“The port must stay open for grain ships,” Mayor Elena Kovač said on Monday.\n\n"
+        "“Every day of closure costs the town its future.”"
+    )
+    q = _one(quotes, "costs the town")
+    assert names.get(q.entity) == "Elena Kovač" and q.inherited
+
+
+def test_the_person_a_quote_is_about_is_not_its_speaker():
+    quotes, names = _quotes(
+        "‘Afraid of strong leaders’: Kovač reacts to Lind refusing to meet the council",
+        title="A plain headline",
+    )
+    q = _one(quotes, "Afraid of strong leaders")
+    assert names.get(q.entity) == "Elena Kovač" or q.speaker == "Kovač"
+    assert names.get(q.entity) != "Piotr Lind"
+
+
+def test_unresolved_quote_is_unattributed_and_counts_for_no_voice():
+    result = compare([article(1, "Test Outlet", "Port dispute",
+                              "The docks were silent on Monday.\n\n"
+                              "“Nobody has told us when the cranes will be repaired or who will pay.”")], hashing_embed)
+    o = outlet(result, "Test Outlet")
+    (q,) = o["quotes"]
+    assert q["speaker"] == "unattributed" and q["speaker_resolved"] is False and q["verb"] is None
+    assert o["voices"] == [] and o["unattributed_quotes"] == {"quotes": 1, "words": q["words"]}
+
+
+# --- scare quotes ------------------------------------------------------------------------------
+
+def test_calling_him_x_is_the_callers_word():
+    att = _scare("Mayor Elena Kovač refused to meet union leader Piotr Lind, calling him “reckless”.")
+    (s,) = att["scare_quotes"]
+    assert s["attributed_to"] and "Kov" in s["attributed_to"] and not s["own_distancing"]
+
+
+def test_word_said_by_a_speaker_later_in_the_sentence_is_theirs():
+    att = _scare("The walkout is a “disaster” for the harbour and its traders, Piotr Lind said on Monday.")
+    (s,) = att["scare_quotes"]
+    assert s["attributed_to"] == "Piotr Lind" and not s["own_distancing"]
+
+
+def test_headline_word_quoted_in_the_body_by_a_speaker_is_theirs():
+    att = _scare(
+        "Mayor Elena Kovač refused to meet Piotr Lind on Monday, calling him “reckless”.",
+        title="Mayor rejects talks with ‘reckless’ union leader",
+    )
+    assert att["scare_quotes"] and all("Kov" in (s["attributed_to"] or "") for s in att["scare_quotes"])
+
+
+def test_word_with_nobody_saying_it_is_own_distancing():
+    att = _scare("Cargo traffic at the port stopped on Monday.\n\n"
+                 "The port authority’s “reform” of the safety rules takes effect in June.")
+    (s,) = att["scare_quotes"]
+    assert s["own_distancing"] and s["attributed_to"] is None
+
+
+def test_word_next_to_speech_with_no_known_speaker_is_no_claim():
+    att = _scare("Dockworkers marched to the town hall on Monday and some of them said so.\n\n"
+                 "The “reform” of the safety rules was at the heart of the dispute.")
+    assert att["scare_quotes"] == []
+    assert [s["text"] for s in att["scare_quotes_unclear"]] == ["reform"]
+
+
+# --- distancing verbs --------------------------------------------------------------------------
+
+def test_claimed_is_distancing_said_and_accused_are_not_and_quotes_are_the_speakers():
+    att = _scare(
+        "Mayor Elena Kovač claimed the strike was illegal.\n\n"
+        "Piotr Lind said the cranes were unsafe.\n\n"
+        "The union accused the city of ignoring complaints.\n\n"
+        "“They alleged we lied, they insisted on it,” Piotr Lind said."
+    )
+    verbs = [c["verb"] for c in att["contested"]]
+    assert verbs == ["claimed"]

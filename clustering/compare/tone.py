@@ -313,8 +313,19 @@ def tone_for_outlet(
     }
 
 
-FEATURES = ("own_mean", "own_min", "neg_share", "pos_share", "clause_mean", "lexicon_neg", "full_mean", "quote_share",
-            "log_sentences", "mention_share")
+FEATURES = ("full_mean", "own_mean", "lexicon_neg", "article_neg_share", "log_sentences")
+_PLAIN: list[Any] = []
+
+
+def plain_vader() -> Any:
+    """VADER with its own lexicon, unchanged (the baseline, and one feature of the model)."""
+    if not _PLAIN:
+        with _LOCK:
+            if not _PLAIN:
+                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+                _PLAIN.append(SentimentIntensityAnalyzer())
+    return _PLAIN[0]
 
 
 def entity_features(
@@ -327,59 +338,52 @@ def entity_features(
 ) -> dict[str, float] | None:
     """The features of the tone model for one outlet and one person (None: never named).
 
-    Only the outlet's own voice counts (quoted words are blanked out). The sentences are those
-    naming the person (the surname, or a mention the entity index gives to the person):
+    The sentences about the person are those naming them (the surname, or a mention the
+    entity index gives to them) and the ones right after whose subject is "he"/"she".
 
-    - ``own_mean``: mean VADER compound (tone lexicon) of their own-voice text;
-    - ``neg_share`` / ``pos_share``: share of them clearly negative / positive (|compound| >= 0.3);
-    - ``clause_mean``: mean clause score about the person (:meth:`ToneScorer.clause`);
-    - ``own_min``: the most negative of them;
-    - ``lexicon_neg``: negative words of the lexicon per sentence;
-    - ``full_mean``: mean compound of the whole sentences, quotations included;
-    - ``mention_share``: share of the outlet's sentences that name the person;
-    - ``quote_share``: share of the outlet's characters inside quotation marks;
-    - ``log_sentences``: log(1 + number of sentences naming the person).
+    - ``full_mean``: mean plain VADER compound of those sentences, quotations included (whom
+      an outlet chooses to quote about a person is part of how it presents them);
+    - ``own_mean``: mean compound (tone lexicon) of their own-voice text, quotations blanked;
+    - ``lexicon_neg``: negative words (valence <= -1) of their own-voice text per sentence;
+    - ``article_neg_share``: share of all the outlet's own-voice sentences that are clearly
+      negative (compound <= -0.3);
+    - ``log_sentences``: log(1 + number of sentences about the person).
     """
     import math
     import re
 
     pattern = re.compile(r"(?<!\w)" + re.escape(surname) + r"(?!\w)") if surname else None
-    own_scores: list[float] = []
-    full_scores: list[float] = []
-    clause_scores: list[float] = []
+    plain = plain_vader()
+    full: list[float] = []
+    own: list[float] = []
     neg_words = 0
-    quoted = total = 0
+    article_own: list[float] = []
+    previous = False
     for s in sentences:
-        rng = ranges.get((s.article, s.field), [])
-        total += s.end - s.start
-        quoted += sum(max(0, min(b, s.end) - max(a, s.start)) for a, b in rng)
-        ms = [m for m in index.in_sentence(s.index) if entity_id is not None and m.entity == entity_id]
-        if not ms and not (pattern and pattern.search(s.text)):
-            continue
         if s.span is None:
             continue
-        own = voice_text(list(s.span), s.start - s.span.start_char, rng, scorer.neutral)
-        if sum(1 for w in own.split() if w[:1].isalnum()) < 3:
+        rng = ranges.get((s.article, s.field), [])
+        own_text = voice_text(list(s.span), s.start - s.span.start_char, rng, scorer.neutral)
+        own_words = [w for w in own_text.split() if w[:1].isalnum()]
+        own_score = scorer.raw(own_text) if len(own_words) >= 3 else None
+        if own_score is not None:
+            article_own.append(own_score)
+        named = any(m.entity == entity_id for m in index.in_sentence(s.index)) if entity_id is not None else False
+        named = named or bool(pattern and pattern.search(s.text))
+        pronoun = previous and any(t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she") for t in s.span)
+        previous = named or pronoun
+        if not (named or pronoun):
             continue
-        own_scores.append(scorer.raw(own))
-        full_scores.append(scorer.raw(s.text))
-        neg_words += sum(1 for w in own.lower().split() if scorer.vader.lexicon.get(w, 0.0) <= -1.5)
-        for m in ms[:1]:
-            res = scorer.clause(s, m, rng)
-            if res is not None:
-                clause_scores.append(scorer.raw(res[2]))
-    if not own_scores:
+        full.append(float(plain.polarity_scores(s.text)["compound"]))
+        if own_score is not None:
+            own.append(own_score)
+        neg_words += sum(1 for w in own_words if scorer.vader.lexicon.get(w.lower().strip(".,;:"), 0.0) <= -1.0)
+    if not full:
         return None
-    n = len(own_scores)
     return {
-        "own_mean": sum(own_scores) / n,
-        "own_min": min(own_scores),
-        "full_mean": sum(full_scores) / n,
-        "mention_share": n / max(1, len(sentences)),
-        "neg_share": sum(1 for v in own_scores if v <= -0.3) / n,
-        "pos_share": sum(1 for v in own_scores if v >= 0.3) / n,
-        "clause_mean": sum(clause_scores) / len(clause_scores) if clause_scores else 0.0,
-        "lexicon_neg": neg_words / n,
-        "quote_share": quoted / total if total else 0.0,
-        "log_sentences": math.log1p(n),
+        "full_mean": sum(full) / len(full),
+        "own_mean": sum(own) / len(own) if own else 0.0,
+        "lexicon_neg": neg_words / len(full),
+        "article_neg_share": sum(1 for v in article_own if v <= -0.3) / len(article_own) if article_own else 0.0,
+        "log_sentences": math.log1p(len(full)),
     }

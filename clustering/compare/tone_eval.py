@@ -4,7 +4,7 @@ author feeling (``../shared/data/basil-dev``), cross-validated by story.
 Usage::
 
     python -m clustering.compare.tone_eval [--data ../shared/data/basil-dev/articles.jsonl] [--folds 5]
-        [--write-model config/lexicons/tone.toml]
+        [--min-claims 10]
 
 Prints, for plain VADER (mean compound of the sentences naming the entity's last name, BASIL's
 sentence split) and for the engine's tone model (a logistic model over a few own-voice
@@ -17,11 +17,9 @@ by story id):
 - negative AUC: how well the score separates entities annotated ``neg`` from the rest
   (missing scores count as neutral);
 - the precision of a "negative tone" claim at each confidence threshold of the held-out
-  predictions, and the threshold the engine uses (the lowest one whose held-out precision is
-  at least 0.9 over at least ``--min-claims`` claims), or none.
-
-``--write-model`` refits the model on all stories and writes it, with the chosen threshold
-(or none), into the ``[model]`` table of the tone lexicon the engine reads.
+  predictions, and the threshold a claim would need (the lowest one whose held-out precision
+  is at least 0.9 over at least ``--min-claims`` claims), or none. With none, the engine makes
+  no tone claim towards a person (:data:`clustering.compare.tone.NO_CLEAR_TONE`).
 """
 from __future__ import annotations
 
@@ -184,28 +182,12 @@ def choose_threshold(table: list[tuple[float, int, float]], min_claims: int) -> 
     return None
 
 
-def fit_full(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The negative-tone model fitted on every item, as plain numbers for the lexicon file."""
-    x = _matrix(items)
-    y = np.array([1 if it["label"] == -1 else 0 for it in items])
-    model = _fit(x, y)
-    scaler, lr = model.steps[0][1], model.steps[1][1]
-    return {
-        "features": list(FEATURES),
-        "mean": [round(float(v), 6) for v in scaler.mean_],
-        "scale": [round(float(v), 6) for v in scaler.scale_],
-        "coef": [round(float(v), 6) for v in lr.coef_[0]],
-        "intercept": round(float(lr.intercept_[0]), 6),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default="../shared/data/basil-dev/articles.jsonl")
     ap.add_argument("--root", default=".", help="repository root (config/lexicons is read from there)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--min-claims", type=int, default=10)
-    ap.add_argument("--write-model", default=None, help="write the fitted model into this tone.toml")
     args = ap.parse_args(argv)
     data = Path(args.data)
     if not data.exists():
@@ -238,34 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {t:.2f}  {n:4d}  {p:.3f}" if n else f"  {t:.2f}  {n:4d}  -")
         chosen[label_name] = choose_threshold(table, args.min_claims)
         print(f"  chosen: {chosen[label_name] if chosen[label_name] is not None else 'none (no threshold reaches 0.9 precision over ' + str(args.min_claims) + ' claims)'}")
-    if args.write_model:
-        model = fit_full(items)
-        write_model(Path(args.write_model), model, chosen["negative"])
-        print(f"\nmodel written to {args.write_model}")
     return 0
-
-
-def write_model(path: Path, model: dict[str, Any], threshold: float | None) -> None:
-    """Replace the ``[model]`` table at the end of a tone lexicon file."""
-    text = path.read_text(encoding="utf-8")
-    marker = "\n[model]\n"
-    if marker in text:
-        text = text[: text.index(marker)]
-    lines = [
-        "",
-        "[model]",
-        "# Negative-tone model, fitted by `python -m clustering.compare.tone_eval --write-model` on",
-        "# BASIL-dev (see docs/tone.md). `threshold` is the P(neg) from which a negative tone claim is",
-        "# shown; absent: no threshold reached 0.9 precision on held-out stories, so none is shown.",
-        f"features = {json.dumps(model['features'])}",
-        f"mean = {json.dumps(model['mean'])}",
-        f"scale = {json.dumps(model['scale'])}",
-        f"coef = {json.dumps(model['coef'])}",
-        f"intercept = {model['intercept']}",
-    ]
-    if threshold is not None:
-        lines.append(f"threshold = {threshold}")
-    path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

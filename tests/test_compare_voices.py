@@ -171,3 +171,45 @@ def test_claimed_is_distancing_said_and_accused_are_not_and_quotes_are_the_speak
     )
     verbs = [c["verb"] for c in att["contested"]]
     assert verbs == ["claimed"]
+
+
+def test_a_quote_in_a_sentence_that_says_something_else_is_not_the_last_speakers():
+    quotes, names = _quotes(
+        "“The council will vote next week,” Mayor Elena Kovač said.\n\n"
+        "His response: “Nobody in this town believes the council any more.”"
+    )
+    q = _one(quotes, "Nobody in this town")
+    assert q.speaker is None and q.entity is None
+
+
+def test_a_quote_without_a_speech_verb_belongs_to_the_subject_of_its_sentence():
+    quotes, names = _quotes(
+        "“We will decide next week,” said Piotr Lind.\n\n"
+        "Mayor Elena Kovač reflected on her years spent working to “make the harbour safer and the town richer.”"
+    )
+    q = _one(quotes, "make the harbour safer")
+    assert names.get(q.entity) == "Elena Kovač"
+
+
+def test_a_programme_name_is_not_a_scare_quote():
+    att = _scare("Mayor Elena Kovač told NBC’s “Today” show on Thursday that the port would reopen.")
+    assert att["scare_quotes"] == [] and att["scare_quotes_unclear"] == []
+
+
+def test_a_label_given_by_nobody_in_particular_is_not_given_to_the_labelled():
+    att = _scare("Dockworkers -- labeled “wreckers” in the local press -- have demanded higher pay.\n\n"
+                 "The port stayed closed.")
+    assert not any(s["attributed_to"] for s in att["scare_quotes"])
+    assert not any(s["own_distancing"] for s in att["scare_quotes"])
+
+
+def test_the_quoted_word_itself_is_never_the_speaker():
+    att = _scare("Officials certified the records. But “wreckers” have demanded more proof.")
+    assert not any((s["attributed_to"] or "").strip("“”\"") == "wreckers" for s in att["scare_quotes"])
+
+
+def test_a_person_named_only_in_a_headline_gets_no_naming_row():
+    result = compare([article(1, "Test Outlet", "Piotr Lind Resigns",
+                              "The union leader of the port resigned on Monday after ten years.\n\n"
+                              "Mayor Elena Kovač thanked him for his work.")], hashing_embed)
+    assert not any("Resigns" in n["entity"] or "Resigns" in n["form"] for n in outlet(result, "Test Outlet")["naming"])

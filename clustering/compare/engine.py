@@ -202,7 +202,8 @@ def compare_story(
     naming_ids = [
         e.id
         for e in index.main_entities(len(index.entities))
-        if len(e.outlets(parsed)) >= 2 or any(m.kind == "epithet" for m in e.mentions)
+        if (len(e.outlets(parsed)) >= 2 or any(m.kind == "epithet" for m in e.mentions))
+        and any(m.field == "text" for m in e.mentions)
     ][:_NAMING_MAX_ENTITIES]
     variants = naming_variants(index, outlets, naming_ids)
     scorer = ToneScorer(

@@ -430,6 +430,8 @@ def naming_for_outlet(index: EntityIndex, outlet: str, entity_ids: list[int]) ->
     spellings: dict[str, str] = {}
     for eid in entity_ids:
         ent = index.entity(eid)
+        if not any(m.field == "text" for m in ent.mentions):
+            continue  # named in headlines only ("Blake Farenthold Resigns"): not a sure person
         ms = [m for m in ent.mentions if index.parsed[m.article].article.outlet == outlet]
         if not ms:
             continue

@@ -135,6 +135,21 @@ def _is_title_of_work(phrase: str) -> bool:
     return all(w[:1].isupper() for w in words if w.lower() not in small)
 
 
+_PROGRAMME_NOUNS = ("show", "program", "programme", "podcast", "series", "newspaper", "magazine", "broadcast")
+
+
+def _names_a_programme(phrase: str, after: str) -> bool:
+    """‘NBC’s “Today” show’: a capitalised phrase right before "show", "podcast" ..."""
+    nxt = re.match(r"\s*([A-Za-z]+)", after)
+    return bool(phrase[:1].isupper() and nxt and nxt.group(1).lower() in _PROGRAMME_NOUNS)
+
+
+def _passive_participle(tok: Any) -> bool:
+    """"a segment -- labeled “birthers” --": a participle with no subject of its own says
+    nothing about who uses the word."""
+    return tok.tag_ == "VBN" and not any(c.dep_ in ("nsubj", "agent") for c in tok.children)
+
+
 def _tokens_between(doc: Any, start: int, end: int) -> list[Any]:
     return [t for t in doc if start <= t.idx and t.idx + len(t.text) <= end]
 
@@ -264,12 +279,14 @@ def _norm_words(text: str) -> str:
 
 
 def _speech_in(
-    pa: ParsedArticle, s: Sentence, ranges: list[tuple[int, int]], index: EntityIndex, lexicon: AttributionLexicon
+    pa: ParsedArticle, s: Sentence, ranges: list[tuple[int, int]], index: EntityIndex, lexicon: AttributionLexicon,
+    at: int = -1,
 ) -> tuple[str | None, int | None, Any] | None:
     """A speech verb of the sentence (outside quotations) with its speaker, if any.
 
     Returns ``(speaker, entity, verb)``; ``speaker`` is None when the verb's subject is a pronoun
-    or missing (someone speaks, but the sentence does not say who). None without a speech verb.
+    or missing, or holds the quoted phrase at field offset ``at`` (someone speaks, but the
+    sentence does not say who says the phrase). None without a speech verb.
     """
     if s.span is None:
         return None
@@ -281,7 +298,11 @@ def _speech_in(
             continue
         if any(a <= base + tok.idx < b for a, b in ranges):
             continue
-        subj = _subject_of(tok, lexicon.reporting)
+        subj = None if _passive_participle(tok) else _subject_of(tok, lexicon.reporting)
+        if subj is not None and base + subj.left_edge.idx <= at < base + subj.right_edge.idx + len(subj.right_edge.text):
+            # "“birthers” have demanded", "Dockworkers -- labeled “wreckers” -- demanded": the
+            # phrase is part of the subject, so the subject does not say it
+            subj = None
         if subj is None or subj.lower_ in _PRONOUNS:
             found = found or (None, None, tok)
             continue
@@ -339,7 +360,7 @@ def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityI
             continue
         sents = by_field.get(q.field, [])
         k = next((i for i, s in enumerate(sents) if s.start <= q.start < max(s.end, s.start + 1)), None)
-        here = _speech_in(pa, sents[k], ranges.get(q.field, []), index, lexicon) if k is not None else None
+        here = _speech_in(pa, sents[k], ranges.get(q.field, []), index, lexicon, q.start) if k is not None else None
         if here is not None and here[0] is not None:
             q.speaker, q.entity = here[0], here[1]
             q.verb, q.verb_lemma = here[2].text, here[2].lemma_.lower()
@@ -387,7 +408,9 @@ def _make_quotes(
         nested = any(x < a and b < y for x, y, _ in spans if (x, y) != (a, b))
         kind = "short" if words <= scare_max_words else ("quote" if words >= quote_min_words else "short")
         inner_text = text[inner_start:inner_end]
-        if kind == "short" and _is_title_of_work(inner_text) and para.field == "text":
+        if kind == "short" and para.field == "text" and (
+            _is_title_of_work(inner_text) or _names_a_programme(inner_text, text[b + 1:])
+        ):
             kind = "title"  # "This Week", "Fox & Friends": a programme or a work, not a scare quote
         elif kind == "short" and inner_text[:1].isupper() and inner_text.rstrip()[-1:] in ".!?" and words >= 2:
             kind = "quote"  # a whole quoted sentence ("Now they listen."), however short
@@ -544,11 +567,38 @@ def _attribute_quote(
             q.speaker = pa.article.field_text(para.field)[m.start:m.end]
             q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
         return
-    if last_speaker is not None:
+    # no speech verb: the quotation continues the last speaker only when it stands alone;
+    # a sentence around it that names someone else, or says anything, decides otherwise
+    lo, hi = _sentence_bounds(para, a, b)
+    outside = [
+        t for t in _tokens_between(para.doc, lo, hi)
+        if not _inside_any(t.idx, outer_ranges) and (t.is_alpha or t.like_num)
+    ]
+    subjects = [
+        m for m in index.in_span(pa.position, para.field, para.start + lo, para.start + hi)
+        if not _inside_any(m.start - para.start, outer_ranges)
+        and m.token is not None and m.token.dep_ in _SUBJECT_DEPS
+    ]
+    if len({m.entity for m in subjects}) == 1:
+        # "Farenthold reflected on his time spent working to “...”": the subject speaks
+        m = subjects[0]
+        q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+        q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        return
+    if last_speaker is not None and not outside:
         # a quotation standing alone after its speaker was named (or continuing one)
         q.speaker, q.entity = last_speaker["speaker"], last_speaker["entity"]
         q.verb, q.verb_lemma = last_speaker.get("verb"), last_speaker.get("verb_lemma")
         q.inherited = True
+
+
+def _sentence_bounds(para: Paragraph, a: int, b: int) -> tuple[int, int]:
+    """Start and end (paragraph offsets) of the parser sentences that the span ``[a, b)`` touches."""
+    lo, hi = a, b
+    for sent in para.doc.sents:
+        if sent.end_char > a and sent.start_char < b:
+            lo, hi = min(lo, sent.start_char), max(hi, sent.end_char)
+    return lo, hi
 
 
 def _possessive(text: str, end: int) -> bool:
@@ -645,7 +695,14 @@ def _attribute(
             for _ in range(6):
                 node = node.head
                 if node.pos_ in ("VERB", "AUX") and node.lemma_.lower() in (reporting | cues):
-                    return node, _subject_of(node, reporting)
+                    if _passive_participle(node):
+                        return node, None
+                    subj = _subject_of(node, reporting)
+                    if subj is not None and any(
+                        subj.left_edge.i <= t.i <= subj.right_edge.i for t in inner_tokens if t.is_alpha
+                    ):
+                        return node, None  # the phrase is (in) the subject: "“birthers” have demanded"
+                    return node, subj
                 if node.head.i == node.i:
                     break
         window = [t for t in before[-6:] if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in cues]

@@ -213,3 +213,12 @@ def test_a_person_named_only_in_a_headline_gets_no_naming_row():
                               "The union leader of the port resigned on Monday after ten years.\n\n"
                               "Mayor Elena Kovač thanked him for his work.")], hashing_embed)
     assert not any("Resigns" in n["entity"] or "Resigns" in n["form"] for n in outlet(result, "Test Outlet")["naming"])
+
+
+def test_second_said_of_a_coordinated_report_keeps_the_first_subject():
+    quotes, names = _quotes(
+        "Mayor Elena Kovač on Monday said the union ruined the harbour and said her rival, Piotr Lind, "
+        "faced no consequences after he lied “many times” to the council."
+    )
+    q = _one(quotes, "many times")
+    assert names.get(q.entity) == "Elena Kovač"

@@ -198,6 +198,11 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
                 return child
         if v.head.i == v.i:
             break
+        if v.dep_ == "conj" and v.head.dep_ == "ccomp" and v.head.head.lemma_.lower() in reporting:
+            # "X said the F.B.I. ruined ... and said ...": the parser hangs the second "said" on
+            # the reported clause; it is coordinated with the first one, whose subject speaks
+            v = v.head.head
+            continue
         v = v.head
     # "..., said mayor Vitali Klitschko": the parser may attach the name as the object
     for child in verb.children:

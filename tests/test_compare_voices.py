@@ -222,3 +222,15 @@ def test_second_said_of_a_coordinated_report_keeps_the_first_subject():
     )
     q = _one(quotes, "many times")
     assert names.get(q.entity) == "Elena Kovač"
+
+
+def test_accused_x_of_telling_gives_the_words_to_x():
+    quotes, names = _quotes("Mayor Elena Kovač accused Piotr Lind of telling her he had “secret plans” for the harbour.")
+    q = _one(quotes, "secret plans")
+    assert q.speaker and q.speaker.endswith("Lind") and names.get(q.entity) != "Elena Kovač"
+
+
+def test_speaker_as_written_has_no_stray_quote_mark():
+    quotes, names = _quotes("“Today” show host Elena Kovač asked the mayor, “Have you seen the cranes yourself?”")
+    q = _one(quotes, "seen the cranes")
+    assert q.speaker and "“" not in q.speaker and "”" not in q.speaker and names.get(q.entity) == "Elena Kovač"

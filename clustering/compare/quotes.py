@@ -181,6 +181,16 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
     A participle without a subject ("..., noting that ...", "..., adding: ...") belongs to the
     nearest reporting verb above it ("Biden said, noting ..."), else to the clause above it.
     """
+    if (
+        verb.tag_ == "VBG"
+        and verb.dep_ == "pcomp"
+        and not any(c.dep_ in _SUBJECT_DEPS for c in verb.children)
+        and verb.head.dep_ == "prep"
+    ):
+        # "Greene accused Farenthold of telling her ...": the object of the verb above tells
+        for child in verb.head.head.children:
+            if child.dep_ == "dobj":
+                return child
     if not any(c.dep_ in _SUBJECT_DEPS for c in verb.children) and verb.tag_ == "VBG":
         node = verb
         for _ in range(5):
@@ -276,6 +286,14 @@ def extract_quotes(
                     }
             out.extend(doc_quotes)
         _resolve_short_quotes(pa, [q for q in out if q.article == pa.position], index, lexicon)
+    for q in out:
+        if q.speaker and any(ch in q.speaker for ch in "“”\""):
+            # ‘“Today” show host Meredith Vieira’: the speaker starts after the last mark
+            cut = max(q.speaker.rfind(ch) for ch in "“”\"") + 1
+            rest = q.speaker[cut:].lstrip()
+            if q.speaker_start is not None:
+                q.speaker_start += len(q.speaker) - len(rest)
+            q.speaker = rest or None
     return out
 
 

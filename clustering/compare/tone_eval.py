@@ -146,6 +146,13 @@ def _fit(x: np.ndarray, y: np.ndarray) -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000)).fit(x, y)
 
 
+def _fit_predict(x: np.ndarray, y: np.ndarray, x_test: np.ndarray) -> np.ndarray:
+    """P(class 1) for ``x_test``; a training part with one class only predicts its share."""
+    if len(set(y.tolist())) < 2:
+        return np.full(len(x_test), float(y.mean()) if len(y) else 0.0)
+    return _fit(x, y).predict_proba(x_test)[:, 1]
+
+
 def cross_validate(items: list[dict[str, Any]], folds: int) -> None:
     """Fill ``p_neg`` / ``p_pos`` / ``model`` of every item from models fitted without its story."""
     from sklearn.model_selection import GroupKFold
@@ -154,10 +161,8 @@ def cross_validate(items: list[dict[str, Any]], folds: int) -> None:
     y = np.array([it["label"] for it in items])
     groups = np.array([it["story"] for it in items])
     for train, test in GroupKFold(n_splits=folds).split(x, y, groups):
-        neg = _fit(x[train], (y[train] == -1).astype(int))
-        pos = _fit(x[train], (y[train] == 1).astype(int))
-        p_neg = neg.predict_proba(x[test])[:, 1]
-        p_pos = pos.predict_proba(x[test])[:, 1]
+        p_neg = _fit_predict(x[train], (y[train] == -1).astype(int), x[test])
+        p_pos = _fit_predict(x[train], (y[train] == 1).astype(int), x[test])
         for k, i in enumerate(test):
             items[i]["p_neg"] = float(p_neg[k])
             items[i]["p_pos"] = float(p_pos[k])

@@ -234,3 +234,13 @@ def test_speaker_as_written_has_no_stray_quote_mark():
     quotes, names = _quotes("“Today” show host Elena Kovač asked the mayor, “Have you seen the cranes yourself?”")
     q = _one(quotes, "seen the cranes")
     assert q.speaker and "“" not in q.speaker and "”" not in q.speaker and names.get(q.entity) == "Elena Kovač"
+
+
+def test_name_before_a_relative_clause_speaks_when_the_parser_loses_the_subject():
+    quotes, names = _quotes(
+        "Piotr Lind spoke to reporters on Monday.\n\n"
+        "Asked in the interview how serious the strike is, Lind, who would have to hand over the union "
+        "in order to run for mayor, said, \"I always take things seriously, but never like this.\""
+    )
+    q = _one(quotes, "take things seriously")
+    assert names.get(q.entity) == "Piotr Lind"

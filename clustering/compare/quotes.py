@@ -560,6 +560,14 @@ def _attribute_quote(
                     q.speaker = chunk
                     q.speaker_start, q.speaker_end = para.start + h0, para.start + h1
                     return
+        if subject is None and verb.idx < a:
+            # "Trump, who would have to ..., said, “...”": the parser lost the subject in the
+            # relative clause; the name before it speaks
+            m = _name_before_clause(pa, para, index, verb, outer_ranges)
+            if m is not None:
+                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+                return
     if subject is not None:
         toks = _speaker_tokens(subject)
         s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
@@ -613,6 +621,36 @@ def _attribute_quote(
         q.speaker, q.entity = last_speaker["speaker"], last_speaker["entity"]
         q.verb, q.verb_lemma = last_speaker.get("verb"), last_speaker.get("verb_lemma")
         q.inherited = True
+
+
+_CLAUSE_OPENERS = ("who", "which", "whose", "whom", "a", "an", "the", "his", "her", "their")
+
+
+def _name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, verb: Any, outer_ranges: list[tuple[int, int]]) -> Any | None:
+    """The person named just before a verb, past a comma-delimited relative clause or
+    apposition ("Trump, who ..., said"); None unless that comma chunk is the name alone."""
+    lo, _hi = _sentence_bounds(para, verb.idx, verb.idx + 1)
+    before = para.doc.text[lo:verb.idx]
+    if any(_inside_any(lo + i, outer_ranges) for i in range(len(before))):
+        return None
+    chunks = before.split(",")
+    offsets = []
+    pos = lo
+    for ch in chunks:
+        offsets.append((pos, pos + len(ch)))
+        pos += len(ch) + 1
+    pairs = [(c, o) for c, o in zip(chunks, offsets) if c.strip()]
+    while pairs and pairs[-1][0].strip().split()[0].lower() in _CLAUSE_OPENERS:
+        pairs.pop()
+    if not pairs or len(pairs) == len([c for c in chunks if c.strip()]):
+        return None  # nothing skipped: the parser's own analysis stands
+    chunk, (c0, c1) = pairs[-1]
+    if len(chunk.split()) > 6:
+        return None
+    ms = index.in_span(pa.position, para.field, para.start + c0, para.start + c1)
+    if len(ms) == 1 and para.doc.text[ms[0].end - para.start:c1].strip() == "":
+        return ms[0]
+    return None
 
 
 def _sentence_bounds(para: Paragraph, a: int, b: int) -> tuple[int, int]:

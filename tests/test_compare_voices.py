@@ -244,3 +244,36 @@ def test_name_before_a_relative_clause_speaks_when_the_parser_loses_the_subject(
     )
     q = _one(quotes, "take things seriously")
     assert names.get(q.entity) == "Piotr Lind"
+
+
+def test_he_said_does_not_continue_a_plural_role_nor_a_speaker_before_a_new_name():
+    quotes, names = _quotes(
+        "“Port safety must come first,” union members said on Monday.\n\n"
+        "“The mayor needs to apologise to the dockworkers,” he said.\n\n"
+        "“We will not back down,” Mayor Elena Kovač said.\n\n"
+        "Harbour Herald editor Tomas Brenner said on radio that Kovač still needs to go.\n\n"
+        "“I think it would be better if she went,” he said."
+    )
+    assert _one(quotes, "needs to apologise").speaker is None
+    q = _one(quotes, "better if she went")
+    assert names.get(q.entity) != "Elena Kovač" and "Brenner" in (q.speaker or "")
+
+
+def test_a_paragraph_ending_in_a_colon_introduces_the_next_quotation():
+    quotes, names = _quotes(
+        "“The strike is illegal,” Mayor Elena Kovač said.\n\n"
+        "Four years ago, union leader Piotr Lind used nearly the same words about the old council:\n\n"
+        "“The lockout is illegal and the council knows it.”"
+    )
+    q = _one(quotes, "lockout is illegal")
+    assert names.get(q.entity) != "Elena Kovač"
+
+
+def test_needless_to_say_names_no_speaker_and_so_called_is_no_speech():
+    quotes, names = _quotes(
+        "“Needless to say, the strike was not “a war of the union’s choosing.” It was forced on them,” "
+        "Piotr Lind wrote.\n\n"
+        "The so-called “Harbour Act” measure aims to end the dispute."
+    )
+    for q in quotes:
+        assert (q.speaker or "") not in ("the strike", "measure"), q

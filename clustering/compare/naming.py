@@ -399,6 +399,10 @@ def build_entity_index(
     return EntityIndex(entities, parsed, lexicon)
 
 
+_FUNCTION_WORDS = {"between", "and", "but", "with", "for", "from", "after", "before", "as", "at", "in", "on",
+                   "of", "to", "by", "when", "while", "if", "the", "a", "an", "says", "said"}
+
+
 def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     if ent.known is not None:
         return ent.known.name
@@ -407,7 +411,10 @@ def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
         if m.kind != "name":
             continue
         words = [w for w in m.form.split() if w.lower().rstrip(".") not in titles]
-        forms[" ".join(words)] += 1
+        while words and words[0].lower() in _FUNCTION_WORDS:
+            words.pop(0)  # "Between Obama" (a headline run): the name is "Obama"
+        if words:
+            forms[" ".join(words)] += 1
     full = [(n, f) for f, n in forms.items() if len(f.split()) >= 2]
     if full:
         return max(full)[1]

@@ -208,6 +208,8 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
                 return child
         if v.head.i == v.i:
             break
+        if v.head.pos_ not in ("VERB", "AUX"):
+            break  # "Needless to say, the war ...": no speaker above a non-verb
         if v.dep_ == "conj" and v.head.dep_ == "ccomp" and v.head.head.lemma_.lower() in reporting:
             # "X said the F.B.I. ruined ... and said ...": the parser hangs the second "said" on
             # the reported clause; it is coordinated with the first one, whose subject speaks
@@ -222,7 +224,13 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
 
 
 def _is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
-    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in reporting
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in reporting and not _so_called(tok)
+
+
+def _so_called(tok: Any) -> bool:
+    """The "called" of "so-called" is a hedge, not a speech verb."""
+    doc = tok.doc
+    return tok.lower_ == "called" and tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].lower_ == "so"
 
 
 def _inside_any(pos: int, ranges: list[tuple[int, int]]) -> bool:
@@ -253,6 +261,7 @@ def extract_quotes(
     out: list[Quote] = []
     for pa in parsed:
         last_speaker: dict[str, Any] | None = None
+        prev_para: Paragraph | None = None
         for para in pa.paragraphs:
             text = para.doc.text
             spans = quote_spans(text)
@@ -265,8 +274,13 @@ def extract_quotes(
                     for tok in sent:
                         if _is_reporting(tok, indirect_verbs) and not _inside_any(tok.idx, outer_ranges):
                             events.append((tok.idx, "speech", tok))
-                            break
             events.sort(key=lambda e: (e[0], e[1] == "speech"))
+            if para.field == "text" and prev_para is not None and prev_para.doc.text.rstrip().endswith(":"):
+                # "Obama used virtually identical language ...:" then the quotation: the
+                # introducing sentence's named subject speaks, else nobody known
+                last_speaker = _colon_intro(pa, prev_para, index)
+            if para.field == "text":
+                prev_para = para
             for _pos, kind, item in events:
                 if kind == "speech":
                     named = _named_subject(pa, para, item, index, reporting)
@@ -317,7 +331,7 @@ def _speech_in(
     verbs = lexicon.reporting | lexicon.partial_quote_cues
     found = None
     for tok in s.span:
-        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs:
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or _so_called(tok):
             continue
         if any(a <= base + tok.idx < b for a, b in ranges):
             continue
@@ -456,6 +470,23 @@ def _make_quotes(
     return quotes
 
 
+def _colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict[str, Any] | None:
+    """The named subject of a paragraph's last sentence, as a speaker record (or None)."""
+    sents = list(para.doc.sents)
+    if not sents:
+        return None
+    last = sents[-1]
+    subjects = [
+        m for m in index.in_span(pa.position, para.field, para.start + last.start_char, para.start + last.end_char)
+        if m.token is not None and m.token.dep_ in _SUBJECT_DEPS
+    ]
+    if len({m.entity for m in subjects}) != 1:
+        return None
+    m = subjects[0]
+    return {"speaker": pa.article.field_text(para.field)[m.start:m.end], "entity": m.entity,
+            "verb": None, "verb_lemma": None, "singular": True}
+
+
 def _named_subject(
     pa: ParsedArticle, para: Paragraph, verb: Any, index: EntityIndex, reporting: frozenset[str]
 ) -> dict[str, Any] | None:
@@ -465,10 +496,19 @@ def _named_subject(
         return None
     toks = _speaker_tokens(subj)
     s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-    ms = index.in_span(pa.position, para.field, para.start + s0, para.start + s1)
+    ms = [
+        m for m in index.in_span(pa.position, para.field, para.start + s0, para.start + s1)
+        if not _possessive(para.doc.text, m.end - para.start)
+    ]
     if not ms:
+        if subj.pos_ == "PROPN" and subj.text[:1].isupper():
+            # a name the index does not know ("Weekly Standard Editor Bill Kristol"): it still
+            # speaks, so a later "he said" is not given to an earlier speaker
+            return {"speaker": para.doc.text[s0:s1], "entity": None, "verb": verb.text,
+                    "verb_lemma": verb.lemma_.lower(), "singular": True}
         return None
-    return {"speaker": para.doc.text[s0:s1], "entity": ms[-1].entity, "verb": verb.text, "verb_lemma": verb.lemma_.lower()}
+    return {"speaker": para.doc.text[s0:s1], "entity": ms[-1].entity, "verb": verb.text,
+            "verb_lemma": verb.lemma_.lower(), "singular": True}
 
 
 def _attribute_quote(
@@ -551,7 +591,7 @@ def _attribute_quote(
                         q.speaker, q.speaker_start = chunk, para.start + h0
                     return
                 if chunk.lower() in _PRONOUNS:
-                    if last_speaker is not None:
+                    if last_speaker is not None and _pronoun_fits(chunk.lower(), last_speaker):
                         q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
                     else:
                         q.speaker = None
@@ -572,7 +612,7 @@ def _attribute_quote(
         toks = _speaker_tokens(subject)
         s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
         if subject.lower_ in _PRONOUNS:
-            if q.kind == "quote" and last_speaker is not None:
+            if q.kind == "quote" and last_speaker is not None and _pronoun_fits(subject.lower_, last_speaker):
                 q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
             else:
                 q.speaker = text[s0:s1]
@@ -580,7 +620,10 @@ def _attribute_quote(
             return
         q.speaker = text[s0:s1]
         q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
-        ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+        ms = [
+            m for m in index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+            if not _possessive(text, m.end - para.start)
+        ]
         if ms:
             q.entity = ms[-1].entity
         return
@@ -660,6 +703,16 @@ def _sentence_bounds(para: Paragraph, a: int, b: int) -> tuple[int, int]:
         if sent.end_char > a and sent.start_char < b:
             lo, hi = min(lo, sent.start_char), max(hi, sent.end_char)
     return lo, hi
+
+
+def _pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
+    """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators"."""
+    if pronoun not in ("he", "she"):
+        return True
+    if speaker.get("entity") is not None or speaker.get("singular"):
+        return True
+    words = (speaker.get("speaker") or "").split()
+    return bool(words) and words[-1][:1].isupper() and not words[-1].endswith("s")
 
 
 def _possessive(text: str, end: int) -> bool:

@@ -277,3 +277,13 @@ def test_needless_to_say_names_no_speaker_and_so_called_is_no_speech():
     )
     for q in quotes:
         assert (q.speaker or "") not in ("the strike", "measure"), q
+
+
+def test_words_inside_someones_claim_are_not_the_explainers():
+    quotes, names = _quotes(
+        "Union members pressed Mayor Elena Kovač on Sunday to better explain -- and publicly apologise for -- "
+        "her claim that the strike is a \"plot of the shipping lobby\" and cannot succeed."
+    )
+    q = _one(quotes, "plot of the shipping lobby")
+    assert q.speaker is None or names.get(q.entity) == "Elena Kovač"
+    assert (q.speaker or "") != "Union members"

@@ -563,6 +563,18 @@ def _attribute_quote(
             ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
             q.entity = ms[-1].entity if ms else None
             return
+    holder = _speech_noun_holder(para, a, b)
+    if holder is not None:
+        # "... to explain his on-camera claim that Afghanistan is a “war of Obama’s choosing”":
+        # the words belong to whoever made the claim, not to the subject of "explain"
+        poss = next((c for c in holder.children if c.dep_ == "poss"), None)
+        if poss is not None and poss.pos_ == "PROPN":
+            ms = index.in_span(pa.position, para.field, para.start + poss.idx, para.start + poss.idx + len(poss.text))
+            if ms:
+                m = ms[-1]
+                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        return
     found = _attribute(para, q, a, b, outer_ranges, reporting, lexicon.partial_quote_cues, lexicon)
     subject = None
     if found is not None:
@@ -693,6 +705,32 @@ def _name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, 
     ms = index.in_span(pa.position, para.field, para.start + c0, para.start + c1)
     if len(ms) == 1 and para.doc.text[ms[0].end - para.start:c1].strip() == "":
         return ms[0]
+    return None
+
+
+_SPEECH_NOUNS = {"claim", "remark", "comment", "statement", "assertion", "suggestion", "charge",
+                 "accusation", "allegation", "description", "characterization", "characterisation"}
+
+
+def _speech_noun_holder(para: Paragraph, a: int, b: int) -> Any | None:
+    """The speech noun ("claim", "remark" ...) that holds the quotation at ``[a, b)`` in the
+    parse before any verb does, if one does: "his claim that X is a “...”"."""
+    inner = [t for t in _tokens_between(para.doc, a, b) if t.is_alpha]
+    if not inner:
+        return None
+    ids = {t.i for t in inner}
+    top = next((t for t in inner if t.head.i not in ids), None)
+    if top is None:
+        return None
+    node = top.head
+    for _ in range(6):
+        if node.pos_ == "NOUN" and node.lemma_.lower() in _SPEECH_NOUNS:
+            return node
+        if node.pos_ in ("VERB", "AUX") and node.dep_ not in ("ccomp", "acl", "relcl"):
+            return None
+        if node.head.i == node.i:
+            return None
+        node = node.head
     return None
 
 

@@ -262,6 +262,11 @@ def extract_quotes(
     for pa in parsed:
         last_speaker: dict[str, Any] | None = None
         prev_para: Paragraph | None = None
+        article_ranges = [
+            (para.start + a, para.start + b + 1)
+            for para in pa.paragraphs if para.field == "text"
+            for a, b, _ in quote_spans(para.doc.text)
+        ]
         for para in pa.paragraphs:
             text = para.doc.text
             spans = quote_spans(text)
@@ -279,24 +284,31 @@ def extract_quotes(
                 # "Obama used virtually identical language ...:" then the quotation: the
                 # introducing sentence's named subject speaks, else nobody known
                 last_speaker = _colon_intro(pa, prev_para, index)
+                if last_speaker is not None:
+                    last_speaker["at"] = para.start
             if para.field == "text":
                 prev_para = para
             for _pos, kind, item in events:
                 if kind == "speech":
                     named = _named_subject(pa, para, item, index, reporting)
                     if named is not None:
+                        named["at"] = para.start + item.idx
                         last_speaker = named
                     continue
                 q = item
                 if q.nested:
                     continue
-                _attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, last_speaker)
+                current = last_speaker
+                if current is not None and _someone_else_since(pa, index, current, q.outer_start, article_ranges):
+                    current = None  # "prompted Vieira to ask Trump ... He signaled ...": ambiguous
+                _attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, current)
                 if q.kind == "quote" and q.speaker is not None and para.field == "text":
                     last_speaker = {
                         "speaker": q.speaker,
                         "entity": q.entity,
                         "verb": q.verb,
                         "verb_lemma": q.verb_lemma,
+                        "at": q.outer_end,
                     }
             out.extend(doc_quotes)
         _resolve_short_quotes(pa, [q for q in out if q.article == pa.position], index, lexicon)
@@ -468,6 +480,31 @@ def _make_quotes(
             )
         )
     return quotes
+
+
+def _someone_else_since(
+    pa: ParsedArticle, index: EntityIndex, speaker: dict[str, Any], until: int, ranges: list[tuple[int, int]]
+) -> bool:
+    """Another person named (outside quotations) between where the last speaker was set and
+    ``until``: a pronoun or a bare quotation after that could be either one."""
+    since = speaker.get("at")
+    if since is None or until <= since:
+        return False
+    words = set((speaker.get("speaker") or "").split())
+    text = pa.article.field_text("text")
+    for m in index.in_span(pa.position, "text", since, until):
+        if _inside_any(m.start, ranges):
+            continue
+        if _possessive(text, m.end) or text[m.end:m.end + 1] in ("’", "'") or (
+            m.token is not None and m.token.dep_ in ("poss", "compound", "nmod", "amod")
+        ):
+            continue  # "due to Donald Trump’s freeze", "the Trump administration": a modifier
+        if speaker.get("entity") is not None:
+            if m.entity != speaker["entity"]:
+                return True
+        elif not set(m.form.split()) <= words:
+            return True
+    return False
 
 
 def _colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict[str, Any] | None:

@@ -129,6 +129,13 @@ class EntityIndex:
         """The entity with this id."""
         return self.entities[ent_id]
 
+    def in_sentence_tokens(self, article: int, token: Any) -> list[Mention]:
+        """Mentions headed by a spaCy token (any field of the article)."""
+        return [
+            m for (a, _f), ms in self._by_article.items() if a == article
+            for m in ms if m.token is not None and m.token.doc is token.doc and m.token.i == token.i
+        ]
+
     def resolve_word(self, word: str) -> Entity | None:
         """The one entity whose surname key matches ``word`` ("Zelenskyy" -> Volodymyr Zelensky),
         for names the parser did not mark as a mention (headlines); None if none or several."""

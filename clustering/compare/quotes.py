@@ -209,6 +209,9 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
         if v.head.i == v.i:
             break
         if v.head.pos_ not in ("VERB", "AUX"):
+            if v.head.pos_ == "NOUN" and v.head.lemma_.lower() in _SPEECH_CARRIERS and v.head.head.pos_ in ("VERB", "AUX"):
+                v = v.head.head  # "Steele issued a statement saying ...": the statement's issuer
+                continue
             break  # "Needless to say, the war ...": no speaker above a non-verb
         if v.dep_ == "conj" and v.head.dep_ == "ccomp" and v.head.head.lemma_.lower() in reporting:
             # "X said the F.B.I. ruined ... and said ...": the parser hangs the second "said" on
@@ -499,11 +502,36 @@ def _someone_else_since(
             m.token is not None and m.token.dep_ in ("poss", "compound", "nmod", "amod")
         ):
             continue  # "due to Donald Trump’s freeze", "the Trump administration": a modifier
+        if m.token is not None and _reported_by(m.token, speaker, pa, index):
+            continue  # "DeMint said Steele must apologize": Steele is what DeMint says, not a speaker
         if speaker.get("entity") is not None:
             if m.entity != speaker["entity"]:
                 return True
         elif not set(m.form.split()) <= words:
             return True
+    return False
+
+
+def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: EntityIndex) -> bool:
+    """The token lies in what the given speaker says (the clause of a speech verb whose
+    subject is that speaker)."""
+    node = token
+    words = set((speaker.get("speaker") or "").split())
+    for _ in range(10):
+        if node.head.i == node.i:
+            return False
+        if node.dep_ in ("ccomp", "parataxis") and node.head.pos_ in ("VERB", "AUX"):
+            subj = next((c for c in node.head.children if c.dep_ in _SUBJECT_DEPS), None)
+            if subj is None and node.head.dep_ == "conj":
+                subj = next((c for c in node.head.head.children if c.dep_ in _SUBJECT_DEPS), None)
+            if subj is not None:
+                if subj.text in words:
+                    return True
+                if speaker.get("entity") is not None:
+                    for m in index.in_sentence_tokens(pa.position, subj):
+                        if m.entity == speaker["entity"]:
+                            return True
+        node = node.head
     return False
 
 
@@ -745,6 +773,8 @@ def _name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, 
     return None
 
 
+_SPEECH_CARRIERS = {"statement", "letter", "email", "e-mail", "memo", "tweet", "post", "message", "note",
+                    "interview", "speech", "video", "release", "op-ed", "column"}
 _SPEECH_NOUNS = {"claim", "remark", "comment", "statement", "assertion", "suggestion", "charge",
                  "accusation", "allegation", "description", "characterization", "characterisation"}
 

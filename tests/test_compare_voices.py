@@ -307,3 +307,22 @@ def test_words_inside_someones_claim_are_not_the_explainers():
     q = _one(quotes, "plot of the shipping lobby")
     assert q.speaker is None or names.get(q.entity) == "Elena Kovač"
     assert (q.speaker or "") != "Union members"
+
+
+def test_the_issuer_of_a_statement_speaks():
+    quotes, names = _quotes(
+        "Trying to calm the dispute, Mayor Elena Kovač issued a statement saying: "
+        "“There is no question that the port must reopen before the harvest.”"
+    )
+    q = _one(quotes, "port must reopen")
+    assert names.get(q.entity) == "Elena Kovač"
+
+
+def test_a_person_inside_what_the_speaker_says_does_not_break_the_continuation():
+    quotes, names = _quotes(
+        "Speaking on the radio, Mayor Elena Kovač would not go that far but said Piotr Lind must apologize "
+        "to the dockworkers.\n\n"
+        "“The union leader needs to apologize to every family in this town,” she said."
+    )
+    q = _one(quotes, "needs to apologize")
+    assert names.get(q.entity) == "Elena Kovač"

@@ -628,7 +628,7 @@ def _attribute_quote(
             ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
             q.entity = ms[-1].entity if ms else None
             return
-    holder = _speech_noun_holder(para, a, b)
+    holder = _speech_noun_holder(para, a, b, reporting)
     if holder is not None:
         # "... to explain his on-camera claim that Afghanistan is a “war of Obama’s choosing”":
         # the words belong to whoever made the claim, not to the subject of "explain"
@@ -779,7 +779,7 @@ _SPEECH_NOUNS = {"claim", "remark", "comment", "statement", "assertion", "sugges
                  "accusation", "allegation", "description", "characterization", "characterisation"}
 
 
-def _speech_noun_holder(para: Paragraph, a: int, b: int) -> Any | None:
+def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[str]) -> Any | None:
     """The speech noun ("claim", "remark" ...) that holds the quotation at ``[a, b)`` in the
     parse before any verb does, if one does: "his claim that X is a “...”"."""
     inner = [t for t in _tokens_between(para.doc, a, b) if t.is_alpha]
@@ -793,8 +793,8 @@ def _speech_noun_holder(para: Paragraph, a: int, b: int) -> Any | None:
     for _ in range(6):
         if node.pos_ == "NOUN" and node.lemma_.lower() in _SPEECH_NOUNS:
             return node
-        if node.pos_ in ("VERB", "AUX") and node.dep_ not in ("ccomp", "acl", "relcl"):
-            return None
+        if node.pos_ in ("VERB", "AUX") and (node.dep_ not in ("ccomp", "acl", "relcl") or node.lemma_.lower() in reporting):
+            return None  # a verb governs it first ("issued a statement saying “...”")
         if node.head.i == node.i:
             return None
         node = node.head

@@ -326,3 +326,9 @@ def test_a_person_inside_what_the_speaker_says_does_not_break_the_continuation()
     )
     q = _one(quotes, "needs to apologize")
     assert names.get(q.entity) == "Elena Kovač"
+
+
+def test_alleging_in_a_lawsuit_is_the_legal_term_not_distancing():
+    att = _scare("Piotr Lind was sued by a former aide in 2014, alleging a hostile work environment.\n\n"
+                 "Mayor Elena Kovač alleged that the union had staged the strike.")
+    assert [c["verb"] for c in att["contested"]] == ["alleged"]

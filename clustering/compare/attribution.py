@@ -20,6 +20,7 @@ from .sentences import Sentence
 
 _SPEECH_DEPS = ("ccomp", "parataxis")
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
+_LEGAL = {"sue", "lawsuit", "suit", "complaint", "indictment", "indict", "court", "filing", "plaintiff"}
 
 
 def mask_ranges(text: str, offset: int, ranges: list[tuple[int, int]]) -> str:
@@ -83,7 +84,10 @@ def reporting_verbs(
             or (key in lexicon.contested | lexicon.loaded and any(c.dep_ == "xcomp" for c in tok.children))
         )
         if speech:
-            out.append((tok, key, lexicon.verb_class(key) or "neutral"))
+            cls = lexicon.verb_class(key) or "neutral"
+            if key == "allege" and any(t.lemma_.lower() in _LEGAL for t in span):
+                cls = "neutral"  # "sued ..., alleging discrimination": the legal term, not doubt
+            out.append((tok, key, cls))
     return out
 
 

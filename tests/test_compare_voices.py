@@ -332,3 +332,11 @@ def test_alleging_in_a_lawsuit_is_the_legal_term_not_distancing():
     att = _scare("Piotr Lind was sued by a former aide in 2014, alleging a hostile work environment.\n\n"
                  "Mayor Elena Kovač alleged that the union had staged the strike.")
     assert [c["verb"] for c in att["contested"]] == ["alleged"]
+
+
+def test_a_role_taken_for_a_name_gets_no_naming_row():
+    result = compare([article(1, "Test Outlet", "Port bill passes",
+                              "Harbour Minority Leader Piotr Lind opposed the bill.\n\n"
+                              "Senate Minority Leader said the vote was rushed, and the Senate Minority Leader "
+                              "asked for a recount on Monday.")], hashing_embed)
+    assert not any(n["entity"] == "Senate Minority Leader" for n in outlet(result, "Test Outlet")["naming"])

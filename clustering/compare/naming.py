@@ -406,6 +406,8 @@ def build_entity_index(
     return EntityIndex(entities, parsed, lexicon)
 
 
+_ROLE_WORDS = {"senate", "house", "minority", "majority", "leader", "whip", "committee", "council", "party",
+               "administration", "department", "ministry", "office", "state", "federal", "national"}
 _FUNCTION_WORDS = {"between", "and", "but", "with", "for", "from", "after", "before", "as", "at", "in", "on",
                    "of", "to", "by", "when", "while", "if", "the", "a", "an", "says", "said"}
 
@@ -446,6 +448,10 @@ def naming_for_outlet(index: EntityIndex, outlet: str, entity_ids: list[int]) ->
         ent = index.entity(eid)
         if not any(m.field == "text" for m in ent.mentions):
             continue  # named in headlines only ("Blake Farenthold Resigns"): not a sure person
+        if ent.known is None and all(
+            w.lower().rstrip(".") in index.lexicon.titles or w.lower() in _ROLE_WORDS for w in ent.name.split()
+        ):
+            continue  # "Senate Minority Leader": a role the parser took for a name, not a person
         ms = [m for m in ent.mentions if index.parsed[m.article].article.outlet == outlet]
         if not ms:
             continue

@@ -412,6 +412,14 @@ _FUNCTION_WORDS = {"between", "and", "but", "with", "for", "from", "after", "bef
                    "of", "to", "by", "when", "while", "if", "the", "a", "an", "says", "said"}
 
 
+def _strip_function_words(form: str) -> str:
+    """"Between Obama" (a headline run) -> "Obama"."""
+    words = form.split()
+    while len(words) > 1 and words[0].lower() in _FUNCTION_WORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
 def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     if ent.known is not None:
         return ent.known.name
@@ -455,7 +463,7 @@ def naming_for_outlet(index: EntityIndex, outlet: str, entity_ids: list[int]) ->
         ms = [m for m in ent.mentions if index.parsed[m.article].article.outlet == outlet]
         if not ms:
             continue
-        forms = Counter((m.form, m.kind, m.evaluative) for m in ms)
+        forms = Counter((_strip_function_words(m.form), m.kind, m.evaluative) for m in ms)
         for (form, kind, evaluative), count in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0][0])):
             row = {"entity": ent.name, "form": form, "count": count, "kind": kind}
             if evaluative:

@@ -1,6 +1,6 @@
 """The cache: Redis when it answers, an in-process LRU when it does not.
 
-Keys are versioned (``{prefix}:{analysis_version}:story:{id}:{story_version}:comparison``),
+Keys are versioned (``{prefix}:{analysis_version}:story:{id}:{story_version}:comparison:{engine_version}``),
 so a new article or a new analysis version means a new key: nothing is ever invalidated,
 old keys expire by TTL. A Redis fault never fails a request: the cache degrades to the
 in-process store, logs it once, and tries Redis again after a short back-off.

@@ -29,13 +29,13 @@ def test_tone_towards_a_person_uses_the_clause_about_that_person():
         "Piotr Lind gave a brilliant, inspiring speech, while Mayor Elena Kovač made a "
         "disastrous, incompetent decision."
     )
-    assert tone["by_entity"]["Piotr Lind"] > 0.25
-    assert tone["by_entity"]["Elena Kovač"] < -0.25
+    assert tone["measured_by_entity"]["Piotr Lind"] > 0.25
+    assert tone["measured_by_entity"]["Elena Kovač"] < -0.25
 
 
 def test_a_speaker_is_not_scored_by_what_they_say():
     tone = _tone("Mayor Elena Kovač said the union leaders were liars and cowards.")
-    assert tone["by_entity"].get("Elena Kovač", 0.0) == 0.0
+    assert tone["measured_by_entity"].get("Elena Kovač", 0.0) == 0.0
 
 
 def test_negation_flips_and_band_zeroes_weak_scores():
@@ -49,3 +49,13 @@ def test_calibrate_neutral_band():
     scores = [0.0, 0.05, -0.1, 0.2, -0.3, 0.4, 0.6, -0.8, 0.9, 1.0]
     assert calibrate_neutral_band(scores, 0.5) == 0.3
     assert calibrate_neutral_band([], 0.7) == 0.0
+
+
+def test_no_tone_claim_towards_a_person_without_a_validated_method():
+    """Held-out precision on BASIL-dev stays below 0.9 at every threshold (docs/tone.md), so a
+    clearly negative clause is measured but not claimed: the comparison says "no clear tone"."""
+    tone = _tone("Mayor Elena Kovač made a disastrous, incompetent and shameful decision.")
+    assert tone["measured_by_entity"]["Elena Kovač"] < -0.25
+    assert tone["by_entity"] == {"Elena Kovač": None}
+    assert tone["by_entity_reason"]["Elena Kovač"].startswith("no clear tone")
+    assert tone["tone_abstain_reason"].startswith("no clear tone")

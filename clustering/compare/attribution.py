@@ -19,6 +19,8 @@ from .quotes import Quote
 from .sentences import Sentence
 
 _SPEECH_DEPS = ("ccomp", "parataxis")
+_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
+_LEGAL = {"sue", "lawsuit", "suit", "complaint", "indictment", "indict", "court", "filing", "plaintiff"}
 
 
 def mask_ranges(text: str, offset: int, ranges: list[tuple[int, int]]) -> str:
@@ -82,7 +84,10 @@ def reporting_verbs(
             or (key in lexicon.contested | lexicon.loaded and any(c.dep_ == "xcomp" for c in tok.children))
         )
         if speech:
-            out.append((tok, key, lexicon.verb_class(key) or "neutral"))
+            cls = lexicon.verb_class(key) or "neutral"
+            if key == "allege" and any(t.lemma_.lower() in _LEGAL for t in span):
+                cls = "neutral"  # "sued ..., alleging discrimination": the legal term, not doubt
+            out.append((tok, key, cls))
     return out
 
 
@@ -105,7 +110,10 @@ def attribution_for_outlet(
         max_evidence: Cap on evidence items per list.
 
     Returns:
-        ``{"verbs", "verb_classes", "by_class", "contested", "loaded", "hedges", "scare_quotes"}``.
+        ``{"verbs", "verb_classes", "by_class", "contested", "loaded", "hedges", "scare_quotes",
+        "scare_quotes_unclear"}``. A scare quote with ``own_distancing`` true has no speaker
+        anywhere near it; one with ``attributed_to`` is a speaker's word; those where someone
+        nearby speaks but the text does not say who are kept apart in ``scare_quotes_unclear``.
     """
     quote_verbs = {q.verb_start for q in quotes if q.verb_start is not None}
     verbs: Counter[str] = Counter()
@@ -133,21 +141,29 @@ def attribution_for_outlet(
                 hedges.append(evidence(art, s.field, s.start, s.end, hedge=m.group(0).strip(), pattern=label))
                 break
     scare = []
+    unclear = []
     for q in quotes:
         if q.kind != "short" or q.nested:
             continue
         art = articles[q.article]
-        scare.append(
-            evidence(
-                art,
-                q.field,
-                q.start,
-                q.end,
-                words=q.words,
-                attributed_to=q.speaker,
-                verb=q.verb,
-            )
+        speaker = q.speaker if q.speaker and q.speaker.lower() not in _PRONOUNS else None
+        item = evidence(
+            art,
+            q.field,
+            q.start,
+            q.end,
+            words=q.words,
+            attributed_to=speaker,
+            verb=q.verb if speaker else None,
+            own_distancing=speaker is None,
         )
+        if speaker is None and (q.meta.get("near_speech") or q.speaker):
+            # someone nearby speaks but the text does not say who: neither the outlet's own
+            # distancing nor a known speaker's word, so no claim is made about it
+            item["own_distancing"] = False
+            unclear.append(item)
+            continue
+        scare.append(item)
     return {
         "verbs": dict(sorted(verbs.items(), key=lambda kv: (-kv[1], kv[0]))),
         "verb_classes": {c: classes.get(c, 0) for c in ("neutral", "contested", "loaded")},
@@ -156,4 +172,5 @@ def attribution_for_outlet(
         "loaded": loaded[: max(max_evidence, 1) * 3],
         "hedges": hedges[: max(max_evidence, 1) * 3],
         "scare_quotes": scare,
+        "scare_quotes_unclear": unclear,
     }

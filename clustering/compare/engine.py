@@ -31,7 +31,8 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-3"
+ENGINE_VERSION = "compare-4"
+_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 _NAMING_MAX_ENTITIES = 8
 #: A unique fact's sentence needs this many words and content tokens (headlines excepted).
 _UNIQUE_MIN_WORDS = 6
@@ -253,7 +254,8 @@ def compare_story(
     naming_ids = [
         e.id
         for e in index.main_entities(len(index.entities))
-        if len(e.outlets(parsed)) >= 2 or any(m.kind == "epithet" for m in e.mentions)
+        if (len(e.outlets(parsed)) >= 2 or any(m.kind == "epithet" for m in e.mentions))
+        and any(m.field == "text" for m in e.mentions)
     ][:_NAMING_MAX_ENTITIES]
     variants = naming_variants(index, outlets, naming_ids)
     scorer = ToneScorer(
@@ -353,20 +355,28 @@ def compare_story(
         o_quotes = [q for q in quotes if articles[q.article].outlet == o]
         quote_rows = []
         voices: dict[str, dict[str, Any]] = {}
+        unattributed = {"quotes": 0, "words": 0}
         for q in o_quotes:
             if q.kind != "quote" or q.nested:
                 continue
             name = index.entity(q.entity).name if q.entity is not None else q.speaker
+            resolved = bool(name) and name.lower() not in _PRONOUNS
             quote_rows.append(
                 {
-                    "speaker": name,
-                    "speaker_as_written": q.speaker,
-                    "verb": q.verb,
+                    "speaker": name if resolved else "unattributed",
+                    "speaker_as_written": q.speaker if resolved else None,
+                    "speaker_resolved": resolved,
+                    "verb": q.verb if resolved else None,
                     **evidence(articles[q.article], q.field, q.start, q.end),
                     "words": q.words,
                     "attribution_inherited": q.inherited,
                 }
             )
+            if not resolved:
+                # never a guess: unattributed words count for no voice
+                unattributed["quotes"] += 1
+                unattributed["words"] += q.words
+                continue
             key = _voice_key(name, q.entity)
             v = voices.setdefault(key, {"speaker": name or "(unattributed)", "quotes": 0, "words": 0, "entity": q.entity is not None})
             if name and q.entity is None and len(name) > len(v["speaker"]):
@@ -397,6 +407,7 @@ def compare_story(
                 "omitted_facts": omitted,
                 "quotes": quote_rows,
                 "voices": sorted(voices.values(), key=lambda v: (-v["words"], v["speaker"])),
+                "unattributed_quotes": unattributed,
                 "attribution": attribution,
                 "naming": naming_rows,
                 "spellings": spellings,

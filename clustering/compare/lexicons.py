@@ -65,10 +65,10 @@ class AttributionLexicon:
     """Reporting verbs by class, hedges and partial-quote cues (``attribution.toml``)."""
 
     neutral: frozenset[str] = frozenset({"say", "tell", "write", "add", "state", "report", "announce"})
-    contested: frozenset[str] = frozenset({"claim", "allege", "insist", "accuse", "contend", "purport"})
+    contested: frozenset[str] = frozenset({"claim", "allege", "insist", "contend", "purport"})
     loaded: frozenset[str] = frozenset({"admit", "boast", "slam", "blast", "concede"})
     speech: frozenset[str] = frozenset({"say", "tell", "write", "add", "note", "warn"})
-    always: frozenset[str] = frozenset({"say", "tell", "claim", "allege", "insist", "accuse"})
+    always: frozenset[str] = frozenset({"say", "tell", "claim", "allege", "insist"})
     display: dict[str, str] = field(default_factory=dict)
     hedge_words: tuple[str, ...] = ("reportedly", "allegedly", "so-called", "purportedly", "supposedly")
     hedge_patterns: tuple[re.Pattern[str], ...] = ()

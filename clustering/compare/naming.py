@@ -129,6 +129,23 @@ class EntityIndex:
         """The entity with this id."""
         return self.entities[ent_id]
 
+    def in_sentence_tokens(self, article: int, token: Any) -> list[Mention]:
+        """Mentions headed by a spaCy token (any field of the article)."""
+        return [
+            m for (a, _f), ms in self._by_article.items() if a == article
+            for m in ms if m.token is not None and m.token.doc is token.doc and m.token.i == token.i
+        ]
+
+    def resolve_word(self, word: str) -> Entity | None:
+        """The one entity whose surname key matches ``word`` ("Zelenskyy" -> Volodymyr Zelensky),
+        for names the parser did not mark as a mention (headlines); None if none or several."""
+        key = translit_key(word, self.lexicon.translit)
+        if len(key) < 3:
+            return None
+        found = [e for e in self.entities if e.mentions and (key in e.keys or any(
+            len(k) >= _FUZZY_MIN_LEN and _similar(key, k) for k in e.keys))]
+        return found[0] if len(found) == 1 else None
+
     def main_entities(self, limit: int) -> list[Entity]:
         """The story's main people: mentioned by the most outlets, then most often."""
         ranked = sorted(
@@ -389,6 +406,20 @@ def build_entity_index(
     return EntityIndex(entities, parsed, lexicon)
 
 
+_ROLE_WORDS = {"senate", "house", "minority", "majority", "leader", "whip", "committee", "council", "party",
+               "administration", "department", "ministry", "office", "state", "federal", "national"}
+_FUNCTION_WORDS = {"between", "and", "but", "with", "for", "from", "after", "before", "as", "at", "in", "on",
+                   "of", "to", "by", "when", "while", "if", "the", "a", "an", "says", "said"}
+
+
+def _strip_function_words(form: str) -> str:
+    """"Between Obama" (a headline run) -> "Obama"."""
+    words = form.split()
+    while len(words) > 1 and words[0].lower() in _FUNCTION_WORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
 def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     if ent.known is not None:
         return ent.known.name
@@ -397,7 +428,10 @@ def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
         if m.kind != "name":
             continue
         words = [w for w in m.form.split() if w.lower().rstrip(".") not in titles]
-        forms[" ".join(words)] += 1
+        while words and words[0].lower() in _FUNCTION_WORDS:
+            words.pop(0)  # "Between Obama" (a headline run): the name is "Obama"
+        if words:
+            forms[" ".join(words)] += 1
     full = [(n, f) for f, n in forms.items() if len(f.split()) >= 2]
     if full:
         return max(full)[1]
@@ -420,10 +454,16 @@ def naming_for_outlet(index: EntityIndex, outlet: str, entity_ids: list[int]) ->
     spellings: dict[str, str] = {}
     for eid in entity_ids:
         ent = index.entity(eid)
+        if not any(m.field == "text" for m in ent.mentions):
+            continue  # named in headlines only ("Blake Farenthold Resigns"): not a sure person
+        if ent.known is None and all(
+            w.lower().rstrip(".") in index.lexicon.titles or w.lower() in _ROLE_WORDS for w in ent.name.split()
+        ):
+            continue  # "Senate Minority Leader": a role the parser took for a name, not a person
         ms = [m for m in ent.mentions if index.parsed[m.article].article.outlet == outlet]
         if not ms:
             continue
-        forms = Counter((m.form, m.kind, m.evaluative) for m in ms)
+        forms = Counter((_strip_function_words(m.form), m.kind, m.evaluative) for m in ms)
         for (form, kind, evaluative), count in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0][0])):
             row = {"entity": ent.name, "form": form, "count": count, "kind": kind}
             if evaluative:

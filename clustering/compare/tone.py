@@ -18,6 +18,10 @@ quoted speakers rather than the outlet. Here:
    ("reportedly") are damped, and VADER's own negation handling applies within the clause.
 5. Scores with ``|s| < tone_neutral_band`` are set to 0 before averaging (calibrated so
    that most hard-news clauses count as neutral; see docs/comparison.md).
+
+Tone towards a person is checked against people (``python -m clustering.compare.tone_eval``,
+docs/tone.md): it is shown only where the method's precision on held-out stories reaches 0.9,
+and no threshold does today, so the comparison says "no clear tone" for every person.
 """
 from __future__ import annotations
 
@@ -30,6 +34,11 @@ from .lexicons import AttributionLexicon, ToneLexicon
 from .naming import EntityIndex, Mention
 from .sentences import Sentence
 
+CLAIM_MIN_PRECISION = 0.9
+NO_CLEAR_TONE = (
+    "no clear tone: tone towards a person is not shown, because no confidence threshold of the "
+    "method reached 0.9 precision against annotated author feelings (BASIL-dev, docs/tone.md)"
+)
 _ANALYZERS: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
 _CLAUSE_DEPS = {"ccomp", "advcl", "conj", "relcl", "parataxis", "xcomp", "acl", "pcomp"}
@@ -233,7 +242,12 @@ def tone_for_outlet(
         max_evidence: Evidence items listed.
 
     Returns:
-        ``{"overall", "by_entity", "mentions", "evidence"}``.
+        ``{"overall", "by_entity", "by_entity_reason", "tone_abstain_reason",
+        "measured_by_entity", "mentions", "evidence"}``. ``by_entity`` holds a claim (a number)
+        only where the method's held-out precision on BASIL-dev reaches
+        :data:`CLAIM_MIN_PRECISION`; today that is nowhere, so every value is None ("no clear
+        tone", with the reason). ``measured_by_entity`` keeps the clause scores for research:
+        they are not claims and the product does not show them.
     """
     scored: list[tuple[float, float, Sentence, str | None, str]] = []
     total = weights = 0.0
@@ -246,7 +260,7 @@ def tone_for_outlet(
         weights += weight
         if score:
             scored.append((score, weight, s, None, own))
-    by_entity: dict[str, float] = {}
+    by_entity: dict[str, float | None] = {}
     counts: dict[str, int] = {}
     wanted = set(entity_ids)
     per_entity: dict[int, list[tuple[float, float]]] = {e: [] for e in entity_ids}
@@ -263,14 +277,20 @@ def tone_for_outlet(
             per_entity[m.entity].append((score, weight))
             if score:
                 scored.append((score, weight, s, index.entity(m.entity).name, text))
+    measured: dict[str, float] = {}
+    reasons: dict[str, str] = {}
     for eid in entity_ids:
         vals = per_entity[eid]
         if not vals:
             continue
         name = index.entity(eid).name
         w = sum(v[1] for v in vals)
-        by_entity[name] = round(sum(v[0] * v[1] for v in vals) / w, 3) if w else 0.0
+        measured[name] = round(sum(v[0] * v[1] for v in vals) / w, 3) if w else 0.0
         counts[name] = len(vals)
+        # a tone claim only where the method is validated (docs/tone.md): no confidence
+        # threshold reached the required precision on BASIL-dev, so every entity abstains
+        by_entity[name] = None
+        reasons[name] = NO_CLEAR_TONE
     scored.sort(key=lambda x: -abs(x[0] * x[1]))
     ev = []
     used: set[tuple[int, str | None]] = set()
@@ -285,6 +305,85 @@ def tone_for_outlet(
     return {
         "overall": round(total / weights, 3) if weights else 0.0,
         "by_entity": by_entity,
+        "by_entity_reason": reasons,
+        "tone_abstain_reason": NO_CLEAR_TONE if by_entity else None,
+        "measured_by_entity": measured,
         "mentions": counts,
         "evidence": ev,
+    }
+
+
+FEATURES = ("full_mean", "own_mean", "lexicon_neg", "article_neg_share", "log_sentences")
+_PLAIN: list[Any] = []
+
+
+def plain_vader() -> Any:
+    """VADER with its own lexicon, unchanged (the baseline, and one feature of the model)."""
+    if not _PLAIN:
+        with _LOCK:
+            if not _PLAIN:
+                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+                _PLAIN.append(SentimentIntensityAnalyzer())
+    return _PLAIN[0]
+
+
+def entity_features(
+    sentences: list[Sentence],
+    ranges: dict[tuple[int, str], list[tuple[int, int]]],
+    index: EntityIndex,
+    entity_id: int | None,
+    surname: str,
+    scorer: ToneScorer,
+) -> dict[str, float] | None:
+    """The features of the tone model for one outlet and one person (None: never named).
+
+    The sentences about the person are those naming them (the surname, or a mention the
+    entity index gives to them) and the ones right after whose subject is "he"/"she".
+
+    - ``full_mean``: mean plain VADER compound of those sentences, quotations included (whom
+      an outlet chooses to quote about a person is part of how it presents them);
+    - ``own_mean``: mean compound (tone lexicon) of their own-voice text, quotations blanked;
+    - ``lexicon_neg``: negative words (valence <= -1) of their own-voice text per sentence;
+    - ``article_neg_share``: share of all the outlet's own-voice sentences that are clearly
+      negative (compound <= -0.3);
+    - ``log_sentences``: log(1 + number of sentences about the person).
+    """
+    import math
+    import re
+
+    pattern = re.compile(r"(?<!\w)" + re.escape(surname) + r"(?!\w)") if surname else None
+    plain = plain_vader()
+    full: list[float] = []
+    own: list[float] = []
+    neg_words = 0
+    article_own: list[float] = []
+    previous = False
+    for s in sentences:
+        if s.span is None:
+            continue
+        rng = ranges.get((s.article, s.field), [])
+        own_text = voice_text(list(s.span), s.start - s.span.start_char, rng, scorer.neutral)
+        own_words = [w for w in own_text.split() if w[:1].isalnum()]
+        own_score = scorer.raw(own_text) if len(own_words) >= 3 else None
+        if own_score is not None:
+            article_own.append(own_score)
+        named = any(m.entity == entity_id for m in index.in_sentence(s.index)) if entity_id is not None else False
+        named = named or bool(pattern and pattern.search(s.text))
+        pronoun = previous and any(t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she") for t in s.span)
+        previous = named or pronoun
+        if not (named or pronoun):
+            continue
+        full.append(float(plain.polarity_scores(s.text)["compound"]))
+        if own_score is not None:
+            own.append(own_score)
+        neg_words += sum(1 for w in own_words if scorer.vader.lexicon.get(w.lower().strip(".,;:"), 0.0) <= -1.0)
+    if not full:
+        return None
+    return {
+        "full_mean": sum(full) / len(full),
+        "own_mean": sum(own) / len(own) if own else 0.0,
+        "lexicon_neg": neg_words / len(full),
+        "article_neg_share": sum(1 for v in article_own if v <= -0.3) / len(article_own) if article_own else 0.0,
+        "log_sentences": math.log1p(len(full)),
     }

@@ -54,7 +54,9 @@ def print_comparison(c: dict[str, Any], console: Console | None = None) -> None:
             t.add_row("naming", "; ".join(f"{n['entity']}: {n['form']} ×{n['count']}" for n in o["naming"][:8]))
         tone = o.get("tone", {})
         if tone:
-            by = ", ".join(f"{k} {v:+.2f}" for k, v in (tone.get("by_entity") or {}).items())
+            # towards a person only where the engine makes a claim ("no clear tone" otherwise)
+            by = ", ".join(f"{k} {v:+.2f}" if isinstance(v, (int, float)) else f"{k} no clear tone"
+                           for k, v in (tone.get("by_entity") or {}).items())
             t.add_row("tone", f"{tone.get('overall', 0):+.2f}" + (f" ({by})" if by else ""))
         if o.get("frames"):
             t.add_row("frames", ", ".join(f"{f['frame']} {f['score']:.2f}" for f in o["frames"][:4]))

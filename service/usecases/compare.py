@@ -34,8 +34,11 @@ class Comparisons:
         self._guard = threading.Lock()
 
     def key(self, story_id: int, version: int) -> str:
-        """The cache key of a story version's comparison."""
-        return self.cache.key("story", story_id, version, "comparison")
+        """The cache key of a story version's comparison (the engine version is part of it, so
+        a changed engine never serves a comparison the old one made)."""
+        from clustering.compare.engine import ENGINE_VERSION
+
+        return self.cache.key("story", story_id, version, "comparison", ENGINE_VERSION)
 
     def _load(self, story_id: int) -> tuple[Story, list[Article]]:
         with self.db.session() as s:

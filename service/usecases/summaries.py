@@ -36,7 +36,9 @@ class Summaries:
 
     def key(self, story_id: int, version: int) -> str:
         """The cache key of a story version's summaries."""
-        return self.cache.key("story", story_id, version, "summaries")
+        from clustering.compare.engine import ENGINE_VERSION
+
+        return self.cache.key("story", story_id, version, "summaries", ENGINE_VERSION)
 
     @staticmethod
     def extract(comparison: dict[str, Any]) -> dict[str, str]:

@@ -114,14 +114,15 @@ def test_the_person_a_quote_is_about_is_not_its_speaker():
     assert names.get(q.entity) != "Piotr Lind"
 
 
-def test_unresolved_quote_is_unattributed_and_counts_for_no_voice():
+def test_unresolved_quote_is_no_quote_claim_and_counts_for_no_voice():
     result = compare([article(1, "Test Outlet", "Port dispute",
                               "The docks were silent on Monday.\n\n"
                               "“Nobody has told us when the cranes will be repaired or who will pay.”")], hashing_embed)
     o = outlet(result, "Test Outlet")
-    (q,) = o["quotes"]
-    assert q["speaker"] == "unattributed" and q["speaker_resolved"] is False and q["verb"] is None
-    assert o["voices"] == [] and o["unattributed_quotes"] == {"quotes": 1, "words": q["words"]}
+    assert o["quotes"] == []  # a speaker the text does not make certain is not guessed
+    assert o["voices"] == [] and o["unattributed_quotes"]["quotes"] == 1 and o["unattributed_quotes"]["words"] > 5
+    notes = [n["statement"] for n in result["claims"]["abstentions"] if n["kind"] == "quote"]
+    assert notes == ["1 quoted passage is not attributed: the text does not make the speaker certain."]
 
 
 # --- scare quotes ------------------------------------------------------------------------------

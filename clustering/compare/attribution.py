@@ -8,6 +8,8 @@ speech (the lexicon's ``always`` list: "said", "claimed", "accused" ...).
 """
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from typing import Any
 
@@ -19,8 +21,17 @@ from .quotes import Quote
 from .sentences import Sentence
 
 _SPEECH_DEPS = ("ccomp", "parataxis")
+_THOUGHT = {"think", "believe", "feel", "hope", "expect", "want", "wish", "know"}
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 _LEGAL = {"sue", "lawsuit", "suit", "complaint", "indictment", "indict", "court", "filing", "plaintiff"}
+# a claim made in a legal document is reported in its own terms ("the lawsuit alleges ..."):
+# standard legal reporting, not the outlet's doubt
+_LEGAL_SUBJECTS = {"lawsuit", "suit", "complaint", "filing", "indictment", "petition", "motion", "brief",
+                   "plaintiff", "plaintiffs", "case", "charge", "affidavit", "subpoena", "court", "document"}
+# "claim" with an object and no reported clause takes something ("claim residency", "claim a prize")
+_TAKING = {"claim"}
+# emphatic negation: "couldn't possibly", "cannot possibly" is no hedge
+_EMPHATIC = re.compile(r"(?:\bnot|n[’']t|\bcannot|\bnever)\s+$", re.I)
 
 
 def mask_ranges(text: str, offset: int, ranges: list[tuple[int, int]]) -> str:
@@ -42,6 +53,19 @@ def verb_key(tok: Any, lexicon: AttributionLexicon) -> str | None:
             if lexicon.verb_class(phrasal) is not None:
                 return phrasal
     return lemma if lexicon.verb_class(lemma) is not None else None
+
+
+def _legal_subject(tok: Any) -> bool:
+    """The verb's subject (or that of the verb it is coordinated with) is a legal document or party."""
+    for node in (tok, tok.head if tok.dep_ == "conj" else None):
+        if node is None:
+            continue
+        for c in node.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and (
+                c.lower_ in _LEGAL_SUBJECTS or c.lemma_.lower() in _LEGAL_SUBJECTS or c.lower_ == "it"
+            ):
+                return True  # "it claims": a thing (the suit, the report) claims, not a person
+    return False
 
 
 def reporting_verbs(
@@ -83,10 +107,16 @@ def reporting_verbs(
             # "claimed to have downed": an infinitive is speech only after a judging verb
             or (key in lexicon.contested | lexicon.loaded and any(c.dep_ == "xcomp" for c in tok.children))
         )
+        if speech and key in _TAKING and pos not in quote_verbs and any(c.dep_ == "dobj" for c in tok.children) and not any(
+            c.dep_ in _SPEECH_DEPS or c.dep_ == "xcomp" for c in tok.children
+        ):
+            speech = False  # "try to claim residency": to take or apply for, not to assert
         if speech:
             cls = lexicon.verb_class(key) or "neutral"
             if key == "allege" and any(t.lemma_.lower() in _LEGAL for t in span):
                 cls = "neutral"  # "sued ..., alleging discrimination": the legal term, not doubt
+            if cls == "contested" and _legal_subject(tok):
+                cls = "neutral"  # "the lawsuit claims Wal-Mart favors men": the suit's own words
             out.append((tok, key, cls))
     return out
 
@@ -138,6 +168,8 @@ def attribution_for_outlet(
         own = mask_ranges(s.text, s.start, rng)
         for label, pattern in hedge_res:
             for m in pattern.finditer(own):
+                if _EMPHATIC.search(own[max(0, m.start() - 12):m.start()]):
+                    continue  # "couldn't possibly": emphatic negation, not doubt
                 hedges.append(evidence(art, s.field, s.start, s.end, hedge=m.group(0).strip(), pattern=label))
                 break
     scare = []
@@ -147,6 +179,10 @@ def attribution_for_outlet(
             continue
         art = articles[q.article]
         speaker = q.speaker if q.speaker and q.speaker.lower() not in _PRONOUNS else None
+        if speaker is not None and (q.verb_lemma or "") in _THOUGHT:
+            # "Trump thinks Moore will “step aside”": a thought is nobody's words
+            speaker = None
+            q.meta["near_speech"] = True
         item = evidence(
             art,
             q.field,

@@ -202,10 +202,10 @@ def _abstentions(o: dict[str, Any], claims: list[dict[str, Any]], n_outlets: int
         if "omitted" not in kinds:
             note("omitted", f"No omission claimed: a fact counts as left out only when no sentence of {name} covers "
                             "it, even in other words, and at least two other outlets carry it.")
-    unattributed = sum(1 for c in claims if c["kind"] == "quote" and not c.get("speaker"))
+    unattributed = (o.get("unattributed_quotes") or {}).get("quotes") or 0
     if unattributed:
-        note("quote", f"{unattributed} quotation{'s' if unattributed != 1 else ''} without a speaker the engine "
-                      "could resolve: shown as unattributed, not guessed.")
+        note("quote", f"{unattributed} quoted passage{'s are' if unattributed != 1 else ' is'} not attributed: "
+                      "the text does not make the speaker certain.")
     if "tone" not in kinds:
         note("tone", f"No clear tone: not enough of {name}’s own evaluative wording about the main people.")
     if "frame" not in kinds and n_outlets >= 2:

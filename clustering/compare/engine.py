@@ -15,6 +15,7 @@ import numpy as np
 
 from .articles import CompareArticle
 from .attribution import attribution_for_outlet
+from .certainty import mark_certain
 from .claims import build_claims
 from .evidence import evidence
 from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
@@ -31,7 +32,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-4"
+ENGINE_VERSION = "compare-5"
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 _NAMING_MAX_ENTITIES = 8
 #: A unique fact's sentence needs this many words and content tokens (headlines excepted).
@@ -176,6 +177,7 @@ def compare_story(
     quotes = extract_quotes(
         parsed, index, lexicons.attribution, params.quote_min_words, params.scare_quote_max_words
     )
+    mark_certain(parsed, quotes, index)
     ranges = quoted_ranges(quotes)
     lap("names_quotes")
     outlet_sentences: dict[str, list[Sentence]] = {o: [] for o in outlets}
@@ -360,23 +362,23 @@ def compare_story(
             if q.kind != "quote" or q.nested:
                 continue
             name = index.entity(q.entity).name if q.entity is not None else q.speaker
-            resolved = bool(name) and name.lower() not in _PRONOUNS
+            if not (name and name.lower() not in _PRONOUNS and q.meta.get("certain")):
+                # never a guess: a passage whose speaker the text does not make certain is no
+                # quote claim and counts for no voice
+                unattributed["quotes"] += 1
+                unattributed["words"] += q.words
+                continue
             quote_rows.append(
                 {
-                    "speaker": name if resolved else "unattributed",
-                    "speaker_as_written": q.speaker if resolved else None,
-                    "speaker_resolved": resolved,
-                    "verb": q.verb if resolved else None,
+                    "speaker": name,
+                    "speaker_as_written": q.speaker,
+                    "speaker_resolved": True,
+                    "verb": q.verb,
                     **evidence(articles[q.article], q.field, q.start, q.end),
                     "words": q.words,
                     "attribution_inherited": q.inherited,
                 }
             )
-            if not resolved:
-                # never a guess: unattributed words count for no voice
-                unattributed["quotes"] += 1
-                unattributed["words"] += q.words
-                continue
             key = _voice_key(name, q.entity)
             v = voices.setdefault(key, {"speaker": name or "(unattributed)", "quotes": 0, "words": 0, "entity": q.entity is not None})
             if name and q.entity is None and len(name) > len(v["speaker"]):
@@ -386,7 +388,7 @@ def compare_story(
         attribution = attribution_for_outlet(
             articles, outlet_sentences[o], o_quotes, ranges, lexicons.attribution, params.max_evidence
         )
-        naming_rows, spellings = naming_for_outlet(index, o, naming_ids)
+        naming_rows, spellings = naming_for_outlet(index, o, naming_ids, ranges)
         tone_sents = own_sentences(o, outlet_sentences, parsed, plan) if copy_voice else voice_sents.get(o, outlet_sentences[o])
         tone = tone_for_outlet(articles, tone_sents, ranges, index, main_entities, scorer, params.max_evidence)
         words = sum(len(a.text.split()) for a in arts)

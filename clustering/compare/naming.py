@@ -438,29 +438,111 @@ def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     return forms.most_common(1)[0][0] if forms else "?"
 
 
-def naming_for_outlet(index: EntityIndex, outlet: str, entity_ids: list[int]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+# set phrases the NER model takes for people ("a Hail Mary pass")
+_IDIOMS = {"hail mary", "john doe", "jane doe", "uncle sam", "mother nature", "father time", "lady liberty",
+           "peeping tom", "doubting thomas", "good samaritan", "holy spirit", "santa claus"}
+
+
+def _first_name(m: Mention, titles: frozenset[str]) -> str | None:
+    """The first name of a full-name mention ("Hillary" of "Hillary Rodham Clinton"), if any."""
+    words = [w for w in _strip_function_words(m.form).split() if w.lower().rstrip(".") not in titles]
+    if len(words) < 2 or len(words[0].rstrip(".")) < 2:
+        return None  # a surname alone, or an initial ("J. Smith")
+    return words[0]
+
+
+def first_names(ent: Entity, titles: frozenset[str]) -> set[str]:
+    """The distinct first names an entity's mentions use."""
+    return {f for m in ent.mentions if m.kind == "name" for f in [_first_name(m, titles)] if f}
+
+
+def ambiguous(ent: Entity, titles: frozenset[str]) -> bool:
+    """Two people share the surname (Bill and Hillary Clinton): the surname key groups them as
+    one, so neither a form nor a speaker can be given to a person with certainty. A first
+    name that starts another ("Joe", "Joseph") is the same person."""
+    names = sorted(first_names(ent, titles), key=len)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if not b.lower().startswith(a.lower()):
+                return True
+    return False
+
+
+def _same_first(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    a, b = sorted((a.lower(), b.lower()), key=len)
+    return b.startswith(a)
+
+
+def _in_ranges(m: Mention, quoted: dict[tuple[int, str], list[tuple[int, int]]] | None) -> bool:
+    if not quoted:
+        return False
+    return any(a <= m.start < b for a, b in quoted.get((m.article, m.field), []))
+
+
+def naming_for_outlet(
+    index: EntityIndex,
+    outlet: str,
+    entity_ids: list[int],
+    quoted: dict[tuple[int, str], list[tuple[int, int]]] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The forms an outlet uses for the given entities, and its dominant surname spellings.
+
+    Only the outlet's own voice counts: a name inside a quotation is the speaker's choice. An
+    entity whose surname two people share (Bill and Hillary Clinton) is left out, and so is a
+    set phrase the parser took for a person ("Hail Mary"). A first name used alone ("Raúl")
+    is counted as a form of the one person with that first name, and left out when none or
+    several have it.
 
     Args:
         index: The story's entity index.
         outlet: The outlet's name.
         entity_ids: Entities to report (the story's people that matter for the comparison).
+        quoted: Quoted ranges (marks included) per ``(article, field)``.
 
     Returns:
         ``(rows, spellings)``: rows ``{"entity", "form", "count", "kind"}`` sorted by entity
         then count, and ``{entity name: surname spelling}``.
     """
+    titles = index.lexicon.titles
     rows: list[dict[str, Any]] = []
     spellings: dict[str, str] = {}
+    # first names of the story's full-name people, for first-name-only entities
+    owners: dict[str, set[int]] = {}
+    for ent in index.entities:
+        for f in first_names(ent, titles):
+            owners.setdefault(f.lower(), set()).add(ent.id)
+    extra: dict[int, list[Mention]] = {}
+    skip: set[int] = set()
     for eid in entity_ids:
         ent = index.entity(eid)
+        if ent.known is None and all(m.kind == "name" and len(m.form.split()) == 1 for m in ent.mentions):
+            word = ent.mentions[0].form if ent.mentions else ""
+            home = owners.get(word.lower(), set()) - {eid}
+            if home:
+                skip.add(eid)
+                if len(home) == 1:
+                    extra.setdefault(next(iter(home)), []).extend(ent.mentions)
+    for eid in entity_ids:
+        ent = index.entity(eid)
+        if eid in skip or ent.name.lower() in _IDIOMS:
+            continue
+        own_first = _first_name(next((m for m in ent.mentions if m.form == ent.name), ent.mentions[0]), titles) if ent.mentions else None
+        shared = ambiguous(ent, titles)
         if not any(m.field == "text" for m in ent.mentions):
             continue  # named in headlines only ("Blake Farenthold Resigns"): not a sure person
         if ent.known is None and all(
-            w.lower().rstrip(".") in index.lexicon.titles or w.lower() in _ROLE_WORDS for w in ent.name.split()
+            w.lower().rstrip(".") in titles or w.lower() in _ROLE_WORDS for w in ent.name.split()
         ):
             continue  # "Senate Minority Leader": a role the parser took for a name, not a person
-        ms = [m for m in ent.mentions if index.parsed[m.article].article.outlet == outlet]
+        ms = [
+            m for m in ent.mentions + extra.get(eid, [])
+            if index.parsed[m.article].article.outlet == outlet and not _in_ranges(m, quoted)
+            and _strip_function_words(m.form).lower() not in _IDIOMS
+            # a shared surname: only full names with this person's first name are theirs
+            and not (shared and not _same_first(_first_name(m, titles), own_first))
+        ]
         if not ms:
             continue
         forms = Counter((_strip_function_words(m.form), m.kind, m.evaluative) for m in ms)

@@ -305,6 +305,8 @@ def extract_quotes(
                 if current is not None and _someone_else_since(pa, index, current, q.outer_start, article_ranges):
                     current = None  # "prompted Vieira to ask Trump ... He signaled ...": ambiguous
                 _attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, current)
+                if q.inherited and current is not None:
+                    q.meta["since"] = current.get("at")
                 if q.kind == "quote" and q.speaker is not None and para.field == "text":
                     last_speaker = {
                         "speaker": q.speaker,
@@ -323,6 +325,10 @@ def extract_quotes(
             if q.speaker_start is not None:
                 q.speaker_start += len(q.speaker) - len(rest)
             q.speaker = rest or None
+        if q.speaker and q.entity is not None and re.search(r"[’']s\s+\w|^\W*[a-z][\w\s-]*\b(?:for|of|to|at|from|with)\s", q.speaker):
+            # "Pence’s spokesperson", "A spokesperson for Vice President Mike Pence": the
+            # person named is not the one who speaks
+            q.entity = None
     return out
 
 
@@ -556,6 +562,8 @@ def _named_subject(
     pa: ParsedArticle, para: Paragraph, verb: Any, index: EntityIndex, reporting: frozenset[str]
 ) -> dict[str, Any] | None:
     """Speaker record for an indirect-speech verb whose subject is a known person."""
+    if verb.tag_ == "VB" or any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return None  # "what Clinton was empowered to say": no one speaks here
     subj = _subject_of(verb, reporting)
     if subj is None or subj.lower_ in _PRONOUNS:
         return None
@@ -735,6 +743,7 @@ def _attribute_quote(
         m = subjects[0]
         q.speaker = pa.article.field_text(para.field)[m.start:m.end]
         q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        q.meta["attributed_by"] = "subject without speech verb"
         return
     if last_speaker is not None and not outside:
         # a quotation standing alone after its speaker was named (or continuing one)

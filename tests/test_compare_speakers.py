@@ -121,7 +121,7 @@ def test_unresolved_quote_is_no_quote_claim_and_counts_for_no_voice():
     o = outlet(result, "Test Outlet")
     assert o["quotes"] == []  # a speaker the text does not make certain is not guessed
     assert o["voices"] == [] and o["unattributed_quotes"]["quotes"] == 1 and o["unattributed_quotes"]["words"] > 5
-    notes = [n["statement"] for n in result["claims"]["abstentions"] if n["kind"] == "quote"]
+    notes = [n["statement"] for n in result["abstentions"] if n["kind"] == "quote"]
     assert notes == ["1 quoted passage is not attributed: the text does not make the speaker certain."]
 
 

@@ -325,7 +325,7 @@ def extract_quotes(
             if q.speaker_start is not None:
                 q.speaker_start += len(q.speaker) - len(rest)
             q.speaker = rest or None
-        if q.speaker and q.entity is not None and re.search(r"[’']s\s+\w|^\W*[a-z][\w\s-]*\b(?:for|of|to|at|from|with)\s", q.speaker):
+        if q.speaker and q.entity is not None and re.search(r"[’']s\s+\w|^\W*(?:(?:[Aa]n?|[Tt]he)\s+)?[a-z][\w\s-]*?\b(?:for|of|to|at|from|with)\s", q.speaker):
             # "Pence’s spokesperson", "A spokesperson for Vice President Mike Pence": the
             # person named is not the one who speaks
             q.entity = None

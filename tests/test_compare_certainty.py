@@ -121,3 +121,15 @@ def test_naming_counts_own_voice_only_and_splits_shared_surnames():
     assert forms.get(("Bill Clinton", "Bill Clinton")) == 3, forms
     kovac = [c for (e, f), c in forms.items() if f.endswith("Kovač")]
     assert sum(kovac) == 1, forms  # the quoted "Kovač" is the speaker's word, not the outlet's
+
+
+def test_shared_surname_speaker_and_topic_of_a_short_quote():
+    quotes, _ = _marked(
+        "Former President Bill Clinton met the mayor. Hillary Clinton stayed home.\n\n"
+        "“We want elections, not appointments, in this city,” Clinton said.\n\n"
+        "Piotr Lind, the party chairman, backed the mayor. But he also said that Mr. Moore was not guilty of "
+        "“forcible rape.”"
+    )
+    assert not _certain(quotes, "elections, not appointments")
+    short = [q for q in quotes if "forcible" in q.text][0]
+    assert short.entity is None or "Moore" not in (short.speaker or "")

@@ -179,8 +179,10 @@ def attribution_for_outlet(
             continue
         art = articles[q.article]
         speaker = q.speaker if q.speaker and q.speaker.lower() not in _PRONOUNS else None
-        if speaker is not None and (q.verb_lemma or "") in _THOUGHT:
-            # "Trump thinks Moore will “step aside”": a thought is nobody's words
+        if speaker is not None and (q.verb is None or (q.verb_lemma or "") in _THOUGHT):
+            # "Trump thinks Moore will “step aside”": a thought is nobody's words; and with no
+            # verb at all ("Emanuel’s suggestion that he join a “presidential board”") the
+            # words may be the reporter's or a document's
             speaker = None
             q.meta["near_speech"] = True
         item = evidence(

@@ -10,6 +10,7 @@ A quotation is shown as someone's words only when the text makes the speaker cer
   introduced by one is not the speech of the person named nearby;
 - a speaker carried over from an earlier sentence ("..., he told") only when nobody else is
   named in between and the earlier speaker is near;
+- a surname two people of the story share ("Clinton") names neither with certainty;
 - a speaker found without any speech verb ("Farenthold reflected on ... “...”") is a guess;
 - a headline quotation only when the article body gives the same words to the same person.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .naming import EntityIndex
+from .naming import EntityIndex, ambiguous
 
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "this", "these", "those"}
 RELATIVES = {"which", "who", "whom", "whose", "that", "what", "where", "when", "whoever", "whatever"}
@@ -33,6 +34,7 @@ DOCUMENTS = {
     "report", "memo", "memorandum", "statute", "amendment", "law", "constitution", "clause", "ruling",
     "opinion", "decision", "filing", "complaint", "lawsuit", "suit", "indictment", "document", "documents",
     "bill", "order", "brief", "petition", "study", "survey", "poll", "transcript", "policy", "code",
+    "website", "site", "bio", "biography", "page", "profile", "platform", "manifesto", "textbook",
 }
 ARTICLES = {"the", "a", "an", "one", "another", "some", "two", "three", "several"}
 # verbs of thought: "Trump thinks Moore “will do the right thing”" quotes no one's speech
@@ -112,6 +114,10 @@ def certain(
         return False
     if (q.verb_lemma or "") in THOUGHT_VERBS:
         return False
+    if q.entity is not None:
+        ent = index.entity(q.entity)
+        if ambiguous(ent, index.lexicon.titles) and ent.name.split()[0] not in (q.speaker or "").split():
+            return False  # "Clinton" where Bill and Hillary Clinton are both named
     if q.field == "title":
         key = " ".join(_words(q.text.lower()))
         return q.entity is not None and any(

@@ -362,6 +362,11 @@ def compare_story(
             if q.kind != "quote" or q.nested:
                 continue
             name = index.entity(q.entity).name if q.entity is not None else q.speaker
+            if (
+                q.entity is not None and q.speaker and len(name.split()) == 1
+                and len(q.speaker.split()) >= 2 and q.speaker.split()[-1] != name
+            ):
+                name = q.speaker  # entity "Steve" for "Rep. Steve King": the name as written
             if not (name and name.lower() not in _PRONOUNS and q.meta.get("certain")):
                 # never a guess: a passage whose speaker the text does not make certain is no
                 # quote claim and counts for no voice

@@ -386,6 +386,9 @@ def _resolve_pronoun(pa: ParsedArticle, q: Quote, sents: list[Sentence], index: 
     subjects = [
         m for m in index.in_sentence(s.index)
         if m.start < q.start and m.token is not None and m.token.dep_ in ("nsubj", "nsubjpass")
+        # "he also said that Mr. Moore was not guilty of “forcible rape”": a subject inside
+        # what is said, after the speech verb, is the topic, not the speaker
+        and (q.verb_start is None or m.start < q.verb_start)
     ]
     if len({m.entity for m in subjects}) == 1:
         m = subjects[-1]

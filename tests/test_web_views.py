@@ -428,3 +428,19 @@ def test_single_outlet_story_still_gets_questions():
     assert qs[0].startswith("Only one outlet covers this story")
     assert any("the Kremlin leader" in q for q in qs) and any("quotation marks" in q for q in qs)
     assert not any("published first" in q or q.startswith("Only A reports") for q in qs)
+
+
+def test_lesson_asks_about_quotation_marks_only_for_own_distancing():
+    from service.http.web.lesson import questions
+
+    def page(scare):
+        col = {"outlet": "A", "headline": "h", "quotes": [], "naming": [], "contested": [], "verbs": [],
+               "scare_quotes": scare, "unique": [], "articles": [{}], "frames": [], "first_status": "first",
+               "first_published": "1 Jan 2025"}
+        return {"columns": [col], "matrix": {"rows": [], "outlets": ["A"]}, "charts": {"tone": {"series": []}}}
+
+    spoken = [{"text": "illegitimate", "href": None, "by": "Vladimir Putin"}]
+    assert not any("quotation marks" in q["question"] for q in questions(page(spoken)))
+    own = spoken + [{"text": "experts", "href": None, "by": None}]
+    asked = [q["question"] for q in questions(page(own)) if "quotation marks" in q["question"]]
+    assert len(asked) == 1 and "“experts”" in asked[0]

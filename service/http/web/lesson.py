@@ -125,16 +125,20 @@ def questions(page: dict[str, Any]) -> list[dict[str, Any]]:
                       "where a neutral report would write “said”. What does the verb suggest about the claim?",
                       [note], c["contested"]))
 
-    # scare quotes
+    # scare quotes: only the outlet's own distancing (a word given to a speaker is a quotation,
+    # and asking why the outlet distances itself from it would claim something untrue)
     seen_sq: set[str] = set()
     for c in cols:
         for sq in c["scare_quotes"]:
+            if sq.get("by"):
+                continue
             key = sq["text"].strip("“”\"'‘’.,").lower()
             if key and key not in seen_sq and not any(x["kind"] == "scare_quotes" for x in out):
                 seen_sq.add(key)
-                users = [o["outlet"] for o in cols if any(key == x["text"].strip("“”\"'‘’.,").lower() for x in o["scare_quotes"])]
+                users = [o["outlet"] for o in cols
+                         if any(key == x["text"].strip("“”\"'‘’.,").lower() and not x.get("by") for x in o["scare_quotes"])]
                 out.append(_q("scare_quotes", f"Why might {c['outlet']} put “{short(sq['text'], 60)}” in quotation marks? "
-                              "Whose word is it?", [f"Quoted as a word by {names(users)}."], [sq]))
+                              "No speaker is given for the word.", [f"Put in quotation marks without a speaker by {names(users)}."], [sq]))
 
     # voices
     voiced = [(c, sorted({q.get("speaker") for q in c["quotes"] if q.get("speaker")})) for c in cols]

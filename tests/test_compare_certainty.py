@@ -89,6 +89,7 @@ def _att(text: str) -> dict:
 def test_lawsuit_claims_and_claim_residency_are_not_distancing():
     att = _att(
         "The lawsuit claims that the port owners favour men in pay and promotions. "
+        "The 10-year-old suit, argued in lively exchanges at the court Tuesday, claims that the owners favour men. "
         "It also alleges that managers were given too much freedom. "
         "Some workers try to claim residency in the city to keep their jobs. "
         "Mayor Elena Kovač claimed that the strike had cost the city millions."

@@ -60,7 +60,12 @@ def _legal_subject(tok: Any) -> bool:
     for node in (tok, tok.head if tok.dep_ == "conj" else None):
         if node is None:
             continue
-        for c in node.children:
+        kids = list(node.children)
+        if not any(c.dep_ in ("nsubj", "nsubjpass") for c in kids):
+            # "The lawsuit, argued in ..., claims that": the parser hangs the subject on the
+            # inserted clause; the subject left of the verb is still the claimer
+            kids = [t for c in node.lefts for t in c.subtree if t.dep_ in ("nsubj", "nsubjpass")][:1]
+        for c in kids:
             if c.dep_ in ("nsubj", "nsubjpass") and (
                 c.lower_ in _LEGAL_SUBJECTS or c.lemma_.lower() in _LEGAL_SUBJECTS or c.lower_ == "it"
             ):

@@ -134,3 +134,10 @@ def test_shared_surname_speaker_and_topic_of_a_short_quote():
     assert not _certain(quotes, "elections, not appointments")
     short = [q for q in quotes if "forcible" in q.text][0]
     assert short.entity is None or "Moore" not in (short.speaker or "")
+
+
+def test_short_phrase_in_a_sentence_where_someone_else_speaks_is_unclear():
+    att = _att("Mayor Elena Kovač asked Piotr Lind last summer to explore “options of service” on a harbour "
+               "board, the city council said in a statement.")
+    assert att["scare_quotes"] == [], att["scare_quotes"]
+    assert [u["text"] for u in att["scare_quotes_unclear"]] == ["options of service"]

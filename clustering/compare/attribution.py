@@ -184,10 +184,12 @@ def attribution_for_outlet(
             continue
         art = articles[q.article]
         speaker = q.speaker if q.speaker and q.speaker.lower() not in _PRONOUNS else None
-        if speaker is not None and (q.verb is None or (q.verb_lemma or "") in _THOUGHT):
+        if speaker is not None and (
+            q.verb is None or (q.verb_lemma or "") in _THOUGHT or q.meta.get("certain") is False
+        ):
             # "Trump thinks Moore will “step aside”": a thought is nobody's words; and with no
             # verb at all ("Emanuel’s suggestion that he join a “presidential board”") the
-            # words may be the reporter's or a document's
+            # words may be the reporter's or a document's; or someone else speaks in the sentence
             speaker = None
             q.meta["near_speech"] = True
         item = evidence(

@@ -134,8 +134,29 @@ def certain(
     return True
 
 
-def mark_certain(parsed: list[Any], quotes: list[Any], index: EntityIndex) -> None:
-    """Set ``q.meta["certain"]`` on every quotation of a story (see :func:`certain`)."""
+def short_certain(q: Any, sentence: Any, base: int, reporting: frozenset[str], ranges: list[tuple[int, int]]) -> bool:
+    """A short quoted phrase given to a speaker keeps that speaker only when no one else
+    speaks in the sentence: "Emanuel asked Clinton to explore “options of service” ..., the
+    White House said" could be either one's words."""
+    if sentence is None or not q.speaker:
+        return True
+    mine = set(_words(q.speaker))
+    for tok in sentence:
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in reporting:
+            continue
+        if base + tok.idx == q.verb_start or any(a <= base + tok.idx < b for a, b in ranges):
+            continue
+        subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or subj.lower_ in PRONOUNS:
+            continue
+        if not set(_words(" ".join(t.text for t in subj.subtree))) & mine:
+            return False
+    return True
+
+
+def mark_certain(parsed: list[Any], quotes: list[Any], index: EntityIndex, reporting: frozenset[str] = frozenset()) -> None:
+    """Set ``q.meta["certain"]`` on every quotation of a story (see :func:`certain`) and on
+    short quoted phrases given to a speaker (see :func:`short_certain`)."""
     by_article: dict[int, list[Any]] = {}
     for q in quotes:
         by_article.setdefault(q.article, []).append(q)
@@ -148,4 +169,14 @@ def mark_certain(parsed: list[Any], quotes: list[Any], index: EntityIndex) -> No
                 continue
             s = next((s for s in pa.sentences if s.field == q.field and s.start <= q.outer_start < max(s.end, s.start + 1)), None)
             start = s.start if s is not None else 0
+            if q.kind == "short":
+                if q.speaker:
+                    text = pa.article.field_text(q.field)
+                    span = s.span if s is not None else None
+                    base = (s.start - span.start_char) if span is not None else 0
+                    field_ranges = [(a, b) for a, b in ranges] if q.field == "text" else []
+                    q.meta["certain"] = not _document_intro(text, q.outer_start, start) and short_certain(
+                        q, span, base, reporting, field_ranges
+                    )
+                continue
             q.meta["certain"] = certain(q, pa.article.field_text(q.field), start, index, ranges, body)

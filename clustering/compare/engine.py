@@ -177,7 +177,7 @@ def compare_story(
     quotes = extract_quotes(
         parsed, index, lexicons.attribution, params.quote_min_words, params.scare_quote_max_words
     )
-    mark_certain(parsed, quotes, index)
+    mark_certain(parsed, quotes, index, lexicons.attribution.reporting)
     ranges = quoted_ranges(quotes)
     lap("names_quotes")
     outlet_sentences: dict[str, list[Sentence]] = {o: [] for o in outlets}

@@ -141,3 +141,12 @@ def test_short_phrase_in_a_sentence_where_someone_else_speaks_is_unclear():
                "board, the city council said in a statement.")
     assert att["scare_quotes"] == [], att["scare_quotes"]
     assert [u["text"] for u in att["scare_quotes_unclear"]] == ["options of service"]
+
+
+def test_accented_first_name_is_the_same_person_not_a_shared_surname():
+    text = ("Raúl Labrador said he would run. Raul Labrador, a Republican, spoke on Friday.\n\n"
+            "“I was stunned when the leader lost his primary election this week,” Labrador said.")
+    quotes, index = _marked(text)
+    assert _certain(quotes, "I was stunned")
+    rows, _ = naming_for_outlet(index, "Test Outlet", [e.id for e in index.entities])
+    assert any(r["form"] == "Labrador" for r in rows), rows

@@ -460,18 +460,23 @@ def ambiguous(ent: Entity, titles: frozenset[str]) -> bool:
     """Two people share the surname (Bill and Hillary Clinton): the surname key groups them as
     one, so neither a form nor a speaker can be given to a person with certainty. A first
     name that starts another ("Joe", "Joseph") is the same person."""
-    names = sorted(first_names(ent, titles), key=len)
+    names = sorted({_plain(f) for f in first_names(ent, titles)}, key=len)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            if not b.lower().startswith(a.lower()):
+            if not b.startswith(a):
                 return True
     return False
+
+
+def _plain(word: str) -> str:
+    """Lower case without accents ("Raúl" -> "raul")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
 
 
 def _same_first(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return False
-    a, b = sorted((a.lower(), b.lower()), key=len)
+    a, b = sorted((_plain(a), _plain(b)), key=len)
     return b.startswith(a)
 
 
@@ -512,14 +517,14 @@ def naming_for_outlet(
     owners: dict[str, set[int]] = {}
     for ent in index.entities:
         for f in first_names(ent, titles):
-            owners.setdefault(f.lower(), set()).add(ent.id)
+            owners.setdefault(_plain(f), set()).add(ent.id)
     extra: dict[int, list[Mention]] = {}
     skip: set[int] = set()
     for eid in entity_ids:
         ent = index.entity(eid)
         if ent.known is None and all(m.kind == "name" and len(m.form.split()) == 1 for m in ent.mentions):
             word = ent.mentions[0].form if ent.mentions else ""
-            home = owners.get(word.lower(), set()) - {eid}
+            home = owners.get(_plain(word), set()) - {eid}
             if home:
                 skip.add(eid)
                 if len(home) == 1:
@@ -546,8 +551,15 @@ def naming_for_outlet(
         if not ms:
             continue
         forms = Counter((_strip_function_words(m.form), m.kind, m.evaluative) for m in ms)
+        label = ent.name
+        if len(label.split()) == 1:
+            # an entity grouped under a first name ("Steve"): label it with its full name
+            longer = Counter(f for m in ent.mentions for f in [_strip_function_words(m.form)]
+                             if len(f.split()) >= 2 and f.split()[0] == label)
+            if longer:
+                label = longer.most_common(1)[0][0]
         for (form, kind, evaluative), count in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0][0])):
-            row = {"entity": ent.name, "form": form, "count": count, "kind": kind}
+            row = {"entity": label, "form": form, "count": count, "kind": kind}
             if evaluative:
                 row["evaluative"] = True
             rows.append(row)

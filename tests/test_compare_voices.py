@@ -75,7 +75,9 @@ def test_a_copy_column_shows_only_what_its_own_edits_add():
     assert yahoo and all(u["text"] in NEAR_INTRO for u in yahoo)  # the added first paragraph only
     assert all(u["text"] not in NEAR_INTRO for u in by["Associated Press"]["unique_facts"])
     # quotes stay per outlet: the independent report's quote is Le Monde's only
-    assert by["Le Monde"]["quotes"] and not by["ABC News"]["quotes"]
+    # (Le Monde's "..., she said" has no certain speaker: counted, not a quote claim)
+    passages = {o: len(by[o]["quotes"]) + by[o]["unattributed_quotes"]["quotes"] for o in ("Le Monde", "ABC News")}
+    assert passages["Le Monde"] >= 1 and passages["ABC News"] == 0, passages
 
 
 def test_on_the_seed_copies_of_one_outlet_add_no_confirmation():

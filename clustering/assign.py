@@ -124,15 +124,23 @@ class StoryAssigner:
             return (first - t).total_seconds() / _DAY
         return 0.0
 
-    def is_candidate(self, story: StoryState, published_at: Any) -> bool:
+    def window(self, estimated: bool = False) -> float:
+        """Days of the candidate window: ``undated_window_days`` around an undated article's
+        stand-in time (``estimated``), else ``window_days``."""
+        return self.params.undated_window_days if estimated else self.params.window_days
+
+    def is_candidate(self, story: StoryState, published_at: Any, estimated: bool = False) -> bool:
         """The time pre-filter: may this story receive an article published at that time?
 
-        An unknown time on either side never excludes a story (unknown is not "far").
+        ``estimated``: ``published_at`` is an undated article's stand-in
+        (:func:`clustering.signals.undated_stand_in`; the wider window applies). A story without
+        any time is always a candidate; an article without any time (no stand-in) may be
+        compared with every story (give undated articles a stand-in instead).
         """
         gap = self.time_gap_days(story, published_at)
-        return gap is None or gap <= self.params.window_days
+        return gap is None or gap <= self.window(estimated)
 
-    def time_bounds(self, published_at: Any) -> tuple[datetime, datetime] | None:
+    def time_bounds(self, published_at: Any, estimated: bool = False) -> tuple[datetime, datetime] | None:
         """The SQL form of :meth:`is_candidate`.
 
         A story with known times is a candidate iff ``last_seen >= lo`` and
@@ -145,7 +153,7 @@ class StoryAssigner:
         t = to_datetime(published_at)
         if t is None:
             return None
-        w = timedelta(days=self.params.window_days)
+        w = timedelta(days=self.window(estimated))
         return t - w, t + w
 
     # -- scoring ---------------------------------------------------------------------------
@@ -231,7 +239,7 @@ class StoryAssigner:
                 out[i, 8] = sum(w for e, w in a_ent.items() if e in s.entities) / a_ent_total
             if a_title_total > 0:
                 out[i, 9] = sum(w for t, w in a_title.items() if t in s.title_terms) / a_title_total
-            gap = self.time_gap_days(s, article.published_at)
+            gap = None if article.time_estimated else self.time_gap_days(s, article.published_at)
             if gap is None:
                 # unknown is not "far": it has its own coefficient
                 out[i, 12] = 1.0
@@ -283,7 +291,8 @@ class StoryAssigner:
             ``(index into candidates, best score)``, or ``(None, best score)`` to open a new
             story (best score 0.0 when there is no candidate).
         """
-        idx = [i for i, s in enumerate(candidates) if self.is_candidate(s, article.published_at)]
+        idx = [i for i, s in enumerate(candidates)
+               if self.is_candidate(s, article.published_at, article.time_estimated)]
         if not idx:
             return None, 0.0
         scores = self.score(article, [candidates[i] for i in idx], stats)
@@ -393,7 +402,8 @@ class OnlineStoryClusterer:
         labels: list[int] = []
         scores: list[float] = []
         for art in docs:
-            cand = [i for i, s in enumerate(stories) if assigner.is_candidate(s, art.published_at)]
+            cand = [i for i, s in enumerate(stories)
+                    if assigner.is_candidate(s, art.published_at, art.time_estimated)]
             j, best = assigner.choose(art, [stories[i] for i in cand], stats)
             if j is None:
                 stories.append(assigner.new_story(art))

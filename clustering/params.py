@@ -59,6 +59,9 @@ class AssignParams:
     Attributes:
         window_days: A story is a candidate only if the article is within this many days of
             its ``[first_seen, last_seen]`` span (unknown times are always candidates).
+        undated_window_days: The window around an undated article's stand-in time (the
+            median date of the articles it arrived with, else its ingest time; see
+            ``clustering.signals.undated_stand_in``): wider, because the stand-in is a guess.
         time_cap_days: The time features are capped here (beyond it, "far" is all we know).
         threshold: Join the best story if its score (a probability) is at least this.
         background_prior: Prior background similarity for the ``*_rel`` features: what an
@@ -93,6 +96,7 @@ class AssignParams:
     """
 
     window_days: float = 3.0
+    undated_window_days: float = 7.0
     time_cap_days: float = 7.0
     threshold: float = 0.5
     background_prior: float = 0.3
@@ -145,7 +149,7 @@ class AssignParams:
             )
         if self.entity_method not in {"caps", "spacy", "none"}:
             raise ValueError(f"entity_method must be caps, spacy or none, not {self.entity_method!r}")
-        for name in ("window_days", "time_cap_days", "background_weight", "background_k", "max_candidates"):
+        for name in ("window_days", "undated_window_days", "time_cap_days", "background_weight", "background_k", "max_candidates"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         if not 0.0 <= self.threshold <= 1.0:

@@ -138,7 +138,7 @@ class StoryAssigner:
         compared with every story (give undated articles a stand-in instead).
         """
         gap = self.time_gap_days(story, published_at)
-        return gap is None or gap <= self.window(estimated)
+        return gap is None or gap <= self.window(estimated or story.time_estimated)
 
     def time_bounds(self, published_at: Any, estimated: bool = False) -> tuple[datetime, datetime] | None:
         """The SQL form of :meth:`is_candidate`.
@@ -239,7 +239,9 @@ class StoryAssigner:
                 out[i, 8] = sum(w for e, w in a_ent.items() if e in s.entities) / a_ent_total
             if a_title_total > 0:
                 out[i, 9] = sum(w for t, w in a_title.items() if t in s.title_terms) / a_title_total
-            gap = None if article.time_estimated else self.time_gap_days(s, article.published_at)
+            # a stand-in time bounds the candidates but says nothing about closeness
+            estimated = article.time_estimated or s.time_estimated
+            gap = None if estimated else self.time_gap_days(s, article.published_at)
             if gap is None:
                 # unknown is not "far": it has its own coefficient
                 out[i, 12] = 1.0
@@ -323,6 +325,7 @@ class StoryAssigner:
             terms=_top(_unit_terms(article.terms), p.max_terms),
             entities=_top({e: 1 for e in article.entities}, p.max_entities),
             title_terms=_top({w: 1 for w in article.title_terms}, p.max_title_terms),
+            time_estimated=t is not None and article.time_estimated,
         )
 
     def absorb(self, story: StoryState, article: ArticleSignals) -> StoryState:
@@ -355,9 +358,13 @@ class StoryAssigner:
             title_terms[w] = title_terms.get(w, 0) + 1
         t = to_datetime(article.published_at)
         first, last = story.first_seen, story.last_seen
-        if t is not None:
-            first = t if first is None else min(first, t)
-            last = t if last is None else max(last, t)
+        estimated = story.time_estimated
+        if t is not None and (first is None or last is None or (estimated and not article.time_estimated)):
+            # the first time, or the first real date: it replaces a stand-in span
+            first, last, estimated = t, t, article.time_estimated
+        elif t is not None and (estimated or not article.time_estimated):
+            # a stand-in never widens a span of real dates
+            first, last = min(first, t), max(last, t)
         return StoryState(
             n_articles=story.n_articles + 1,
             first_seen=first,
@@ -370,6 +377,7 @@ class StoryAssigner:
             terms=_top(terms, p.max_terms),
             entities=_top(entities, p.max_entities),
             title_terms=_top(title_terms, p.max_title_terms),
+            time_estimated=estimated,
         )
 
 

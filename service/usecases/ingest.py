@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clustering.cleaning import CleaningRules, content_hash
+from clustering.signals import undated_stand_in
 from service.errors import validation_errors
 from service.outlets import OutletRegistry, slugify
 from service.schemas import ArticleIn
@@ -133,8 +134,13 @@ class Ingestor:
         # new embeddings are written with the batch's transaction (report.new_embeddings)
         encode = partial(self.embedder.encode, pending=report.new_embeddings)
         embedded = embed_signals(self.assignment, encode, [(p.title, p.clean, p.item.published_at) for p in ready])
+        # an undated article is placed at the median date of the batch it came with (else the
+        # ingest time) for choosing its candidate stories: never compared with every story
+        stand_in = undated_stand_in([p.item.published_at for p in ready], utcnow())
         for p, (vectors, signals) in zip(ready, embedded):
             p.vector = vectors[0]
+            if signals.published_at is None:
+                signals.published_at, signals.time_estimated = stand_in, True
             p.signals = signals
         return report, ready
 

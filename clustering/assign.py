@@ -217,9 +217,12 @@ class StoryAssigner:
             return v
 
         a_vec = _unit_terms({t: w * idf(t) for t, w in article.terms.items()}) if want_tfidf else {}
-        a_ent = {e: idf(e) for e in article.entities} if want_entity else {}
+        # overlaps weigh words by IDF only when asked: IDF comes from whatever the store holds,
+        # and a story must not change with the unrelated stories stored beside it
+        w_of = idf if p.overlap_idf else (lambda _t: 1.0)
+        a_ent = {e: w_of(e) for e in article.entities} if want_entity else {}
         a_ent_total = sum(a_ent.values())
-        a_title = {t: idf(t) for t in article.title_terms}
+        a_title = {t: w_of(t) for t in article.title_terms}
         a_title_total = sum(a_title.values())
         dense = np.asarray(article.dense, dtype=np.float32)
         title_vec = _title_vec(article)

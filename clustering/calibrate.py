@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,20 @@ from clustering.assign import StoryAssigner
 from clustering.params import FEATURES, AssignParams
 from clustering.signals import ArticleSignals
 from clustering.state import InMemoryTermStats, StoryState
+
+#: How the shipped model was fitted (``docs/clustering.md``): the corpora AllSides April-June
+#: (``allsides``), BASIL-dev (``basil``) and the seed (``seed``), the loss share of each, the
+#: regularisation, the undated augmentation, the seeds and the corpora the threshold is chosen on.
+RECIPE: dict[str, Any] = {
+    "share": {"allsides": 1.0, "basil": 0.05, "seed": 0.5},
+    "c": 1.0,
+    # no TF-IDF cosine: its IDF comes from whatever the store holds, so the same two articles
+    # would score differently in a store full of other news (the seed after AllSides)
+    "use": tuple(f for f in FEATURES if f != "tfidf"),
+    "undated_share": {"allsides": 0.2, "basil": 0.2, "seed": 0.0},
+    "seeds": (0, 1),
+    "threshold_on": ("allsides", "basil", "seed"),
+}
 
 #: features whose coefficient must be <= 0 (all others >= 0)
 NEGATIVE = frozenset({"time", "time_log", "time_unknown"})
@@ -115,3 +130,109 @@ def corpus_weights(sizes: Mapping[str, int], share: Mapping[str, float]) -> dict
     total = sum(sizes.values())
     return {k: (share.get(k, 1.0) * total / max(1, n)) / sum(share.get(j, 1.0) for j in sizes)
             for k, n in sizes.items()}
+
+
+def online_labels(articles: Sequence[ArticleSignals], params: AssignParams) -> list[int]:
+    """The in-memory driver's stories for articles in arrival order."""
+    from clustering.assign import OnlineStoryClusterer
+
+    return OnlineStoryClusterer(params).fit_predict(articles)
+
+
+def _online_f1(corpora: Mapping[str, tuple[Sequence[ArticleSignals], Sequence[Hashable]]],
+               params: AssignParams) -> float:
+    from clustering.metrics import bcubed
+
+    scores = [bcubed(list(g), online_labels(a, params))[2] for a, g in corpora.values() if len(g)]
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def fit_model(
+    corpora: Mapping[str, tuple[Sequence[ArticleSignals], Sequence[Hashable]]],
+    params: AssignParams | None = None,
+    share: Mapping[str, float] | None = None,
+    c: float = 1.0,
+    use: Sequence[str] = FEATURES,
+    undated_share: float | Mapping[str, float] = 0.2,
+    seeds: Sequence[int] = (0, 1),
+    thresholds: Sequence[float] = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6),
+    threshold_on: Sequence[str] | None = None,
+) -> AssignParams:
+    """Fit the logistic model on several corpora at once and choose its threshold.
+
+    Args:
+        corpora: Name -> (signals in arrival order, gold story per article).
+        params: Signal and window settings (None: defaults); the model is replaced.
+        share: Name -> share of the total loss weight the corpus carries (missing: 1); a
+            small corpus can then count as much as a large one without drowning it.
+        c: Inverse L2 strength.
+        use: Features allowed a non-zero coefficient.
+        undated_share: Share of the dated articles also scored as undated (per seed); a
+            mapping gives it per corpus (missing: 0).
+        seeds: One pass of pairs per seed (the undated draw differs).
+        thresholds: Candidates for ``threshold``: the one with the best mean online B-cubed
+            F1 over ``threshold_on`` corpora (default all) wins (ties: the first).
+        threshold_on: Corpora the threshold is chosen on.
+
+    Returns:
+        ``params`` with the fitted ``intercept``, ``coef`` and ``threshold``.
+    """
+    base = params or AssignParams()
+    xs, ys, ws = [], [], []
+    sizes: dict[str, int] = {}
+    parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, (arts, gold) in corpora.items():
+        share_u = undated_share.get(name, 0.0) if isinstance(undated_share, Mapping) else undated_share
+        px, py = zip(*(training_pairs(arts, gold, base, share_u, s) for s in seeds))
+        parts[name] = (np.vstack(px), np.concatenate(py))
+        sizes[name] = len(parts[name][1])
+    weight = corpus_weights(sizes, share or {})
+    for name, (x, y) in parts.items():
+        xs.append(x)
+        ys.append(y)
+        ws.append(np.full(len(y), weight[name]))
+    intercept, coef = fit_logistic(np.vstack(xs), np.concatenate(ys), np.concatenate(ws), c, use)
+    fitted = with_model(base, intercept, coef)
+    chosen = {k: v for k, v in corpora.items() if threshold_on is None or k in threshold_on}
+    best: tuple[float, float] | None = None
+    for t in thresholds:
+        fitted.threshold = float(t)
+        f1 = _online_f1(chosen, fitted)
+        if best is None or f1 > best[0] + 1e-9:
+            best = (f1, float(t))
+    fitted.threshold = best[1] if best else base.threshold
+    return fitted
+
+
+def story_folds(gold: Sequence[Hashable], k: int = 5, seed: int = 0) -> list[set[Hashable]]:
+    """The gold stories split into ``k`` folds (seeded shuffle of the sorted story ids)."""
+    ids = sorted(set(gold), key=str)
+    order = np.random.default_rng(seed).permutation(len(ids))
+    return [{ids[i] for i in order[j::k]} for j in range(k)]
+
+
+def cross_validate(
+    target: str,
+    corpora: Mapping[str, tuple[Sequence[ArticleSignals], Sequence[Hashable]]],
+    k: int = 5, seed: int = 0, **fit_args: Any,
+) -> tuple[list[str], list[AssignParams]]:
+    """Story-fold cross-validation on corpus ``target``: for each fold, fit on the other
+    corpora plus the other folds of ``target`` (:func:`fit_model`), then cluster the fold's
+    articles alone with that model.
+
+    Returns:
+        (one predicted label per article of ``target``, ``"<fold>-<story>"``; the k models).
+    """
+    arts, gold = corpora[target]
+    labels = [""] * len(gold)
+    models = []
+    for j, fold in enumerate(story_folds(gold, k, seed)):
+        train = {n: v for n, v in corpora.items() if n != target}
+        keep = [i for i, g in enumerate(gold) if g not in fold]
+        held = [i for i, g in enumerate(gold) if g in fold]
+        train[target] = ([arts[i] for i in keep], [gold[i] for i in keep])
+        model = fit_model(train, **fit_args)
+        models.append(model)
+        for i, lab in zip(held, online_labels([arts[i] for i in held], model)):
+            labels[i] = f"{j}-{lab}"
+    return labels, models

@@ -73,6 +73,8 @@ class AssignParams:
         intercept: Logistic-model intercept.
         coef: Logistic-model coefficients, one per name in :data:`FEATURES` (in a config file
             also a table keyed by feature name).
+        overlap_idf: Weigh the words of ``title_overlap`` and ``entity`` by IDF (False: each
+            word counts once, so the score does not move with what else the store holds).
         max_members: Member vectors kept per story (the founder and the newest ones).
         max_facts: Fact (sentence) vectors kept per story (the founder's and the newest).
         max_terms: Terms kept in a story's term centroid (largest weights).
@@ -125,6 +127,7 @@ class AssignParams:
         0.658,   # dense_rel
         2.768,   # mix_rel
     )
+    overlap_idf: bool = False
     max_members: int = 16
     max_facts: int = 48
     max_terms: int = 200

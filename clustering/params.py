@@ -101,31 +101,32 @@ class AssignParams:
     undated_window_days: float = 7.0
     time_cap_days: float = 7.0
     threshold: float = 0.5
-    background_prior: float = 0.3
+    background_prior: float = 0.15
     background_weight: float = 3.0
     background_k: int = 0
-    intercept: float = -2.898
-    # fitted on AllSides April-June 2021 (docs/clustering.md); zeros are features the
-    # sign-constrained fit did not use (kept so a re-fit can)
+    intercept: float = -8.562
+    # fitted on AllSides April-June 2021, BASIL-dev and the seed together
+    # (clustering.calibrate.RECIPE, docs/clustering.md); zeros are features the sign-constrained
+    # fit did not use (kept so a re-fit can)
     coef: tuple[float, ...] = (
         0.0,     # dense_centroid
         0.0,     # dense_max
         0.0,     # dense_mean
-        1.711,   # cohesion_gap
+        0.0,     # cohesion_gap
         0.0,     # title_max
-        2.096,   # title_mean
+        0.0,     # title_mean
         0.0,     # fact_max
         0.0,     # tfidf
         0.0,     # entity
-        0.461,   # title_overlap
-        -0.461,  # time
-        -2.616,  # time_log
-        -1.552,  # time_unknown
-        0.626,   # mix_mean
-        4.673,   # mix_gap
-        4.841,   # title_rel
-        0.658,   # dense_rel
-        2.768,   # mix_rel
+        5.345,   # title_overlap
+        -0.908,  # time
+        0.0,     # time_log
+        -1.637,  # time_unknown
+        0.0,     # mix_mean
+        4.702,   # mix_gap
+        5.401,   # title_rel
+        3.087,   # dense_rel
+        9.78,    # mix_rel
     )
     overlap_idf: bool = False
     max_members: int = 16

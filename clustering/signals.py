@@ -130,6 +130,21 @@ def undated_stand_in(dates: Iterable[Any], now: datetime) -> datetime:
     return known[(len(known) - 1) // 2]
 
 
+def place_undated(batch: Sequence[ArticleSignals], now: datetime) -> list[ArticleSignals]:
+    """The batch with every undated article placed at :func:`undated_stand_in` of the batch
+    (``time_estimated`` set on a copy; dated articles are returned as they are)."""
+    import copy
+
+    stand_in = undated_stand_in([a.published_at for a in batch if not a.time_estimated], now)
+    out = []
+    for art in batch:
+        if art.published_at is None:
+            art = copy.copy(art)
+            art.published_at, art.time_estimated = stand_in, True
+        out.append(art)
+    return out
+
+
 def _default_params() -> "AssignParams":
     from clustering.params import AssignParams
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from clustering.baselines import dense_baseline_text, dense_online
 from clustering.calibrate import RECIPE, cross_validate
 from clustering.metrics import clustering_scores
-from clustering.signals import ArticleSignals, undated_stand_in
+from clustering.signals import ArticleSignals, place_undated
 from service.store.models import Article, utcnow
 from service.usecases.embeddings import encode_grouped
 from service.usecases.replay import SAMPLE, article_fields, published_order, read_jsonl, replay_rows
@@ -114,15 +114,11 @@ class CorpusEvaluation:
         assignment = services.assignment
         texts = [assignment.texts(*got[a][:2]) for a in ids]
         flat = encode_grouped(services.cached_embedder, [t for ts in texts for t in ts])
-        stand_in = undated_stand_in([got[a][2] for a in ids], utcnow())
         out, pos = [], 0
         for a, ts in zip(ids, texts):
-            sig = assignment.signals(got[a][0], got[a][1], got[a][2], list(flat[pos:pos + len(ts)]))
+            out.append(assignment.signals(got[a][0], got[a][1], got[a][2], list(flat[pos:pos + len(ts)])))
             pos += len(ts)
-            if sig.published_at is None:
-                sig.published_at, sig.time_estimated = stand_in, True
-            out.append(sig)
-        return out, [rows[i]["story_id"] for i in order]
+        return place_undated(out, utcnow()), [rows[i]["story_id"] for i in order]
 
     # -- the table -------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:

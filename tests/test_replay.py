@@ -117,3 +117,41 @@ def test_the_seed_posted_in_file_order_over_http_gives_the_exact_stories(client)
     r = client.post("/api/v1/articles", json={"articles": arts}, headers=AUTH)
     assert r.status_code == 201, r.get_data(as_text=True)
     _assert_exact_seed({a["id"]: x["story_id"] for a, x in zip(arts, r.get_json()["results"])})
+
+
+def test_evaluate_without_a_file_prints_one_row_per_corpus(tmp_path, embedder, redis_prefix, monkeypatch):
+    """The cross-corpus table on small slices of the shared files (the real table is in
+    docs/evaluation.md): every row, the dense baseline beside it, the seed exact."""
+    from tests.conftest import SHARED
+
+    monkeypatch.setenv("NEWSPRISM_REDIS_PREFIX", redis_prefix)
+    data = tmp_path / "data"
+    for rel, n in (("allsides-neus-2021/articles.jsonl", 30), ("basil-dev/articles.jsonl", 24),
+                   ("seed-putin/articles.jsonl", 10)):
+        rows = read_jsonl(need_shared(SHARED / rel))
+        # AllSides: a slice of each period (the file is in story_date order)
+        rows = rows[:n] + rows[-n:] if "allsides" in rel else rows[:n]
+        (data / rel).parent.mkdir(parents=True)
+        (data / rel).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = CliRunner().invoke(main, ["evaluate", "--data", str(data), "--folds", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output[res.output.index("{"):])
+    rows = {r["row"]: r for r in report["rows"]}
+    assert set(rows) == {"AllSides Apr-Jun (fit)", "AllSides Jul-Aug (held out)", "seed alone",
+                         "seed after the demo corpus", "seed after AllSides", "BASIL-dev, 2-fold story CV"}
+    assert rows["AllSides Apr-Jun (fit)"]["articles"] == rows["AllSides Jul-Aug (held out)"]["articles"] == 30
+    assert not report["skipped"]
+    for name in ("seed alone", "seed after the demo corpus", "seed after AllSides"):
+        assert rows[name]["seed_exact"] is True, rows[name]
+    assert rows["BASIL-dev, 2-fold story CV"]["articles"] == 24
+    assert all(0 < r["baseline_dense"]["bcubed_f1"] <= 1 for r in report["rows"])
+    assert set(report["refit"]["coef"]) and report["refit"]["threshold"] > 0
+
+
+def test_evaluate_without_the_shared_data_skips_every_row_with_the_reason(tmp_path, redis_prefix, monkeypatch):
+    monkeypatch.setenv("NEWSPRISM_REDIS_PREFIX", redis_prefix)
+    res = CliRunner().invoke(main, ["evaluate", "--data", str(tmp_path / "nothing"), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output[res.output.index("{"):])
+    assert report["rows"] == []
+    assert len(report["skipped"]) == 5 and all("not found" in s["reason"] for s in report["skipped"])

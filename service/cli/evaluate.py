@@ -66,6 +66,11 @@ def corpus_table(data_dir: str, folds: int, as_json: bool) -> None:
     for r in report["skipped"]:
         table.add_row(r["row"], "skipped", "", r["reason"], "", "", "")
     Console().print(table)
+    if report.get("refit"):
+        refit = report["refit"]
+        click.echo(f"the fitting recipe on these replays: intercept {refit['intercept']}, threshold "
+                   f"{refit['threshold']}, largest coefficient change {refit['max_coef_change']} against the "
+                   "model in force (--json for the coefficients)")
 
 
 SCORE_KEYS = ("bcubed_precision", "bcubed_recall", "bcubed_f1", "ari", "nmi")

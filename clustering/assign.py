@@ -162,7 +162,7 @@ class StoryAssigner:
         """The terms whose document frequency :meth:`features` asks the statistics for
         (``used``: only for those columns)."""
         need = set(article.title_terms)
-        if used is None or "entity" in used:
+        if used is None or "entity" in used or "entity_none" in used:
             need |= set(article.entities)
         if used is None or "tfidf" in used:
             need |= set(article.terms)
@@ -206,7 +206,7 @@ class StoryAssigner:
         df = stats.doc_freq(sorted(self.needed_terms(article, candidates, used)))
         want_facts = used is None or "fact_max" in used
         want_tfidf = used is None or "tfidf" in used
-        want_entity = used is None or "entity" in used
+        want_entity = used is None or "entity" in used or "entity_none" in used
         n = int(stats.n_docs)
         idf_cache: dict[str, float] = {}
 
@@ -240,6 +240,9 @@ class StoryAssigner:
                     out[i, 7] = sum(v * s_vec.get(t, 0.0) for t, v in a_vec.items()) / s_norm
             if want_entity and a_ent_total > 0:
                 out[i, 8] = sum(w for e, w in a_ent.items() if e in s.entities) / a_ent_total
+                # template events ("Dockworkers strike at X port over pay"): the same words
+                # about other places or people
+                out[i, 18] = float(out[i, 8] == 0.0 and bool(s.entities))
             if a_title_total > 0:
                 out[i, 9] = sum(w for t, w in a_title.items() if t in s.title_terms) / a_title_total
             # a stand-in time bounds the candidates but says nothing about closeness

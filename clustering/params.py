@@ -49,6 +49,7 @@ FEATURES: tuple[str, ...] = (
     "title_rel",        # title_mean minus the article's background headline similarity
     "dense_rel",        # dense_mean minus the article's background dense similarity
     "mix_rel",          # mix_mean minus the article's background mixed similarity
+    "entity_none",      # 1 when both the article and the story name entities and share none
 )
 
 
@@ -127,6 +128,7 @@ class AssignParams:
         5.401,   # title_rel
         3.087,   # dense_rel
         9.78,    # mix_rel
+        -4.5,    # entity_none (set by hand, not fitted: docs/clustering.md)
     )
     overlap_idf: bool = False
     max_members: int = 16

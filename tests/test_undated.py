@@ -86,9 +86,11 @@ def test_fit_logistic_keeps_the_signs_and_separates():
     x[:, gap] = (1 - y) * 2 + rng.normal(0, 0.3, n)
     b, coef = fit_logistic(x, y)
     assert coef[sim] > 0 and coef[gap] < 0
-    assert all(c >= 0 for f, c in zip(FEATURES, coef) if f not in {"time", "time_log", "time_unknown"})
+    assert all(c >= 0 for f, c in zip(FEATURES, coef) if f not in {"time", "time_log", "time_unknown", "entity_none"})
     b2, coef2 = fit_logistic(x, y, use=("title_mean",))
     assert coef2[gap] == 0.0 and coef2[sim] > 0
+    b3, coef3 = fit_logistic(x, y, fixed={"time": -0.25})
+    assert coef3[gap] == -0.25 and coef3[sim] > 0
 
 
 def test_story_folds_partition_the_stories_reproducibly():

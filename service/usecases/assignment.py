@@ -101,7 +101,10 @@ class AssignmentTransaction:
         self.stories.add_article(story, article, state)
         article.assign_score = float(score)
         self._states[story.id] = (story.version, state)
-        self.pending.rows[story.id] = PendingRow(story.version, *span(epoch(state.first_seen), epoch(state.last_seen)),
+        # the row's span is the story's real dates (as a rebuild from the store reads them), not
+        # the state's stand-in span: search's date filters must never show a guessed date, and
+        # the stand-in window is applied to the decoded states above
+        self.pending.rows[story.id] = PendingRow(story.version, *span(epoch(story.first_seen), epoch(story.last_seen)),
                                                  state_centroid(state), story.article_count, story.outlet_count)
         self.stats.add(assigner.stat_terms(signals))
         return story

@@ -160,10 +160,13 @@ class StoryAssigner:
     def needed_terms(self, article: ArticleSignals, candidates: list[StoryState],
                      used: frozenset[str] | None = None) -> set[str]:
         """The terms whose document frequency :meth:`features` asks the statistics for
-        (``used``: only for those columns)."""
-        need = set(article.title_terms)
-        if used is None or "entity" in used or "entity_none" in used:
-            need |= set(article.entities)
+        (``used``: only for those columns): none unless IDF is applied (``overlap_idf``, or
+        the TF-IDF cosine)."""
+        need: set[str] = set()
+        if self.params.overlap_idf:
+            need |= set(article.title_terms)
+            if used is None or "entity" in used or "entity_none" in used:
+                need |= set(article.entities)
         if used is None or "tfidf" in used:
             need |= set(article.terms)
             for s in candidates:
@@ -203,7 +206,8 @@ class StoryAssigner:
         out = np.zeros((k, len(FEATURES)), dtype=np.float64)
         if k == 0:
             return out
-        df = stats.doc_freq(sorted(self.needed_terms(article, candidates, used)))
+        needed = self.needed_terms(article, candidates, used)
+        df = stats.doc_freq(sorted(needed)) if needed else {}
         want_facts = used is None or "fact_max" in used
         want_tfidf = used is None or "tfidf" in used
         want_entity = used is None or "entity" in used or "entity_none" in used

@@ -18,7 +18,7 @@ def test_warm_request_comes_from_redis_and_a_new_article_changes_the_key(app, cl
     version = client.get(f"/api/v1/stories/{sid}").get_json()["version"]
     cold = client.get(f"/api/v1/stories/{sid}/comparison")
     assert cold.status_code == 200 and cold.headers["X-Cache"] == "miss"
-    key = f"{redis_prefix}:1:story:{sid}:{version}:comparison"
+    key = f"{redis_prefix}:{app.extensions['newsprism'].settings.analysis_version}:story:{sid}:{version}:comparison"
     r = redis.Redis.from_url(REDIS_URL)
     assert r.exists(key)
     app.extensions["newsprism"].cache.local.clear()  # the answer must come from Redis itself
@@ -32,7 +32,8 @@ def test_warm_request_comes_from_redis_and_a_new_article_changes_the_key(app, cl
 
     # the same story told once more: assigned to it, its version moves on, a new key is used
     seed = {a["id"]: a for a in seed_articles()}["seed-03"]
-    extra = {"id": "extra-1", "outlet": "Kyiv Independent", "title": seed["title"],
+    # (dated: an undated article sent alone is placed at its ingest time, far from this story)
+    extra = {"id": "extra-1", "outlet": "Kyiv Independent", "title": seed["title"], "published_at": "2025-01-29",
              "text": seed["text"].split("\n\n")[0] + "\n\nKyiv said the remarks showed Moscow was not serious about peace."}
     created = client.post("/api/v1/articles", json=extra, headers=AUTH).get_json()["article"]
     assert created["story_id"] == sid
@@ -40,7 +41,7 @@ def test_warm_request_comes_from_redis_and_a_new_article_changes_the_key(app, cl
     assert newer.headers["X-Cache"] == "miss"
     assert newer.get_json()["story"]["version"] == version + 1
     assert "Kyiv Independent" in newer.get_json()["story"]["outlets"]
-    assert r.exists(f"{redis_prefix}:1:story:{sid}:{version + 1}:comparison")
+    assert r.exists(f"{redis_prefix}:{app.extensions['newsprism'].settings.analysis_version}:story:{sid}:{version + 1}:comparison")
 
 
 def test_unknown_story_is_404(client):

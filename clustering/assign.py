@@ -36,6 +36,9 @@ _REL_SOURCES = (("title_rel", "title_mean"), ("dense_rel", "dense_mean"), ("mix_
 _DAY = 86400.0
 
 
+_COL = {f: j for j, f in enumerate(FEATURES)}
+
+
 def _top(d: Mapping[str, float], k: int) -> dict[str, Any]:
     if len(d) <= k:
         return dict(d)
@@ -307,10 +310,26 @@ class StoryAssigner:
                if self.is_candidate(s, article.published_at, article.time_estimated)]
         if not idx:
             return None, 0.0
-        scores = self.score(article, [candidates[i] for i in idx], stats)
-        j = int(np.argmax(scores))
-        best = float(scores[j])
-        return (idx[j] if best >= self.params.threshold else None), best
+        p = self.params
+        lone = len(idx) == 1 and (p.lone_threshold < p.threshold or p.lone_dense > 0.0)
+        if not lone:
+            scores = self.score(article, [candidates[i] for i in idx], stats)
+            j = int(np.argmax(scores))
+            best = float(scores[j])
+            return (idx[j] if best >= p.threshold else None), best
+        # One candidate (events days or years apart, a fresh store): the relative features only
+        # see the cold-start prior there, so full texts with differing headlines score low. A
+        # second, lower bar, or the plain dense rule (title + lead cosine to the centroid),
+        # joins it, unless both name entities and share none (template events).
+        story = candidates[idx[0]]
+        x = self.features(article, [story], stats, self.used_columns | {"dense_centroid", "entity_none"})
+        best = float(1.0 / (1.0 + np.exp(-(p.intercept + x[0] @ np.asarray(p.coef, dtype=np.float64)))))
+        if best >= p.threshold:
+            return idx[0], best
+        if x[0, _COL["entity_none"]] == 0.0 and (
+                best >= p.lone_threshold or (p.lone_dense > 0.0 and x[0, _COL["dense_centroid"]] >= p.lone_dense)):
+            return idx[0], best
+        return None, best
 
     # -- state -----------------------------------------------------------------------------
     def stat_terms(self, article: ArticleSignals) -> set[str]:

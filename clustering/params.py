@@ -65,6 +65,12 @@ class AssignParams:
             ``clustering.signals.undated_stand_in``): wider, because the stand-in is a guess.
         time_cap_days: The time features are capped here (beyond it, "far" is all we know).
         threshold: Join the best story if its score (a probability) is at least this.
+        lone_threshold: The bar when the article has exactly one candidate story (the
+            ``*_rel`` features then see only the cold-start prior), provided the two do not
+            both name entities and share none.
+        lone_dense: With one candidate, also join when the article's title + lead cosine to
+            the story's centroid is at least this (the plain dense rule; 0: off), with the
+            same entity guard.
         background_prior: Prior background similarity for the ``*_rel`` features: what an
             article is assumed to score against an unrelated story of the same days before
             there are other candidates to measure it on (cold start).
@@ -101,34 +107,37 @@ class AssignParams:
     window_days: float = 3.0
     undated_window_days: float = 7.0
     time_cap_days: float = 7.0
-    threshold: float = 0.55
-    background_prior: float = 0.15
+    threshold: float = 0.5
+    lone_threshold: float = 0.2
+    lone_dense: float = 0.55
+    background_prior: float = 0.3
     background_weight: float = 3.0
     background_k: int = 0
-    intercept: float = -8.648
-    # fitted on AllSides April-June 2021, BASIL-dev and the seed together
-    # (clustering.calibrate.RECIPE, docs/clustering.md); zeros are features the sign-constrained
-    # fit did not use (kept so a re-fit can)
+    intercept: float = -2.898
+    # fitted on AllSides April-June 2021 before issue 15 (docs/clustering.md): the refits on
+    # AllSides, BASIL-dev and the seed together lost AllSides 0.03 on both periods; full texts
+    # are served by the lone-candidate path instead (lone_threshold, lone_dense). Zeros are
+    # features the sign-constrained fit did not use (kept so a re-fit can)
     coef: tuple[float, ...] = (
         0.0,     # dense_centroid
         0.0,     # dense_max
         0.0,     # dense_mean
-        0.0,     # cohesion_gap
+        1.711,   # cohesion_gap
         0.0,     # title_max
-        0.0,     # title_mean
+        2.096,   # title_mean
         0.0,     # fact_max
         0.0,     # tfidf
         0.0,     # entity
-        5.161,   # title_overlap
-        -0.931,  # time
-        0.0,     # time_log
-        -1.705,  # time_unknown
-        0.0,     # mix_mean
-        4.654,   # mix_gap
-        5.619,   # title_rel
-        3.179,   # dense_rel
-        10.01,   # mix_rel
-        -4.5,    # entity_none (set by hand and held during the fit: docs/clustering.md)
+        0.461,   # title_overlap
+        -0.461,  # time
+        -2.616,  # time_log
+        -1.552,  # time_unknown
+        0.626,   # mix_mean
+        4.673,   # mix_gap
+        4.841,   # title_rel
+        0.658,   # dense_rel
+        2.768,   # mix_rel
+        0.0,     # entity_none (a guard on the lone-candidate path instead: docs/clustering.md)
     )
     overlap_idf: bool = False
     max_members: int = 16
@@ -158,8 +167,8 @@ class AssignParams:
         for name in ("window_days", "undated_window_days", "time_cap_days", "background_weight", "background_k", "max_candidates"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ValueError("threshold is a probability: 0..1")
+        if not 0.0 <= self.threshold <= 1.0 or not 0.0 <= self.lone_threshold <= 1.0:
+            raise ValueError("threshold and lone_threshold are probabilities: 0..1")
         for name in ("max_members", "max_facts", "max_terms", "max_entities", "max_title_terms"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")

@@ -246,3 +246,55 @@ def cross_validate(
         for i, lab in zip(held, online_labels([arts[i] for i in held], model)):
             labels[i] = f"{j}-{lab}"
     return labels, models
+
+
+#: The model in force before issue 15 (commit 88445e4, fitted on AllSides April-June alone,
+#: IDF-weighted overlaps, no lone-candidate path): the "before" column of ``newsprism evaluate``.
+BEFORE: dict[str, Any] = {
+    "threshold": 0.5, "background_prior": 0.3, "intercept": -2.898, "overlap_idf": True,
+    "lone_threshold": 0.5, "lone_dense": 0.0,
+    "coef": dict(zip(FEATURES, (0.0, 0.0, 0.0, 1.711, 0.0, 2.096, 0.0, 0.0, 0.0, 0.461, -0.461, -2.616,
+                                -1.552, 0.626, 4.673, 4.841, 0.658, 2.768, 0.0))),
+}
+
+#: Candidates for the lone-candidate path (``lone_threshold``, ``lone_dense``); (threshold, 0.0)
+#: is "no lone path". The shipped values were chosen on BASIL-dev from this grid.
+LONE_GRID: tuple[tuple[float, float], ...] = tuple(
+    (t, d) for t in (0.5, 0.4, 0.3, 0.2, 0.1) for d in (0.0, 0.65, 0.6, 0.55, 0.5))
+
+
+def choose_lone(articles: Sequence[ArticleSignals], gold: Sequence[Hashable], params: AssignParams,
+                grid: Sequence[tuple[float, float]] = LONE_GRID) -> AssignParams:
+    """``params`` with the (``lone_threshold``, ``lone_dense``) of ``grid`` that gives the best
+    online B-cubed F1 on one corpus (ties: the first, i.e. the most conservative)."""
+    from clustering.metrics import bcubed
+
+    best: tuple[float, AssignParams] | None = None
+    for t, d in grid:
+        p = copy.copy(params)
+        p.lone_threshold, p.lone_dense = float(t), float(d)
+        f1 = bcubed(list(gold), online_labels(articles, p))[2]
+        if best is None or f1 > best[0] + 1e-9:
+            best = (f1, p)
+    return best[1] if best else params
+
+
+def cross_validate_lone(articles: Sequence[ArticleSignals], gold: Sequence[Hashable], params: AssignParams,
+                        k: int = 5, seed: int = 0) -> tuple[list[str], list[AssignParams]]:
+    """Story-fold cross-validation of the lone-candidate path: for each fold, choose it
+    (:func:`choose_lone`) on the other folds' stories, then cluster the fold alone with it.
+    The logistic model itself stays ``params``' (not fitted on this corpus).
+
+    Returns:
+        (one predicted label per article, ``"<fold>-<story>"``; the k chosen parameter sets).
+    """
+    labels = [""] * len(gold)
+    chosen = []
+    for j, fold in enumerate(story_folds(gold, k, seed)):
+        keep = [i for i, g in enumerate(gold) if g not in fold]
+        held = [i for i, g in enumerate(gold) if g in fold]
+        p = choose_lone([articles[i] for i in keep], [gold[i] for i in keep], params)
+        chosen.append(p)
+        for i, lab in zip(held, online_labels([articles[i] for i in held], p)):
+            labels[i] = f"{j}-{lab}"
+    return labels, chosen

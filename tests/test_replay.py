@@ -145,7 +145,8 @@ def test_evaluate_without_a_file_prints_one_row_per_corpus(tmp_path, embedder, r
         assert rows[name]["seed_exact"] is True, rows[name]
     assert rows["BASIL-dev, 2-fold story CV"]["articles"] == 24
     assert all(0 < r["baseline_dense"]["bcubed_f1"] <= 1 for r in report["rows"])
-    assert set(report["refit"]["coef"]) and report["refit"]["threshold"] > 0
+    assert all(0 < r["before"]["bcubed_f1"] <= 1 for r in report["rows"])
+    assert len(report["lone_per_fold"]) == 2
 
 
 def test_evaluate_without_the_shared_data_skips_every_row_with_the_reason(tmp_path, redis_prefix, monkeypatch):

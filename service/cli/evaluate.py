@@ -53,24 +53,24 @@ def corpus_table(data_dir: str, folds: int, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     table = Table(title=f"story clustering per corpus (B-cubed; {report['seconds']}s)")
-    for col in ("corpus", "articles", "gold", "newsprism P / R", "newsprism F1", "dense baseline F1",
-                "seed exact (newsprism / baseline)"):
+    for col in ("corpus", "articles", "gold", "dense baseline F1", "before F1", "newsprism P / R", "newsprism F1",
+                "seed exact (newsprism / before / baseline)"):
         table.add_column(col)
     for r in report["rows"]:
         ours, base = r["newsprism"], r["baseline_dense"]
-        exact = (f"{'yes' if r['seed_exact'] else 'no'} / {'yes' if r['baseline_seed_exact'] else 'no'}"
+        yes = {True: "yes", False: "no", None: "-"}
+        exact = (" / ".join(yes[r.get(k)] for k in ("seed_exact", "before_seed_exact", "baseline_seed_exact"))
                  if "seed_exact" in r else "")
-        table.add_row(r["row"], str(r["articles"]), str(r["gold_stories"]),
+        before = f"{r['before']['bcubed_f1']:.3f}" if "before" in r else ""
+        table.add_row(r["row"], str(r["articles"]), str(r["gold_stories"]), f"{base['bcubed_f1']:.3f}", before,
                       f"{ours['bcubed_precision']:.3f} / {ours['bcubed_recall']:.3f}", f"{ours['bcubed_f1']:.3f}",
-                      f"{base['bcubed_f1']:.3f}", exact)
+                      exact)
     for r in report["skipped"]:
-        table.add_row(r["row"], "skipped", "", r["reason"], "", "", "")
+        table.add_row(r["row"], "skipped", "", r["reason"], "", "", "", "")
     Console().print(table)
-    if report.get("refit"):
-        refit = report["refit"]
-        click.echo(f"the fitting recipe on these replays: intercept {refit['intercept']}, threshold "
-                   f"{refit['threshold']}, largest coefficient change {refit['max_coef_change']} against the "
-                   "model in force (--json for the coefficients)")
+    if report.get("lone_per_fold"):
+        click.echo("lone-candidate path chosen per BASIL fold (lone_threshold, lone_dense): " + ", ".join(
+            f"({f['lone_threshold']}, {f['lone_dense']})" for f in report["lone_per_fold"]))
 
 
 SCORE_KEYS = ("bcubed_precision", "bcubed_recall", "bcubed_f1", "ari", "nmi")

@@ -5,8 +5,10 @@ Rows (``docs/evaluation.md``): AllSides April-June (the fit period) and July-Aug
 from one replay of the whole file; BASIL-dev by story-fold cross-validation; the seed alone,
 after the demo corpus and after AllSides (each a replay into one fresh store, the seed second).
 Every replay goes through the service's ingest (``service.usecases.replay``); the
-cross-validation refits the model per fold (``clustering.calibrate.cross_validate``) and runs
-the in-memory driver on the held-out stories, with the embeddings the replay stored.
+cross-validation chooses the lone-candidate path per fold (``clustering.calibrate.cross_validate_lone``)
+and runs the in-memory driver on the held-out stories, with the embeddings the replay stored.
+Each row also shows the model in force before issue 15 (``clustering.calibrate.BEFORE``), run by
+the in-memory driver over the same stored articles.
 A corpus missing under the data folder skips its rows with the reason.
 """
 from __future__ import annotations
@@ -20,10 +22,10 @@ import numpy as np
 from sqlalchemy import select
 
 from clustering.baselines import dense_baseline_text, dense_online
-from clustering.calibrate import RECIPE, cross_validate, fit_model
-from clustering.params import FEATURES
+from clustering.calibrate import BEFORE, cross_validate_lone, online_labels
+from clustering.params import AssignParams
 from clustering.metrics import clustering_scores
-from clustering.signals import ArticleSignals, place_undated
+from clustering.signals import place_undated
 from service.store.models import Article, utcnow
 from service.usecases.embeddings import encode_grouped
 from service.usecases.replay import SAMPLE, article_fields, published_order, read_jsonl, replay_rows
@@ -89,7 +91,7 @@ class CorpusEvaluation:
                 for i, r in enumerate(results)]
 
     def row(self, name: str, corpus: str, pred: list[Any], base: list[int], idx: list[int] | None = None,
-            note: str = "") -> dict[str, Any]:
+            note: str = "", before: list[Any] | None = None) -> dict[str, Any]:
         rows = self.rows[corpus]
         idx = list(range(len(rows))) if idx is None else idx
         gold = [rows[i]["story_id"] for i in idx]
@@ -97,13 +99,30 @@ class CorpusEvaluation:
         theirs = clustering_scores(gold, [base[i] for i in idx])
         out = {"row": name, "articles": len(idx), "gold_stories": len(set(gold)), "newsprism": ours,
                "baseline_dense": theirs, "note": note}
+        if before is not None:
+            out["before"] = clustering_scores(gold, [before[i] for i in idx])
         if corpus == "seed":
             out["seed_exact"] = _seed_exact(gold, [pred[i] for i in idx])
             out["baseline_seed_exact"] = _seed_exact(gold, [base[i] for i in idx])
+            if before is not None:
+                out["before_seed_exact"] = _seed_exact(gold, [before[i] for i in idx])
         return out
 
+    def before(self, services: Services, results: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """The model in force before issue 15 (``clustering.calibrate.BEFORE``) on the same
+        replays: the in-memory driver over the stored articles' signals, the corpora one after
+        the other as replayed. Labels per corpus, in file order (unstored rows rejected)."""
+        params = AssignParams.from_dict({**services.params.assign.to_dict(), **BEFORE})
+        arts, where = [], []
+        for name, res in results.items():
+            a, _gold, order = self.signals(services, name, res, with_order=True)
+            arts += a
+            where += [(name, i) for i in order]
+        labels = dict(zip(where, online_labels(arts, params)))
+        return {n: [labels.get((n, i), f"rejected-{i}") for i in range(len(self.rows[n]))] for n in results}
+
     # -- signals for the cross-validation ----------------------------------------------------
-    def signals(self, services: Services, name: str, results: list[Any]) -> tuple[list[ArticleSignals], list[Any]]:
+    def signals(self, services: Services, name: str, results: list[Any], with_order: bool = False) -> Any:
         """The stored articles' signals in replay order (undated ones at the file's stand-in),
         with their gold stories; the vectors come from the embedding cache the replay filled."""
         rows = self.rows[name]
@@ -119,14 +138,15 @@ class CorpusEvaluation:
         for a, ts in zip(ids, texts):
             out.append(assignment.signals(got[a][0], got[a][1], got[a][2], list(flat[pos:pos + len(ts)])))
             pos += len(ts)
-        return place_undated(out, utcnow()), [rows[i]["story_id"] for i in order]
+        placed = place_undated(out, utcnow())
+        gold = [rows[i].get("story_id") for i in order]
+        return (placed, gold, order) if with_order else (placed, gold)
 
     # -- the table -------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         t0 = time.perf_counter()
         table: list[dict[str, Any]] = []
         skipped: list[dict[str, str]] = []
-        train: dict[str, tuple[list[ArticleSignals], list[Any]]] = {}
 
         def skip(row: str, need: Sequence[str]) -> bool:
             gone = [self.missing[n] for n in need if n in self.missing]
@@ -138,21 +158,18 @@ class CorpusEvaluation:
             self.say("replaying AllSides")
             svc, res = self.replay(["allsides"])
             pred, base = self.predicted(res["allsides"]), self.baseline(svc, ["allsides"])["allsides"]
+            before = self.before(svc, res)["allsides"]
             rows = self.rows["allsides"]
             early = [i for i, r in enumerate(rows) if str(r.get("story_date") or r["published_at"]) < SPLIT]
             late = [i for i, r in enumerate(rows) if str(r.get("story_date") or r["published_at"]) >= SPLIT]
-            table.append(self.row("AllSides Apr-Jun (fit)", "allsides", pred, base, early))
-            table.append(self.row("AllSides Jul-Aug (held out)", "allsides", pred, base, late))
-            arts, gold = self.signals(svc, "allsides", res["allsides"])
-            keep = [j for j, a in enumerate(arts) if j < len(gold) and self._early(gold[j])]
-            train["allsides"] = ([arts[j] for j in keep], [gold[j] for j in keep])
+            table.append(self.row("AllSides Apr-Jun (fit)", "allsides", pred, base, early, before=before))
+            table.append(self.row("AllSides Jul-Aug (held out)", "allsides", pred, base, late, before=before))
             svc.close()
         if not skip("seed alone", ["seed"]):
             self.say("replaying the seed")
             svc, res = self.replay(["seed"])
             table.append(self.row("seed alone", "seed", self.predicted(res["seed"]),
-                                  self.baseline(svc, ["seed"])["seed"]))
-            train["seed"] = self.signals(svc, "seed", res["seed"])
+                                  self.baseline(svc, ["seed"])["seed"], before=self.before(svc, res)["seed"]))
             svc.close()
         for before, label in (("demo", "seed after the demo corpus"), ("allsides", "seed after AllSides")):
             if skip(label, ["seed", before]):
@@ -160,36 +177,28 @@ class CorpusEvaluation:
             self.say(f"replaying {label}")
             svc, res = self.replay([before, "seed"])
             table.append(self.row(label, "seed", self.predicted(res["seed"]),
-                                  self.baseline(svc, [before, "seed"])["seed"]))
+                                  self.baseline(svc, [before, "seed"])["seed"],
+                                  before=self.before(svc, res)["seed"]))
             svc.close()
-        if not skip(f"BASIL-dev, {self.folds}-fold story CV", ["basil", "allsides", "seed"]):
+        if not skip(f"BASIL-dev, {self.folds}-fold story CV", ["basil"]):
             self.say("replaying BASIL-dev and cross-validating")
             svc, res = self.replay(["basil"])
             base = self.baseline(svc, ["basil"])["basil"]
-            train["basil"] = self.signals(svc, "basil", res["basil"])
-            self.params = svc.params.assign
+            before = self.before(svc, res)["basil"]
+            arts, gold, order = self.signals(svc, "basil", res["basil"], with_order=True)
+            params = svc.params.assign
             svc.close()
-            labels, _ = cross_validate("basil", train, k=self.folds, params=self.params, **RECIPE)
-            order = [i for i in published_order(self.rows["basil"])
-                     if res["basil"][i] is not None and res["basil"][i].id is not None]
+            # the logistic model was never fitted on BASIL; the lone-candidate path was chosen on
+            # it, so it is chosen again per fold without the fold's stories
+            labels, chosen = cross_validate_lone(arts, gold, params, k=self.folds)
             pred: list[Any] = [f"rejected-{i}" for i in range(len(self.rows["basil"]))]
             for i, lab in zip(order, labels):
                 pred[i] = lab
-            table.append(self.row(f"BASIL-dev, {self.folds}-fold story CV", "basil", pred, base,
-                                  note="model refitted per fold without its stories; in-memory driver"))
+            table.append(self.row(f"BASIL-dev, {self.folds}-fold story CV", "basil", pred, base, before=before,
+                                  note="lone-candidate path chosen per fold without its stories; in-memory driver"))
+            report_lone = [{"lone_threshold": p.lone_threshold, "lone_dense": p.lone_dense} for p in chosen]
         report: dict[str, Any] = {"rows": table, "skipped": skipped}
-        if set(train) == {"allsides", "basil", "seed"}:
-            # the shipped model is this fit (clustering.params.AssignParams): a check that the
-            # recipe still reproduces it from the data as the service stores it
-            refit = fit_model(train, params=self.params, **RECIPE)
-            report["refit"] = {"intercept": round(refit.intercept, 3), "threshold": refit.threshold,
-                               "coef": dict(zip(FEATURES, refit.coef)),
-                               "max_coef_change": round(max(abs(a - b) for a, b in zip(refit.coef, self.params.coef)), 3)}
+        if "report_lone" in locals():
+            report["lone_per_fold"] = report_lone
         report["seconds"] = round(time.perf_counter() - t0, 1)
         return report
-
-    def _early(self, story_id: Any) -> bool:
-        if not hasattr(self, "_story_date"):
-            self._story_date = {r["story_id"]: str(r.get("story_date") or r["published_at"])
-                                for r in self.rows["allsides"]}
-        return self._story_date.get(story_id, "") < SPLIT

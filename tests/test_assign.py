@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SEED = DATA / "seed-putin" / "articles.jsonl"
 ALLSIDES = DATA / "allsides-neus-2021" / "articles.jsonl"
+BASIL = DATA / "basil-dev" / "articles.jsonl"
 SEED_MAIN = {"seed-01", "seed-03", "seed-04", "seed-05", "seed-06", "seed-07"}
 
 
@@ -308,6 +309,33 @@ def test_choose_ignores_candidates_outside_the_window():
     assert j is None and best == 0.0
 
 
+def _lone_pair(ents_b: list[str]) -> tuple[ArticleSignals, ArticleSignals]:
+    """Two articles a day apart whose headlines share nothing (the logistic score is low) but
+    whose title + lead vectors are close (cosine 0.8)."""
+    a = _art([1, 0, 0, 0], terms={"irs": 1.0, "hearing": 1.0}, ents=["lerner", "irs"], when="2021-05-03",
+             title_vec=[0, 0, 0, 1])
+    b = _art([0.8, 0.6, 0, 0], terms={"official": 1.0, "amendment": 1.0}, ents=ents_b, when="2021-05-04",
+             title_vec=[0, 0, 1, 0])
+    return a, b
+
+
+def test_a_lone_candidate_joins_on_the_dense_rule_unless_the_names_differ():
+    """Full texts with differing headlines, the only story of their days (BASIL): the fitted
+    score alone leaves them apart; the lone-candidate path joins them when they share a name,
+    and never when both name entities and share none (template events)."""
+    off = AssignParams(lone_threshold=0.5, lone_dense=0.0)
+    a, b = _lone_pair(["lerner"])
+    assert len(set(OnlineStoryClusterer(off).fit_predict([a, b]))) == 2
+    assert len(set(OnlineStoryClusterer().fit_predict([a, b]))) == 1
+    a, b = _lone_pair(["ostrel"])
+    assert len(set(OnlineStoryClusterer().fit_predict([a, b]))) == 2
+    # with a second candidate of the same days the fitted score decides alone
+    other = _art([0, 0, 1, 0], terms={"budget": 1.0}, ents=["senate"], when="2021-05-03")
+    a, b = _lone_pair(["lerner"])
+    labels = OnlineStoryClusterer().fit_predict([a, other, b])
+    assert labels[2] != labels[0]
+
+
 # -- real model ------------------------------------------------------------------------------
 
 def test_seed_groups_the_putin_zelensky_story_and_nothing_else(minilm):
@@ -342,15 +370,13 @@ def test_allsides_first_weeks_beat_the_tfidf_baseline(minilm):
     labels = OnlineStoryClusterer().fit_predict(compute_signals(rows, minilm))
     f_ours = bcubed(gold, labels)[2]
     f_tfidf = bcubed(gold, tfidf_online(rows, 0.2))[2]
-    # the model is fitted for several corpora at once (docs/clustering.md): AllSides alone
-    # is no longer all it serves, so the floor is lower than the AllSides-only fit's 0.88
-    assert f_ours >= 0.86, f_ours
-    assert f_ours > f_tfidf + 0.01, (f_ours, f_tfidf)
+    assert f_ours >= 0.88, f_ours
+    assert f_ours > f_tfidf + 0.02, (f_ours, f_tfidf)
 
 
 @pytest.mark.slow
 def test_allsides_whole_file_meets_the_targets(minilm):
-    """Near the documented numbers (docs/evaluation.md: 0.890 April-June, 0.861 July-August)
+    """Near the documented numbers (docs/evaluation.md: 0.919 April-June, 0.898 July-August)
     and above the dense baseline of issue 15 on both periods."""
     from clustering.metrics import bcubed
 
@@ -363,7 +389,28 @@ def test_allsides_whole_file_meets_the_targets(minilm):
 
     base = dense_online(minilm.encode([dense_baseline_text(r["title"], r["text"]) for r in rows]),
                         [r["published_at"] for r in rows])
-    assert bcubed(gold, labels)[2] >= 0.87
+    assert bcubed(gold, labels)[2] >= 0.90
     late = [i for i, r in enumerate(rows) if r["story_date"] >= "2021-07-01"]
     f_late = bcubed([gold[i] for i in late], [labels[i] for i in late])[2]
-    assert f_late >= 0.85 and f_late > bcubed([gold[i] for i in late], [base[i] for i in late])[2]
+    assert f_late >= 0.88 and f_late > bcubed([gold[i] for i in late], [base[i] for i in late])[2]
+
+
+def test_basil_full_texts_beat_the_dense_baseline(minilm):
+    """BASIL-dev (full texts, differing headlines, events years apart): the shipped model with
+    its lone-candidate path above the plain dense baseline of issue 15 (docs/evaluation.md:
+    0.991 in the in-memory driver; the story-fold CV of the table chooses the path per fold)."""
+    from clustering.baselines import dense_baseline_text, dense_online
+    from clustering.metrics import bcubed
+
+    rules = _rules()
+    rows = [json.loads(x) for x in _need(BASIL).read_text(encoding="utf-8").splitlines()]
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["published_at"] or "", i))
+    rows = [{**rows[i], "text": clean_text(rows[i]["text"], rules)} for i in order]
+    gold = [r["story_id"] for r in rows]
+    labels = OnlineStoryClusterer().fit_predict(compute_signals(rows, minilm))
+    base = dense_online(minilm.encode([dense_baseline_text(r["title"], r["text"]) for r in rows]),
+                        [r["published_at"] for r in rows])
+    f_ours, f_base = bcubed(gold, labels)[2], bcubed(gold, base)[2]
+    assert f_ours >= 0.97 and f_ours > f_base, (f_ours, f_base)
+    off = AssignParams(lone_threshold=0.5, lone_dense=0.0)
+    assert bcubed(gold, OnlineStoryClusterer(off).fit_predict(compute_signals(rows, minilm)))[2] < f_ours

@@ -7,6 +7,10 @@
   (the stand-in rule: their true date as the stand-in, the wider window, time unknown).
 * :func:`fit_logistic`: L2-regularised logistic regression with sign constraints (similarities
   may only raise the score, time gaps only lower it) and per-row weights, by L-BFGS-B.
+* :func:`choose_lone` / :func:`cross_validate_lone`: the lone-candidate path
+  (``lone_threshold``, ``lone_dense``) chosen from :data:`LONE_GRID` on a corpus, and its
+  story-fold cross-validation (the BASIL-dev row of ``newsprism evaluate``).
+* :data:`BEFORE`: the model in force before issue 15 (the table's "before" column).
 
 Everything is deterministic for a given seed.
 """
@@ -23,9 +27,11 @@ from clustering.params import FEATURES, AssignParams
 from clustering.signals import ArticleSignals
 from clustering.state import InMemoryTermStats, StoryState
 
-#: How the shipped model was fitted (``docs/clustering.md``): the corpora AllSides April-June
-#: (``allsides``), BASIL-dev (``basil``) and the seed (``seed``), the loss share of each, the
-#: regularisation, the undated augmentation, the seeds and the corpora the threshold is chosen on.
+#: The three-corpus refit of issue 15's first round (``docs/clustering.md``; not the shipped
+#: model, which is the AllSides fit plus the lone-candidate path): the corpora AllSides
+#: April-June (``allsides``), BASIL-dev (``basil``) and the seed (``seed``), the loss share of
+#: each, the regularisation, the undated augmentation, the seeds and the corpora the threshold
+#: is chosen on.
 RECIPE: dict[str, Any] = {
     "share": {"allsides": 1.0, "basil": 0.05, "seed": 0.5},
     "c": 1.0,

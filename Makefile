@@ -45,6 +45,7 @@ test-all: lint
 
 evaluate: setup
 	$(BIN)/newsprism evaluate ../shared/data/allsides-neus-2021/articles.jsonl --split 2021-07-01
+	$(BIN)/newsprism evaluate
 
 bench: setup
 	$(BIN)/newsprism bench

@@ -36,6 +36,9 @@ _REL_SOURCES = (("title_rel", "title_mean"), ("dense_rel", "dense_mean"), ("mix_
 _DAY = 86400.0
 
 
+_COL = {f: j for j, f in enumerate(FEATURES)}
+
+
 def _top(d: Mapping[str, float], k: int) -> dict[str, Any]:
     if len(d) <= k:
         return dict(d)
@@ -124,15 +127,23 @@ class StoryAssigner:
             return (first - t).total_seconds() / _DAY
         return 0.0
 
-    def is_candidate(self, story: StoryState, published_at: Any) -> bool:
+    def window(self, estimated: bool = False) -> float:
+        """Days of the candidate window: ``undated_window_days`` around an undated article's
+        stand-in time (``estimated``), else ``window_days``."""
+        return self.params.undated_window_days if estimated else self.params.window_days
+
+    def is_candidate(self, story: StoryState, published_at: Any, estimated: bool = False) -> bool:
         """The time pre-filter: may this story receive an article published at that time?
 
-        An unknown time on either side never excludes a story (unknown is not "far").
+        ``estimated``: ``published_at`` is an undated article's stand-in
+        (:func:`clustering.signals.undated_stand_in`; the wider window applies). A story without
+        any time is always a candidate; an article without any time (no stand-in) may be
+        compared with every story (give undated articles a stand-in instead).
         """
         gap = self.time_gap_days(story, published_at)
-        return gap is None or gap <= self.params.window_days
+        return gap is None or gap <= self.window(estimated or story.time_estimated)
 
-    def time_bounds(self, published_at: Any) -> tuple[datetime, datetime] | None:
+    def time_bounds(self, published_at: Any, estimated: bool = False) -> tuple[datetime, datetime] | None:
         """The SQL form of :meth:`is_candidate`.
 
         A story with known times is a candidate iff ``last_seen >= lo`` and
@@ -145,17 +156,20 @@ class StoryAssigner:
         t = to_datetime(published_at)
         if t is None:
             return None
-        w = timedelta(days=self.params.window_days)
+        w = timedelta(days=self.window(estimated))
         return t - w, t + w
 
     # -- scoring ---------------------------------------------------------------------------
     def needed_terms(self, article: ArticleSignals, candidates: list[StoryState],
                      used: frozenset[str] | None = None) -> set[str]:
         """The terms whose document frequency :meth:`features` asks the statistics for
-        (``used``: only for those columns)."""
-        need = set(article.title_terms)
-        if used is None or "entity" in used:
-            need |= set(article.entities)
+        (``used``: only for those columns): none unless IDF is applied (``overlap_idf``, or
+        the TF-IDF cosine)."""
+        need: set[str] = set()
+        if self.params.overlap_idf:
+            need |= set(article.title_terms)
+            if used is None or "entity" in used or "entity_none" in used:
+                need |= set(article.entities)
         if used is None or "tfidf" in used:
             need |= set(article.terms)
             for s in candidates:
@@ -195,10 +209,11 @@ class StoryAssigner:
         out = np.zeros((k, len(FEATURES)), dtype=np.float64)
         if k == 0:
             return out
-        df = stats.doc_freq(sorted(self.needed_terms(article, candidates, used)))
+        needed = self.needed_terms(article, candidates, used)
+        df = stats.doc_freq(sorted(needed)) if needed else {}
         want_facts = used is None or "fact_max" in used
         want_tfidf = used is None or "tfidf" in used
-        want_entity = used is None or "entity" in used
+        want_entity = used is None or "entity" in used or "entity_none" in used
         n = int(stats.n_docs)
         idf_cache: dict[str, float] = {}
 
@@ -209,9 +224,12 @@ class StoryAssigner:
             return v
 
         a_vec = _unit_terms({t: w * idf(t) for t, w in article.terms.items()}) if want_tfidf else {}
-        a_ent = {e: idf(e) for e in article.entities} if want_entity else {}
+        # overlaps weigh words by IDF only when asked: IDF comes from whatever the store holds,
+        # and a story must not change with the unrelated stories stored beside it
+        w_of = idf if p.overlap_idf else (lambda _t: 1.0)
+        a_ent = {e: w_of(e) for e in article.entities} if want_entity else {}
         a_ent_total = sum(a_ent.values())
-        a_title = {t: idf(t) for t in article.title_terms}
+        a_title = {t: w_of(t) for t in article.title_terms}
         a_title_total = sum(a_title.values())
         dense = np.asarray(article.dense, dtype=np.float32)
         title_vec = _title_vec(article)
@@ -229,9 +247,14 @@ class StoryAssigner:
                     out[i, 7] = sum(v * s_vec.get(t, 0.0) for t, v in a_vec.items()) / s_norm
             if want_entity and a_ent_total > 0:
                 out[i, 8] = sum(w for e, w in a_ent.items() if e in s.entities) / a_ent_total
+                # template events ("Dockworkers strike at X port over pay"): the same words
+                # about other places or people
+                out[i, 18] = float(out[i, 8] == 0.0 and bool(s.entities))
             if a_title_total > 0:
                 out[i, 9] = sum(w for t, w in a_title.items() if t in s.title_terms) / a_title_total
-            gap = self.time_gap_days(s, article.published_at)
+            # a stand-in time bounds the candidates but says nothing about closeness
+            estimated = article.time_estimated or s.time_estimated
+            gap = None if estimated else self.time_gap_days(s, article.published_at)
             if gap is None:
                 # unknown is not "far": it has its own coefficient
                 out[i, 12] = 1.0
@@ -283,13 +306,30 @@ class StoryAssigner:
             ``(index into candidates, best score)``, or ``(None, best score)`` to open a new
             story (best score 0.0 when there is no candidate).
         """
-        idx = [i for i, s in enumerate(candidates) if self.is_candidate(s, article.published_at)]
+        idx = [i for i, s in enumerate(candidates)
+               if self.is_candidate(s, article.published_at, article.time_estimated)]
         if not idx:
             return None, 0.0
-        scores = self.score(article, [candidates[i] for i in idx], stats)
-        j = int(np.argmax(scores))
-        best = float(scores[j])
-        return (idx[j] if best >= self.params.threshold else None), best
+        p = self.params
+        lone = len(idx) == 1 and (p.lone_threshold < p.threshold or p.lone_dense > 0.0)
+        if not lone:
+            scores = self.score(article, [candidates[i] for i in idx], stats)
+            j = int(np.argmax(scores))
+            best = float(scores[j])
+            return (idx[j] if best >= p.threshold else None), best
+        # One candidate (events days or years apart, a fresh store): the relative features only
+        # see the cold-start prior there, so full texts with differing headlines score low. A
+        # second, lower bar, or the plain dense rule (title + lead cosine to the centroid),
+        # joins it, unless both name entities and share none (template events).
+        story = candidates[idx[0]]
+        x = self.features(article, [story], stats, self.used_columns | {"dense_centroid", "entity_none"})
+        best = float(1.0 / (1.0 + np.exp(-(p.intercept + x[0] @ np.asarray(p.coef, dtype=np.float64)))))
+        if best >= p.threshold:
+            return idx[0], best
+        if x[0, _COL["entity_none"]] == 0.0 and (
+                best >= p.lone_threshold or (p.lone_dense > 0.0 and x[0, _COL["dense_centroid"]] >= p.lone_dense)):
+            return idx[0], best
+        return None, best
 
     # -- state -----------------------------------------------------------------------------
     def stat_terms(self, article: ArticleSignals) -> set[str]:
@@ -314,6 +354,7 @@ class StoryAssigner:
             terms=_top(_unit_terms(article.terms), p.max_terms),
             entities=_top({e: 1 for e in article.entities}, p.max_entities),
             title_terms=_top({w: 1 for w in article.title_terms}, p.max_title_terms),
+            time_estimated=t is not None and article.time_estimated,
         )
 
     def absorb(self, story: StoryState, article: ArticleSignals) -> StoryState:
@@ -346,9 +387,13 @@ class StoryAssigner:
             title_terms[w] = title_terms.get(w, 0) + 1
         t = to_datetime(article.published_at)
         first, last = story.first_seen, story.last_seen
-        if t is not None:
-            first = t if first is None else min(first, t)
-            last = t if last is None else max(last, t)
+        estimated = story.time_estimated
+        if t is not None and (first is None or last is None or (estimated and not article.time_estimated)):
+            # the first time, or the first real date: it replaces a stand-in span
+            first, last, estimated = t, t, article.time_estimated
+        elif t is not None and (estimated or not article.time_estimated):
+            # a stand-in never widens a span of real dates
+            first, last = min(first, t), max(last, t)
         return StoryState(
             n_articles=story.n_articles + 1,
             first_seen=first,
@@ -361,6 +406,7 @@ class StoryAssigner:
             terms=_top(terms, p.max_terms),
             entities=_top(entities, p.max_entities),
             title_terms=_top(title_terms, p.max_title_terms),
+            time_estimated=estimated,
         )
 
 
@@ -393,7 +439,8 @@ class OnlineStoryClusterer:
         labels: list[int] = []
         scores: list[float] = []
         for art in docs:
-            cand = [i for i, s in enumerate(stories) if assigner.is_candidate(s, art.published_at)]
+            cand = [i for i, s in enumerate(stories)
+                    if assigner.is_candidate(s, art.published_at, art.time_estimated)]
             j, best = assigner.choose(art, [stories[i] for i in cand], stats)
             if j is None:
                 stories.append(assigner.new_story(art))

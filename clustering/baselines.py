@@ -1,6 +1,9 @@
 """Reference clusterers printed next to newsprism's by the evaluation.
 
 * :func:`singletons`: every article its own story (the floor: B-cubed precision 1).
+* :func:`dense_online`: the plain dense baseline of issue 15 (MiniLM on the title and the first
+  120 words, :func:`dense_baseline_text`; online, +/- ``window_days``, join the story whose
+  centroid is most similar if cosine >= 0.65).
 * :func:`tfidf_online`: the plain greedy online TF-IDF clusterer the AllSides README reports
   (title + excerpt, in ``published_at`` order, a +/- ``window_days`` window, join the most
   similar story centroid if cosine >= ``threshold``).
@@ -86,4 +89,52 @@ def tfidf_online(
             sums.append(v.copy())
             last.append(times[i])
             labels[i] = len(sums) - 1
+    return labels
+
+
+def dense_baseline_text(title: str, text: str, words: int = 120) -> str:
+    """What the dense baseline embeds: the title and the first ``words`` words of the body."""
+    return f"{title or ''}\n{' '.join((text or '').split()[:words])}"
+
+
+def dense_online(vectors: np.ndarray, times: Sequence[Any], threshold: float = 0.65,
+                 window_days: float = 3.0) -> list[int]:
+    """Greedy online clustering of L2-normalised vectors, in the given order.
+
+    Each article joins the story whose (normalised) centroid is most similar among the
+    stories with an article within ``window_days`` of it (undated articles and stories are
+    never excluded by time), if that cosine is at least ``threshold``; else it opens a story.
+
+    Args:
+        vectors: ``(n, dim)`` embeddings (of :func:`dense_baseline_text`), in arrival order.
+        times: Publication times (None: unknown), same order.
+        threshold: Minimum cosine to join.
+        window_days: Time window around the story's [first, last] span.
+
+    Returns:
+        One label per article (0, 1, ... in order of opening).
+    """
+    sums: list[np.ndarray] = []
+    spans: list[list[Any]] = []
+    labels: list[int] = []
+    w = window_days * 86400.0
+    for vec, when in zip(np.asarray(vectors, dtype=np.float64), (to_datetime(t) for t in times)):
+        best, best_j = -1.0, None
+        for j, (c, (lo, hi)) in enumerate(zip(sums, spans)):
+            if when is not None and lo is not None:
+                if (lo - when).total_seconds() > w or (when - hi).total_seconds() > w:
+                    continue
+            sim = float(c @ vec) / (float(np.linalg.norm(c)) or 1.0)
+            if sim > best:
+                best, best_j = sim, j
+        if best_j is not None and best >= threshold:
+            sums[best_j] = sums[best_j] + vec
+            if when is not None:
+                lo, hi = spans[best_j]
+                spans[best_j] = [min(lo, when) if lo else when, max(hi, when) if hi else when]
+            labels.append(best_j)
+        else:
+            sums.append(vec.copy())
+            spans.append([when, when])
+            labels.append(len(sums) - 1)
     return labels

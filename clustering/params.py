@@ -49,6 +49,7 @@ FEATURES: tuple[str, ...] = (
     "title_rel",        # title_mean minus the article's background headline similarity
     "dense_rel",        # dense_mean minus the article's background dense similarity
     "mix_rel",          # mix_mean minus the article's background mixed similarity
+    "entity_none",      # 1 when both the article and the story name entities and share none
 )
 
 
@@ -59,8 +60,17 @@ class AssignParams:
     Attributes:
         window_days: A story is a candidate only if the article is within this many days of
             its ``[first_seen, last_seen]`` span (unknown times are always candidates).
+        undated_window_days: The window around an undated article's stand-in time (the
+            median date of the articles it arrived with, else its ingest time; see
+            ``clustering.signals.undated_stand_in``): wider, because the stand-in is a guess.
         time_cap_days: The time features are capped here (beyond it, "far" is all we know).
         threshold: Join the best story if its score (a probability) is at least this.
+        lone_threshold: The bar when the article has exactly one candidate story (the
+            ``*_rel`` features then see only the cold-start prior), provided the two do not
+            both name entities and share none.
+        lone_dense: With one candidate, also join when the article's title + lead cosine to
+            the story's centroid is at least this (the plain dense rule; 0: off), with the
+            same entity guard.
         background_prior: Prior background similarity for the ``*_rel`` features: what an
             article is assumed to score against an unrelated story of the same days before
             there are other candidates to measure it on (cold start).
@@ -70,6 +80,8 @@ class AssignParams:
         intercept: Logistic-model intercept.
         coef: Logistic-model coefficients, one per name in :data:`FEATURES` (in a config file
             also a table keyed by feature name).
+        overlap_idf: Weigh the words of ``title_overlap`` and ``entity`` by IDF (False: each
+            word counts once, so the score does not move with what else the store holds).
         max_members: Member vectors kept per story (the founder and the newest ones).
         max_facts: Fact (sentence) vectors kept per story (the founder's and the newest).
         max_terms: Terms kept in a story's term centroid (largest weights).
@@ -93,14 +105,19 @@ class AssignParams:
     """
 
     window_days: float = 3.0
+    undated_window_days: float = 7.0
     time_cap_days: float = 7.0
     threshold: float = 0.5
+    lone_threshold: float = 0.2
+    lone_dense: float = 0.55
     background_prior: float = 0.3
     background_weight: float = 3.0
     background_k: int = 0
     intercept: float = -2.898
-    # fitted on AllSides April-June 2021 (docs/clustering.md); zeros are features the
-    # sign-constrained fit did not use (kept so a re-fit can)
+    # fitted on AllSides April-June 2021 before issue 15 (docs/clustering.md): the refits on
+    # AllSides, BASIL-dev and the seed together lost AllSides 0.03 on both periods; full texts
+    # are served by the lone-candidate path instead (lone_threshold, lone_dense). Zeros are
+    # features the sign-constrained fit did not use (kept so a re-fit can)
     coef: tuple[float, ...] = (
         0.0,     # dense_centroid
         0.0,     # dense_max
@@ -120,7 +137,9 @@ class AssignParams:
         4.841,   # title_rel
         0.658,   # dense_rel
         2.768,   # mix_rel
+        0.0,     # entity_none (a guard on the lone-candidate path instead: docs/clustering.md)
     )
+    overlap_idf: bool = False
     max_members: int = 16
     max_facts: int = 48
     max_terms: int = 200
@@ -145,11 +164,11 @@ class AssignParams:
             )
         if self.entity_method not in {"caps", "spacy", "none"}:
             raise ValueError(f"entity_method must be caps, spacy or none, not {self.entity_method!r}")
-        for name in ("window_days", "time_cap_days", "background_weight", "background_k", "max_candidates"):
+        for name in ("window_days", "undated_window_days", "time_cap_days", "background_weight", "background_k", "max_candidates"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ValueError("threshold is a probability: 0..1")
+        if not 0.0 <= self.threshold <= 1.0 or not 0.0 <= self.lone_threshold <= 1.0:
+            raise ValueError("threshold and lone_threshold are probabilities: 0..1")
         for name in ("max_members", "max_facts", "max_terms", "max_entities", "max_title_terms"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")

@@ -79,6 +79,8 @@ class StoryState:
             ``max_terms`` (IDF is applied at scoring time, with the statistics of that time).
         entities: Entity key -> number of members naming it (top ``max_entities``).
         title_terms: Headline term -> number of member headlines with it.
+        time_estimated: True while every member was undated: ``first_seen``/``last_seen``
+            are then stand-in times (``clustering.signals.undated_stand_in``), a guess.
     """
 
     n_articles: int
@@ -92,6 +94,7 @@ class StoryState:
     terms: dict[str, float] = field(default_factory=dict)
     entities: dict[str, int] = field(default_factory=dict)
     title_terms: dict[str, int] = field(default_factory=dict)
+    time_estimated: bool = False
 
     @property
     def dim(self) -> int:
@@ -144,6 +147,8 @@ class StoryState:
             "entities": self.entities,
             "title_terms": self.title_terms,
         }
+        if self.time_estimated:
+            header["est"] = 1
         hb = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         arrays = (self.dense_sum, self.members, self.title_members, self.facts)
         body = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for a in arrays)
@@ -177,4 +182,5 @@ class StoryState:
             terms={k: float(v) for k, v in header["terms"].items()},
             entities={k: int(v) for k, v in header["entities"].items()},
             title_terms={k: int(v) for k, v in header["title_terms"].items()},
+            time_estimated=bool(header.get("est", 0)),
         )

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SEED = DATA / "seed-putin" / "articles.jsonl"
 ALLSIDES = DATA / "allsides-neus-2021" / "articles.jsonl"
+BASIL = DATA / "basil-dev" / "articles.jsonl"
 SEED_MAIN = {"seed-01", "seed-03", "seed-04", "seed-05", "seed-06", "seed-07"}
 
 
@@ -238,16 +239,16 @@ def test_assigner_only_asks_for_the_terms_it_needs():
     for i in range(50):
         stats.add({f"noise{i}", "storm"})
     art = _art([1, 0.1, 0], terms={"storm": 1.0, "rain": 1.0}, ents=["miami"])
-    # the fitted model gives the term cosine and the entity overlap no weight: scoring asks
-    # only for the headline terms' frequencies
+    # the fitted model uses no IDF (no term cosine, overlaps count words): scoring asks the
+    # statistics for nothing
     a = StoryAssigner()
-    assert "tfidf" not in a.used_columns and "entity" not in a.used_columns
+    assert "tfidf" not in a.used_columns and not a.params.overlap_idf
     s = a.new_story(_art([1, 0, 0], terms={"storm": 1.0, "coast": 1.0}))
     a.score(art, [s], stats)
-    assert stats.asked == [{"storm", "rain"}]
+    assert stats.asked == []
     # a model that weighs them asks for the article's and the candidates' terms, in one call
     coef = dict(zip(FEATURES, AssignParams().coef), tfidf=1.0, entity=0.5)
-    b = StoryAssigner(AssignParams.from_dict({"coef": coef}))
+    b = StoryAssigner(AssignParams.from_dict({"coef": coef, "overlap_idf": True}))
     stats.asked.clear()
     b.score(art, [s], stats)
     assert stats.asked == [{"storm", "coast", "rain", "miami"}]
@@ -271,7 +272,7 @@ def test_scoring_computes_only_the_used_columns_and_scores_as_the_full_matrix():
     cols = [j for j, f in enumerate(FEATURES) if f in a.used_columns]
     skipped = [j for j, f in enumerate(FEATURES) if f not in a.used_columns]
     np.testing.assert_allclose(fast[:, cols], full[:, cols], rtol=1e-6, atol=1e-7)
-    assert skipped and np.all(fast[:, [FEATURES.index(f) for f in ("tfidf", "entity", "fact_max")]] == 0)
+    assert skipped and np.all(fast[:, [FEATURES.index(f) for f in ("tfidf", "fact_max")]] == 0)
     assert np.any(full[:, FEATURES.index("tfidf")] != 0)
     z = a.params.intercept + full @ np.asarray(a.params.coef)
     np.testing.assert_allclose(a.score(art, stories, stats), 1 / (1 + np.exp(-z)), rtol=1e-9)
@@ -308,11 +309,45 @@ def test_choose_ignores_candidates_outside_the_window():
     assert j is None and best == 0.0
 
 
+def _lone_pair(ents_b: list[str]) -> tuple[ArticleSignals, ArticleSignals]:
+    """Two articles a day apart whose headlines share nothing (the logistic score is low) but
+    whose title + lead vectors are close (cosine 0.8)."""
+    a = _art([1, 0, 0, 0], terms={"irs": 1.0, "hearing": 1.0}, ents=["lerner", "irs"], when="2021-05-03",
+             title_vec=[0, 0, 0, 1])
+    b = _art([0.8, 0.6, 0, 0], terms={"official": 1.0, "amendment": 1.0}, ents=ents_b, when="2021-05-04",
+             title_vec=[0, 0, 1, 0])
+    return a, b
+
+
+def test_a_lone_candidate_joins_on_the_dense_rule_unless_the_names_differ():
+    """Full texts with differing headlines, the only story of their days (BASIL): the fitted
+    score alone leaves them apart; the lone-candidate path joins them when they share a name,
+    and never when both name entities and share none (template events)."""
+    off = AssignParams(lone_threshold=0.5, lone_dense=0.0)
+    a, b = _lone_pair(["lerner"])
+    assert len(set(OnlineStoryClusterer(off).fit_predict([a, b]))) == 2
+    assert len(set(OnlineStoryClusterer().fit_predict([a, b]))) == 1
+    a, b = _lone_pair(["ostrel"])
+    assert len(set(OnlineStoryClusterer().fit_predict([a, b]))) == 2
+    # with a second candidate of the same days the fitted score decides alone
+    other = _art([0, 0, 1, 0], terms={"budget": 1.0}, ents=["senate"], when="2021-05-03")
+    a, b = _lone_pair(["lerner"])
+    labels = OnlineStoryClusterer().fit_predict([a, other, b])
+    assert labels[2] != labels[0]
+
+
 # -- real model ------------------------------------------------------------------------------
 
 def test_seed_groups_the_putin_zelensky_story_and_nothing_else(minilm):
+    from clustering.signals import place_undated
+
+    from service.usecases.replay import published_order
+
     docs = _seed_docs()
-    sigs = compute_signals(docs, minilm)
+    # as ingest does: dated articles in publication order, undated ones at their place and at
+    # the median date of the batch (the file)
+    docs = [docs[i] for i in published_order(docs)]
+    sigs = place_undated(compute_signals(docs, minilm), datetime.now(timezone.utc))
     cl = OnlineStoryClusterer().fit(sigs)
     by_id = dict(zip((d["id"] for d in docs), cl.labels_))
     main = {by_id[i] for i in SEED_MAIN}
@@ -341,7 +376,8 @@ def test_allsides_first_weeks_beat_the_tfidf_baseline(minilm):
 
 @pytest.mark.slow
 def test_allsides_whole_file_meets_the_targets(minilm):
-    """The documented numbers: B-cubed F1 >= 0.90 on the whole file, >= 0.88 on July-August."""
+    """Near the documented numbers (docs/evaluation.md: 0.919 April-June, 0.898 July-August)
+    and above the dense baseline of issue 15 on both periods."""
     from clustering.metrics import bcubed
 
     rows = [json.loads(x) for x in _need(ALLSIDES).read_text(encoding="utf-8").splitlines()]
@@ -349,6 +385,32 @@ def test_allsides_whole_file_meets_the_targets(minilm):
     rows = [rows[i] for i in order]
     labels = OnlineStoryClusterer().fit_predict(compute_signals(rows, minilm))
     gold = [r["story_id"] for r in rows]
+    from clustering.baselines import dense_baseline_text, dense_online
+
+    base = dense_online(minilm.encode([dense_baseline_text(r["title"], r["text"]) for r in rows]),
+                        [r["published_at"] for r in rows])
     assert bcubed(gold, labels)[2] >= 0.90
     late = [i for i, r in enumerate(rows) if r["story_date"] >= "2021-07-01"]
-    assert bcubed([gold[i] for i in late], [labels[i] for i in late])[2] >= 0.88
+    f_late = bcubed([gold[i] for i in late], [labels[i] for i in late])[2]
+    assert f_late >= 0.88 and f_late > bcubed([gold[i] for i in late], [base[i] for i in late])[2]
+
+
+def test_basil_full_texts_beat_the_dense_baseline(minilm):
+    """BASIL-dev (full texts, differing headlines, events years apart): the shipped model with
+    its lone-candidate path above the plain dense baseline of issue 15 (docs/evaluation.md:
+    0.991 in the in-memory driver; the story-fold CV of the table chooses the path per fold)."""
+    from clustering.baselines import dense_baseline_text, dense_online
+    from clustering.metrics import bcubed
+
+    rules = _rules()
+    rows = [json.loads(x) for x in _need(BASIL).read_text(encoding="utf-8").splitlines()]
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["published_at"] or "", i))
+    rows = [{**rows[i], "text": clean_text(rows[i]["text"], rules)} for i in order]
+    gold = [r["story_id"] for r in rows]
+    labels = OnlineStoryClusterer().fit_predict(compute_signals(rows, minilm))
+    base = dense_online(minilm.encode([dense_baseline_text(r["title"], r["text"]) for r in rows]),
+                        [r["published_at"] for r in rows])
+    f_ours, f_base = bcubed(gold, labels)[2], bcubed(gold, base)[2]
+    assert f_ours >= 0.97 and f_ours > f_base, (f_ours, f_base)
+    off = AssignParams(lone_threshold=0.5, lone_dense=0.0)
+    assert bcubed(gold, OnlineStoryClusterer(off).fit_predict(compute_signals(rows, minilm)))[2] < f_ours

@@ -34,7 +34,8 @@ def test_warm_request_comes_from_redis_and_a_new_article_changes_the_key(app, cl
 
     # the same story told once more: assigned to it, its version moves on, a new key is used
     seed = {a["id"]: a for a in seed_articles()}["seed-03"]
-    extra = {"id": "extra-1", "outlet": "Kyiv Independent", "title": seed["title"],
+    # (dated: an undated article sent alone is placed at its ingest time, far from this story)
+    extra = {"id": "extra-1", "outlet": "Kyiv Independent", "title": seed["title"], "published_at": "2025-01-29",
              "text": seed["text"].split("\n\n")[0] + "\n\nKyiv said the remarks showed Moscow was not serious about peace."}
     created = client.post("/api/v1/articles", json=extra, headers=AUTH).get_json()["article"]
     assert created["story_id"] == sid

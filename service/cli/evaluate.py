@@ -11,16 +11,26 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from service.cli.common import replay_file
+from service.cli.common import replay_file, services
+from service.usecases.replay import fresh_store_url
 
 
 @click.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--split", default=None, help="also score stories before/after this date (story_date field), e.g. 2021-07-01")
+@click.option("--data", "data_dir", default="../shared/data", show_default=True, type=click.Path(file_okay=False),
+              help="without FILE: the folder holding allsides-neus-2021, basil-dev and seed-putin")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20),
+              help="without FILE: story folds of the BASIL-dev cross-validation")
 @click.option("--json", "as_json", is_flag=True)
-def evaluate(file: str, split: str | None, as_json: bool) -> None:
-    """Replay FILE and score the stories against its story_id: B-cubed P/R/F1, ARI, NMI,
-    next to two baselines computed in the same run."""
+def evaluate(file: str | None, split: str | None, data_dir: str, folds: int, as_json: bool) -> None:
+    """Without FILE: one table, a row per corpus (AllSides April-June and July-August, BASIL-dev
+    story-fold CV, the seed alone, after the demo corpus and after AllSides), the assigner
+    beside the dense baseline of the same run. With FILE: replay it and score the stories
+    against its story_id (B-cubed P/R/F1, ARI, NMI) next to two baselines."""
+    if file is None:
+        corpus_table(data_dir, folds, as_json)
+        return
     from service.devtools.evaluate import evaluate_clustering
 
     rows, results, built, took = replay_file(file, None, show_progress=not as_json)
@@ -30,6 +40,37 @@ def evaluate(file: str, split: str | None, as_json: bool) -> None:
         return
     print_scores(report, f"{Path(file).name}: {len(rows)} articles, backend {report['backend']}, "
                          f"replay {took:.1f}s ({report['articles_per_second']} articles/s)")
+
+
+def corpus_table(data_dir: str, folds: int, as_json: bool) -> None:
+    """The cross-corpus table of ``newsprism evaluate`` (no FILE)."""
+    from service.devtools.evaluate_corpora import CorpusEvaluation
+
+    run = CorpusEvaluation(lambda: services(fresh_store_url(), upgrade=True), data_dir, folds,
+                           progress=None if as_json else (lambda msg: click.echo(msg, err=True)))
+    report = run.run()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    table = Table(title=f"story clustering per corpus (B-cubed; {report['seconds']}s)")
+    for col in ("corpus", "articles", "gold", "dense baseline F1", "before F1", "newsprism P / R", "newsprism F1",
+                "seed exact (newsprism / before / baseline)"):
+        table.add_column(col)
+    for r in report["rows"]:
+        ours, base = r["newsprism"], r["baseline_dense"]
+        yes = {True: "yes", False: "no", None: "-"}
+        exact = (" / ".join(yes[r.get(k)] for k in ("seed_exact", "before_seed_exact", "baseline_seed_exact"))
+                 if "seed_exact" in r else "")
+        before = f"{r['before']['bcubed_f1']:.3f}" if "before" in r else ""
+        table.add_row(r["row"], str(r["articles"]), str(r["gold_stories"]), f"{base['bcubed_f1']:.3f}", before,
+                      f"{ours['bcubed_precision']:.3f} / {ours['bcubed_recall']:.3f}", f"{ours['bcubed_f1']:.3f}",
+                      exact)
+    for r in report["skipped"]:
+        table.add_row(r["row"], "skipped", "", r["reason"], "", "", "", "")
+    Console().print(table)
+    if report.get("lone_per_fold"):
+        click.echo("lone-candidate path chosen per BASIL fold (lone_threshold, lone_dense): " + ", ".join(
+            f"({f['lone_threshold']}, {f['lone_dense']})" for f in report["lone_per_fold"]))
 
 
 SCORE_KEYS = ("bcubed_precision", "bcubed_recall", "bcubed_f1", "ari", "nmi")
@@ -52,13 +93,14 @@ def print_scores(report: dict[str, Any], title: str) -> None:
                                                     "an already replayed store is reused (ingest is idempotent)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="also write the JSON report here")
-def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | None) -> None:
+@click.option("--split", default=None, help="also report search per period: stories dated before / from this date")
+def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | None, split: str | None) -> None:
     """Replay FILE, then report search recall@1/MRR for every story_title (AllSides editor
     titles) and leave-one-out match recall@1 (see docs/search.md for the definitions)."""
     from service.devtools.evaluate_search import evaluate_search as run
 
     rows, results, built, took = replay_file(file, db_url, show_progress=not as_json)
-    report = run(file, rows, results, built, took)
+    report = run(file, rows, results, built, took, split=split)
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
@@ -78,6 +120,15 @@ def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | Non
                                                for d in report["match_threshold_sweep"]))
     for k, v in (report.get("match_by_kind") or {}).items():
         click.echo(f"  match {k}: recall@1 {v['recall@1']} ({v['articles']} articles)")
+    if report.get("search_by_period"):
+        table = Table(title="search by the editors' titles, per period")
+        for col in ("period", "queries", "recall@1", "recall@3", "MRR@10", "recall@1 as of the story date"):
+            table.add_column(col)
+        for period, v in report["search_by_period"].items():
+            p, a = v["plain"], v["as_of"]
+            table.add_row(period, str(p["queries"]), str(p["recall@1"]), str(p["recall@3"]), str(p["mrr@10"]),
+                          str(a["recall@1"]))
+        Console().print(table)
 
 
 @click.command("evaluate-copies")

@@ -20,9 +20,11 @@ def _end_of_day(date_text: str) -> datetime:
 
 
 def evaluate_search(file: str, rows: list[dict[str, Any]], results: list[Any], services: Services, took: float,
-                    thresholds: list[float] | None = None) -> dict[str, Any]:
+                    thresholds: list[float] | None = None, split: str | None = None) -> dict[str, Any]:
     """Score search (editor titles) and leave-one-out match on a replayed FILE (its ``rows``,
-    the ingest ``results`` and the ``services`` of the store it went into); returns the report."""
+    the ingest ``results`` and the ``services`` of the store it went into); returns the report.
+    With ``split`` (a date), search is also reported per period: the stories dated before it
+    and from it (``search_by_period``)."""
     search, matcher = services.search, services.matcher
     # the replay stored every embedding: read them from the store instead of re-encoding
     search.embedder = matcher.embedder = services.cached_embedder
@@ -52,6 +54,7 @@ def evaluate_search(file: str, rows: list[dict[str, Any]], results: list[Any], s
         if r.get("story_title") and r.get("story_id") and r["story_id"] not in titles:
             titles[r["story_id"]] = {"title": r["story_title"], "date": r.get("story_date") or r.get("published_at")}
     per_kind: dict[str, list[tuple[int | None, int | None]]] = {}
+    per_period: dict[str, list[tuple[int | None, int | None]]] = {}
     ranks: list[int | None] = []
     ranks_asof: list[int | None] = []
     misses = []
@@ -68,6 +71,9 @@ def evaluate_search(file: str, rows: list[dict[str, Any]], results: list[Any], s
             rank_asof = next((i + 1 for i, sid in enumerate(ids2) if sid in want), None)
             ranks_asof.append(rank_asof)
         per_kind.setdefault(kind_of.get(g) or "all", []).append((rank, rank_asof))
+        if split:
+            period = f"before {split}" if str(info["date"] or "") < split else f"from {split}"
+            per_period.setdefault(period, []).append((rank, rank_asof))
         if rank != 1 and len(misses) < 20:
             misses.append({"query": info["title"], "got": got["items"][0]["label"] if got["items"] else None,
                            "rank": rank})
@@ -83,6 +89,9 @@ def evaluate_search(file: str, rows: list[dict[str, Any]], results: list[Any], s
     if len(per_kind) > 1:
         report["search_by_kind"] = {k: {"plain": rr([a for a, _ in v]), "as_of": rr([b for _, b in v])}
                                     for k, v in sorted(per_kind.items())}
+    if per_period:
+        report["search_by_period"] = {k: {"plain": rr([a for a, _ in v]), "as_of": rr([b for _, b in v])}
+                                      for k, v in sorted(per_period.items())}
     report["search_misses_sample"] = misses
 
     # (b) leave-one-out match, and (c) leave-story-out (the whole gold story removed: the

@@ -68,12 +68,14 @@ class AssignmentTransaction:
         self._states: dict[int, tuple[int, StoryState]] = {}  # this transaction's, by story
         owner.sync(session, self.stats.ingest_counter)
 
-    def candidates(self, published_at: datetime | None, dense: np.ndarray) -> list[tuple[int, int]]:
+    def candidates(self, published_at: datetime | None, dense: np.ndarray,
+                   estimated: bool = False) -> list[tuple[int, int]]:
         """(id, version) of the stories the article may join: those whose span meets the
-        assigner's time window (``StoryAssigner.time_bounds``; undated stories always
+        assigner's time window (``StoryAssigner.time_bounds``; ``estimated``: the time is an
+        undated article's stand-in, the wider window applies; undated stories always
         qualify), and when the window holds more than ``AssignParams.max_candidates``, those whose
         centroid is closest to the article. No store read: the story rows answer."""
-        bounds = self.owner.assigner.time_bounds(published_at)
+        bounds = self.owner.assigner.time_bounds(published_at, estimated)
         lo, hi = (epoch(bounds[0]), epoch(bounds[1])) if bounds is not None else (None, None)
         limit = self.owner.params.max_candidates or None
         return self.owner.index.window(lo, hi, dense, limit, self.pending)
@@ -82,10 +84,12 @@ class AssignmentTransaction:
         """Join ``article`` to the best story above the threshold, or open a new one; sets the
         article's story and score, and the story's row (``StoryWriter.add_article``)."""
         assigner = self.owner.assigner
-        wanted = self.candidates(article.published_at, np.asarray(signals.dense, dtype=np.float32))
+        wanted = self.candidates(signals.published_at, np.asarray(signals.dense, dtype=np.float32),
+                                 signals.time_estimated)
         stored = self.owner.states.fetch(self.session, [w for w in wanted if w[0] not in self._states])
         pairs = [(sid, st) for sid, ver in sorted(wanted) if (st := self._state(sid, ver, stored)) is not None]
-        pairs = [(sid, st) for sid, st in pairs if assigner.is_candidate(st, signals.published_at)]
+        pairs = [(sid, st) for sid, st in pairs
+                 if assigner.is_candidate(st, signals.published_at, signals.time_estimated)]
         states = [st for _, st in pairs]
         index, score = assigner.choose(signals, states, self.stats) if states else (None, 0.0)
         if index is None:
@@ -97,7 +101,10 @@ class AssignmentTransaction:
         self.stories.add_article(story, article, state)
         article.assign_score = float(score)
         self._states[story.id] = (story.version, state)
-        self.pending.rows[story.id] = PendingRow(story.version, *span(epoch(state.first_seen), epoch(state.last_seen)),
+        # the row's span is the story's real dates (as a rebuild from the store reads them), not
+        # the state's stand-in span: search's date filters must never show a guessed date, and
+        # the stand-in window is applied to the decoded states above
+        self.pending.rows[story.id] = PendingRow(story.version, *span(epoch(story.first_seen), epoch(story.last_seen)),
                                                  state_centroid(state), story.article_count, story.outlet_count)
         self.stats.add(assigner.stat_terms(signals))
         return story

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from clustering.cleaning import CleaningRules, content_hash
 from clustering.copies import CopyParams, fingerprint
+from clustering.signals import place_undated
 from service.errors import validation_errors
 from service.outlets import OutletRegistry, slugify
 from service.schemas import ArticleIn
@@ -137,7 +138,10 @@ class Ingestor:
         # new embeddings are written with the batch's transaction (report.new_embeddings)
         encode = partial(self.embedder.encode, pending=report.new_embeddings)
         embedded = embed_signals(self.assignment, encode, [(p.title, p.clean, p.item.published_at) for p in ready])
-        for p, (vectors, signals) in zip(ready, embedded):
+        # an undated article is placed at the median date of the batch it came with (else the
+        # ingest time) for choosing its candidate stories: never compared with every story
+        placed = place_undated([signals for _, signals in embedded], utcnow())
+        for p, (vectors, _), signals in zip(ready, embedded, placed):
             p.vector = vectors[0]
             p.signals = signals
         return report, ready
@@ -160,7 +164,7 @@ class Ingestor:
             copies = CopyFinder(s, self.copies)
             self.embedder.store_in(s, report.new_embeddings)
             with s.no_autoflush:
-                for p in ready:
+                for p in published_first(ready):
                     existing = seen.find(p)
                     if existing is not None:
                         # the same article under another client id is still the same article; the
@@ -210,3 +214,16 @@ class Ingestor:
         s.add(row)
         s.flush()
         return row
+
+
+def published_first(ready: list[Prepared]) -> list[Prepared]:
+    """A batch in the order its articles are assigned: the dated ones by publication time
+    (ties in batch order), each undated one at its place in the batch, as a replay orders a
+    file (``service.usecases.replay.published_order``). A batch posted in any order then
+    makes the same stories as a replay of it."""
+    def when(p: Prepared) -> Any:
+        return p.signals.published_at if p.signals is not None and not p.signals.time_estimated else None
+
+    dated = sorted((p for p in ready if when(p) is not None), key=lambda p: (when(p), p.index))
+    it = iter(dated)
+    return [next(it) if when(p) is not None else p for p in ready]

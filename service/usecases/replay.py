@@ -44,8 +44,26 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
 
 def article_fields(row: dict[str, Any]) -> dict[str, Any]:
     """Only the article fields: labels and a feed's own extras (e.g. an aggregator's rewrite)
-    are never ingested as the article."""
-    return {k: row[k] for k in ARTICLE_FIELDS if row.get(k) is not None}
+    are never ingested as the article. A row with a text but no title and no HTML gets its
+    first sentence as the title (:func:`headline_from_text`): a file row is never dropped
+    for want of a headline (the API still asks for one)."""
+    out = {k: row[k] for k in ARTICLE_FIELDS if row.get(k) is not None}
+    if not str(out.get("title") or "").strip() and not out.get("html") and out.get("text"):
+        title = headline_from_text(str(out["text"]))
+        if title:
+            out["title"] = title
+    return out
+
+
+def headline_from_text(text: str, max_chars: int = 120) -> str:
+    """A stand-in headline: the text's first sentence, cut at a word before ``max_chars``."""
+    from clustering.signals import split_sentences
+
+    words = " ".join(text.split())
+    first = next(iter(split_sentences(words)), words)
+    if len(first) <= max_chars:
+        return first
+    return first[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def published_order(rows: list[dict[str, Any]]) -> list[int]:

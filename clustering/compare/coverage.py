@@ -8,6 +8,11 @@ Two tests decide what the comparison may claim about facts:
   two share content (the same numbers however written, the same people, the same content
   lemmas). It is deliberately generous: "X alone reports F" and "X leaves out F" are claimed
   only when it finds nothing, so a paraphrase elsewhere is enough to stop the claim.
+- the LOOSE test ("touches"): for the claims "X alone reports F" and "X leaves out F". Any
+  sentence or two-sentence window of another outlet that comes near the fact stops the claim:
+  a cosine above a low bar (:data:`LOOSE_COS`), five words in a row in common (the same
+  quoted words, however split by "he asked"), the same figure and one more content word,
+  the same person and two more content words, or three content words in common.
 - the STRICT test ("carries"): a high cosine *and* shared content with the fact's
   representative sentence. It decides which outlets are listed as carrying a fact, so that
   a carrier list never names an outlet that only has something vaguely similar.
@@ -44,6 +49,10 @@ LENIENT_MIN_SHARE = 0.25
 STRICT_COS = 0.60
 STRICT_MIN_SHARED = 3
 STRICT_MIN_SHARE = 0.40
+#: Loose test: any unit above this cosine is near the fact.
+LOOSE_COS = 0.42
+#: Loose test: words in a row that two units may share before they are the same words.
+LOOSE_RUN = 5
 #: Units shorter than this (in words) cover nothing on their own (headlines excepted).
 MIN_WORDS = 4
 
@@ -138,6 +147,8 @@ class FactCoverage:
     """What the coverage tests found for one fact.
 
     Attributes:
+        core: The fact's sentences as its carriers tell it (the representative's outlet's
+            sentences and the carriers' strictly matching ones).
         covered: Outlets whose text covers the fact under the lenient test (the fact's own
             outlets included), in story outlet order.
         carriers: Outlets that carry it under the strict test.
@@ -147,6 +158,7 @@ class FactCoverage:
     covered: list[str]
     carriers: list[str]
     matches: dict[str, list[int]] = field(default_factory=dict)
+    core: list[int] = field(default_factory=list)
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
@@ -200,6 +212,31 @@ def strict_match(cos: float, a: frozenset[str], b: frozenset[str], weight: dict[
         return True
     w = lambda toks: sum(weight.get(t, 1.0) for t in toks)  # noqa: E731
     return w(a & b) / max(min(w(a), w(b)), 1e-9) >= STRICT_MIN_SHARE
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def word_runs(text: str, n: int = LOOSE_RUN) -> frozenset[tuple[str, ...]]:
+    """Every run of ``n`` words of a text, lower case, curly apostrophes made straight and
+    punctuation and quote marks ignored ("“Is it true,” he asked, “that ..." and "Is it
+    true that ..." share their runs)."""
+    words = _WORD.findall(text.lower().replace("’", "'").replace("‘", "'"))
+    return frozenset(tuple(words[k:k + n]) for k in range(len(words) - n + 1))
+
+
+def loose_match(cos: float, a: frozenset[str], b: frozenset[str], runs_a: frozenset = frozenset(),
+                runs_b: frozenset = frozenset()) -> bool:
+    """The loose test on one pair of units: is ``b`` anywhere near ``a``?"""
+    if cos >= LOOSE_COS or (runs_a & runs_b):
+        return True
+    common = a & b
+    things = [t for t in common if not t.startswith("@")]
+    if any(t.startswith("#") for t in common) and len(common) >= 2:
+        return True  # the same figure and something more
+    if len(things) >= 2 and any(t.startswith("@") for t in common):
+        return True  # the same person and what they did
+    return len(things) >= 3 and len(common) / max(min(len(a), len(b)), 1) >= 0.3
 
 
 class CoverageIndex:
@@ -262,6 +299,24 @@ class CoverageIndex:
                        else np.zeros((0, dim), dtype=np.float32))
         for i, u in enumerate(self.units):
             u.row = i
+        self.runs = [word_runs(u.text) for u in self.units]
+
+    def near(self, sentences: list[int], outlet: str) -> tuple[list[int], float]:
+        """Sentence indices of ``outlet`` near a fact under the loose test, and the highest
+        cosine of any unit of ``outlet`` to the fact's sentences (0.0 when none)."""
+        rows = [self.sentence_unit[s] for s in sentences if s in self.sentence_unit]
+        cols = self.by_outlet.get(outlet, [])
+        if not rows or not cols:
+            return [], 0.0
+        sims = self.matrix[rows] @ self.matrix[cols].T
+        hits: list[int] = []
+        for i, r in enumerate(rows):
+            a = self.units[r]
+            for j, c in enumerate(cols):
+                b = self.units[c]
+                if loose_match(float(sims[i, j]), a.tokens, b.tokens, self.runs[r], self.runs[c]):
+                    hits.extend(x for x in b.sentences if x not in hits)
+        return hits, float(sims.max())
 
     def embed_cached(self, texts: list[str]) -> np.ndarray:
         """Vectors of texts embedded at construction (the engine's fact grouping reuses them)."""
@@ -343,5 +398,6 @@ def assess_facts(
             covered=[o for o in outlets if o in matches],
             carriers=[o for o in outlets if o in carriers],
             matches=matches,
+            core=core,
         )
     return out

@@ -31,11 +31,20 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-3"
+ENGINE_VERSION = "compare-4"
 _NAMING_MAX_ENTITIES = 8
 #: A unique fact's sentence needs this many words and content tokens (headlines excepted).
-_UNIQUE_MIN_WORDS = 6
-_UNIQUE_MIN_TOKENS = 3
+_UNIQUE_MIN_WORDS = 8
+_UNIQUE_MIN_TOKENS = 4
+#: A sentence that ends like this is whole (a cut-off excerpt "Vance announced in March..."
+#: is not): a full stop, question or exclamation mark, maybe inside a closing quote or bracket.
+_WHOLE_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
+
+
+def whole_sentence(text: str) -> bool:
+    """True when ``text`` ends as a finished sentence (not cut off, not "...")."""
+    text = text.rstrip()
+    return bool(_WHOLE_SENTENCE.search(text)) and not re.search(r"(\.\.\.|…)[\"”’')\]]*$", text)
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -282,6 +291,8 @@ def compare_story(
     story_out["naming_variants"] = variants
 
     n_voices = len(plan.voices)
+    # the first body sentence of every article
+    leads = {next((s.index for s in pa.sentences if not s.heading and s.field == "text"), -1) for pa in parsed}
     sentence_outlet = {s.index: articles[s.article].outlet for s in by_index.values()}
     carried = {f.id: carriers(f, sentence_outlet, outlets) for f in facts}
     facts_out = []
@@ -325,10 +336,26 @@ def compare_story(
             if i0 is None:
                 continue
             s = by_index[i0]
-            if not s.heading and (s.words < _UNIQUE_MIN_WORDS or len(tokens.get(s.index, ())) < _UNIQUE_MIN_TOKENS):
-                continue  # "Nor is he a pundit.": too little content to be a fact of its own
-            ref = _sentence_ref(articles, s)
-            unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences)})
+            if s.heading or s.words < _UNIQUE_MIN_WORDS or len(tokens.get(s.index, ())) < _UNIQUE_MIN_TOKENS:
+                continue  # a headline, or "Nor is he a pundit.": not a fact of its own
+            if s.index in leads or not whole_sentence(s.text):
+                continue  # the lead is the story every outlet tells; a cut-off excerpt states nothing
+            # no other voice may come even near it (the loose test): a paraphrase, the same
+            # quoted words, the same figure or person with what they did stop the claim
+            own_voice = voice_of_sentence[s.index]
+            mine = [i for i in f.sentences if voice_of_sentence[i] == own_voice] or [s.index]
+            nearest = 0.0
+            for v in plan.voices:
+                if v == own_voice:
+                    continue
+                hits, top = cov.near(mine, v)
+                nearest = max(nearest, top)
+                if hits:
+                    break
+            else:
+                ref = _sentence_ref(articles, s)
+                unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences),
+                               "nearest": round(nearest, 3)})
         # what an outlet develops at length comes first (a one-line aside last)
         unique.sort(key=lambda u: (-u["sentences"], u["start"] if u["field"] == "text" else -1))
         omitted = []
@@ -338,17 +365,21 @@ def compare_story(
             # only voices that carry it under the strict test are named, and at least two
             # must: a fact of one other voice is that voice's, not an omission of this one
             strict = [v for v in coverage[f.id].carriers if v != o]
-            if len(strict) >= max(2, params.omission_share * (n_voices - 1)):
-                omitted.append(
-                    {
-                        "fact_id": f.id,
-                        "text": by_index[f.representative].text,
-                        "label": f.label,
-                        # the outlets running those voices' texts
-                        "covered_by": [c for c in carried[f.id] if plan.copy_outlets.get(c, c) in strict],
-                        "voices": strict,
-                    }
-                )
+            if len(strict) < max(2, params.omission_share * (n_voices - 1)):
+                continue
+            # nothing of this outlet may come even near the fact as its carriers tell it
+            if cov.near(coverage[f.id].core, o)[0]:
+                continue
+            omitted.append(
+                {
+                    "fact_id": f.id,
+                    "text": by_index[f.representative].text,
+                    "label": f.label,
+                    # the outlets running those voices' texts
+                    "covered_by": [c for c in carried[f.id] if plan.copy_outlets.get(c, c) in strict],
+                    "voices": strict,
+                }
+            )
         omitted.sort(key=lambda x: -len(x["voices"]))
         o_quotes = [q for q in quotes if articles[q.article].outlet == o]
         quote_rows = []

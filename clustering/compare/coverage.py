@@ -11,8 +11,9 @@ Two tests decide what the comparison may claim about facts:
 - the LOOSE test ("touches"): for the claims "X alone reports F" and "X leaves out F". Any
   sentence or two-sentence window of another outlet that comes near the fact stops the claim:
   a cosine above a low bar (:data:`LOOSE_COS`), five words in a row in common (the same
-  quoted words, however split by "he asked"), the same figure and one more content word,
-  the same person and two more content words, or three content words in common.
+  quoted words, however split by "he asked"), or, above a floor (:data:`LOOSE_FLOOR`), the
+  same figure and one more content word, the same person and two more content words, or
+  three content words in common (the story's topic words not counted).
 - the STRICT test ("carries"): a high cosine *and* shared content with the fact's
   representative sentence. It decides which outlets are listed as carrying a fact, so that
   a carrier list never names an outlet that only has something vaguely similar.
@@ -53,6 +54,8 @@ STRICT_MIN_SHARE = 0.40
 LOOSE_COS = 0.42
 #: Loose test: words in a row that two units may share before they are the same words.
 LOOSE_RUN = 5
+#: Loose test: below this cosine, shared words are a coincidence.
+LOOSE_FLOOR = 0.20
 #: Units shorter than this (in words) cover nothing on their own (headlines excepted).
 MIN_WORDS = 4
 
@@ -226,17 +229,21 @@ def word_runs(text: str, n: int = LOOSE_RUN) -> frozenset[tuple[str, ...]]:
 
 
 def loose_match(cos: float, a: frozenset[str], b: frozenset[str], runs_a: frozenset = frozenset(),
-                runs_b: frozenset = frozenset()) -> bool:
-    """The loose test on one pair of units: is ``b`` anywhere near ``a``?"""
+                runs_b: frozenset = frozenset(), common: frozenset[str] = frozenset()) -> bool:
+    """The loose test on one pair of units: is ``b`` anywhere near ``a``?
+
+    ``common`` holds the story's topic tokens (in a tenth of its sentences or more): sharing
+    "Russian" or "war" with a fact does not bring a sentence near it."""
     if cos >= LOOSE_COS or (runs_a & runs_b):
         return True
-    common = a & b
-    things = [t for t in common if not t.startswith("@")]
-    if any(t.startswith("#") for t in common) and len(common) >= 2:
+    shared = (a & b) - common
+    things = [t for t in shared if not t.startswith("@")]
+    words = [t for t in things if not t.startswith("#")]
+    if cos >= LOOSE_FLOOR and any(t.startswith("#") for t in things) and words:
         return True  # the same figure and something more
-    if len(things) >= 2 and any(t.startswith("@") for t in common):
+    if cos >= LOOSE_FLOOR and len(words) >= 2 and any(t.startswith("@") for t in shared):
         return True  # the same person and what they did
-    return len(things) >= 3 and len(common) / max(min(len(a), len(b)), 1) >= 0.3
+    return cos >= LOOSE_FLOOR and len(words) >= 3 and len(shared) / max(min(len(a), len(b)), 1) >= 0.3
 
 
 class CoverageIndex:
@@ -286,6 +293,9 @@ class CoverageIndex:
         n = max(len(singles), 1)
         #: inverse document frequency of each token over the story's sentences
         self.weight = {t: float(np.log((n + 1) / c)) for t, c in df.items()}
+        #: the story's topic tokens, in a tenth of its sentences or more (the loose test
+        #: ignores them)
+        self.common = frozenset(t for t, c in df.items() if c >= max(3, 0.1 * n))
         texts = list(dict.fromkeys([u.text for u in self.units] + list(extra_texts)))
         self.vectors: dict[str, np.ndarray] = {}
         if texts:
@@ -314,7 +324,7 @@ class CoverageIndex:
             a = self.units[r]
             for j, c in enumerate(cols):
                 b = self.units[c]
-                if loose_match(float(sims[i, j]), a.tokens, b.tokens, self.runs[r], self.runs[c]):
+                if loose_match(float(sims[i, j]), a.tokens, b.tokens, self.runs[r], self.runs[c], self.common):
                     hits.extend(x for x in b.sentences if x not in hits)
         return hits, float(sims.max())
 

@@ -18,7 +18,7 @@ from .attribution import attribution_for_outlet
 from .claims import build_claims
 from .evidence import evidence
 from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
-from .facts import group_facts, proposition_core
+from .facts import _label, display_text, group_facts, proposition_core
 from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
@@ -39,6 +39,13 @@ _UNIQUE_MIN_TOKENS = 4
 #: A sentence that ends like this is whole (a cut-off excerpt "Vance announced in March..."
 #: is not): a full stop, question or exclamation mark, maybe inside a closing quote or bracket.
 _WHOLE_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
+
+
+def _claimable(s: Sentence, tokens: dict[int, frozenset[str]], leads: set[int]) -> bool:
+    """Can "X alone reports" rest on this sentence? A whole body sentence, not a lead, of at
+    least 8 words and 4 content tokens ("Nor is he a pundit." is no fact of its own)."""
+    return (not s.heading and s.index not in leads and s.words >= _UNIQUE_MIN_WORDS
+            and len(tokens.get(s.index, ())) >= _UNIQUE_MIN_TOKENS and whole_sentence(s.text))
 
 
 def whole_sentence(text: str) -> bool:
@@ -202,7 +209,8 @@ def compare_story(
         if sent in tokens:  # "“... all his cynical tricks ...,” he added": the speaker is Zelensky
             tokens[sent] = tokens[sent] | {f"@{ent}"}
     voice_sents = voice_sentences(outlet_sentences, parsed, plan)
-    cov = CoverageIndex(voice_sents, cores, tokens, embed, extra_texts=group_cores)
+    cov = CoverageIndex(voice_sents, cores, tokens, embed, extra_texts=group_cores,
+                        raw={s.index: s.text for s in kept})
 
     def embed_once(texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in cov.vectors]
@@ -326,20 +334,19 @@ def compare_story(
         for f in own_facts:
             if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
                 continue
-            # the representative (the sentence the label is made from) when it is this outlet's;
-            # a voice's fact may rest on its copies' sentences only: then its own covering one
-            i0 = f.representative if articles[by_index[f.representative].article].outlet == o else None
-            if i0 is None:
-                i0 = next((i for i in f.sentences if articles[by_index[i].article].outlet == o), None)
-            if i0 is None:
-                i0 = next(iter(f.covered_by.get(o, [])), None)
+            # the sentence claimed: the representative (the sentence the label is made from) when
+            # it is this outlet's, else another of its sentences of the fact; a voice's fact may
+            # rest on its copies' sentences only: then its own covering ones. It must be a whole
+            # body sentence with content of its own, and not a lead (the lead is the story every
+            # outlet tells; a headline or a cut-off excerpt "Vance announced in March..." states
+            # no fact of its own)
+            ours = [i for i in f.sentences if articles[by_index[i].article].outlet == o]
+            ours = ours or list(f.covered_by.get(o, []))
+            ours.sort(key=lambda i: i != f.representative)
+            i0 = next((i for i in ours if _claimable(by_index[i], tokens, leads)), None)
             if i0 is None:
                 continue
             s = by_index[i0]
-            if s.heading or s.words < _UNIQUE_MIN_WORDS or len(tokens.get(s.index, ())) < _UNIQUE_MIN_TOKENS:
-                continue  # a headline, or "Nor is he a pundit.": not a fact of its own
-            if s.index in leads or not whole_sentence(s.text):
-                continue  # the lead is the story every outlet tells; a cut-off excerpt states nothing
             # no other voice may come even near it (the loose test): a paraphrase, the same
             # quoted words, the same figure or person with what they did stop the claim
             own_voice = voice_of_sentence[s.index]
@@ -354,7 +361,8 @@ def compare_story(
                     break
             else:
                 ref = _sentence_ref(articles, s)
-                unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences),
+                label = f.label if i0 == f.representative else _label(display_text(s))
+                unique.append({"fact_id": f.id, "label": label, **ref, "sentences": len(f.sentences),
                                "nearest": round(nearest, 3)})
         # what an outlet develops at length comes first (a one-line aside last)
         unique.sort(key=lambda u: (-u["sentences"], u["start"] if u["field"] == "text" else -1))

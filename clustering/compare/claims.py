@@ -152,7 +152,7 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
 
     A summary is false if any part of it is, so it holds no counts and no frames: the copy
     claim, the one unique fact the engine is surest of (at :data:`SUMMARY_MIN_CONFIDENCE`
-    or above), the speakers quoted at least twice with a speaker resolved in the sentence
+    or above, and not a quoted sentence, often a fragment of a longer quotation), the speakers quoted at least twice with a speaker resolved in the sentence
     itself, and spellings that differ from the majority. Every part restates a listed claim.
 
     Args:
@@ -169,7 +169,10 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
     parts: list[str] = []
     for c in by_kind.get("copy", []):
         parts.append(c["statement"][len(outlet) + 1:])  # "runs the AP text, 97 % identical"
-    sure = [c for c in by_kind.get("unique", []) if c["confidence"] >= SUMMARY_MIN_CONFIDENCE]
+    # a quoted sentence is often one fragment of a longer quotation: the summary names a fact
+    # the outlet states in its own words
+    sure = [c for c in by_kind.get("unique", []) if c["confidence"] >= SUMMARY_MIN_CONFIDENCE
+            and not any((e.get("text") or "")[:1] in "“\"‘'" for e in c.get("evidence") or [])]
     if sure:
         best = max(sure, key=lambda c: c["confidence"])  # the first (longest developed) among equals
         parts.append(f"alone reports “{_short(best['label'])}”")

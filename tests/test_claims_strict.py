@@ -41,6 +41,10 @@ def test_loose_match_on_tokens():
     assert not loose_match(0.41, fact, frozenset({"@1", "weather"}))  # the same person alone
     assert not loose_match(0.41, fact, frozenset({"#12", "weather"}))  # a figure alone
     assert not loose_match(0.1, fact, frozenset({"#12", "port", "fee"}))  # below the floor: coincidence
+    # two words making a large share of a short sentence, at a cosine on the same subject
+    stake = frozenset({"billion", "dollar", "stake", "allow", "forward"})
+    assert loose_match(0.42, stake, frozenset({"billion", "dollar", "cost", "retailer", "ruling"}))
+    assert not loose_match(0.3, stake, frozenset({"billion", "dollar", "cost", "retailer", "ruling"}))
     # light verbs are no content: "set to send 100 systems" / "let's set it at 100 days"
     assert not loose_match(0.45, frozenset({"#100", "set", "artillery"}), frozenset({"#100", "set", "day"}))
     # the story's topic words do not bring a sentence near

@@ -249,8 +249,11 @@ def loose_match(cos: float, a: frozenset[str], b: frozenset[str], runs_a: frozen
         return True  # the same figure and something more
     if cos >= LOOSE_FLOOR and len(words) >= 2 and any(t.startswith("@") for t in shared):
         return True  # the same person and what they did
-    # three words in common: at a cosine that says the sentences are about the same thing
-    return cos >= LOOSE_WORDS_COS and len(words) >= 3 and len(shared) / max(min(len(a), len(b)), 1) >= 0.3
+    # words in common at a cosine that says the sentences are about the same thing: three,
+    # or two making a large share of the shorter ("Billions of dollars are at stake" / "could
+    # cost ... billions of dollars")
+    share = len(shared) / max(min(len(a), len(b)), 1)
+    return cos >= LOOSE_WORDS_COS and ((len(words) >= 3 and share >= 0.3) or (len(words) >= 2 and share >= 0.4))
 
 
 class CoverageIndex:
@@ -321,6 +324,7 @@ class CoverageIndex:
         # word runs of the sentences as written (a core may cut a split quotation short)
         raw = raw or {}
         self.runs = [word_runs(" ".join(raw.get(i, "") for i in u.sentences) or u.text) for u in self.units]
+        self.outlet_runs = {o: frozenset().union(*(self.runs[k] for k in rows)) for o, rows in self.by_outlet.items()}
 
     def near(self, sentences: list[int], outlet: str) -> tuple[list[int], float]:
         """Sentence indices of ``outlet`` near a fact under the loose test, and the highest
@@ -331,17 +335,21 @@ class CoverageIndex:
             return [], 0.0
         sims = self.matrix[rows] @ self.matrix[cols].T
         hits: list[int] = []
+        pairs = set(zip(*np.nonzero(sims >= LOOSE_FLOOR)))  # below the floor only word runs count
+        union = self.outlet_runs.get(outlet, frozenset())
         for i, r in enumerate(rows):
-            a = self.units[r]
-            for j, c in enumerate(cols):
-                b = self.units[c]
-                cos = float(sims[i, j])
-                if len(b.sentences) > 1 or len(a.sentences) > 1:
-                    # a window's cosine alone is no evidence (two sentences on the topic score
-                    # high together): windows are near only by shared words
-                    cos = min(cos, LOOSE_COS - 1e-3)
-                if loose_match(cos, a.tokens, b.tokens, self.runs[r], self.runs[c], self.common):
-                    hits.extend(x for x in b.sentences if x not in hits)
+            if self.runs[r] & union:
+                pairs.update((i, j) for j, c in enumerate(cols) if self.runs[r] & self.runs[c])
+        for i, j in sorted(pairs):
+            r, c = rows[i], cols[j]
+            a, b = self.units[r], self.units[c]
+            cos = float(sims[i, j])
+            if len(b.sentences) > 1 or len(a.sentences) > 1:
+                # a window's cosine alone is no evidence (two sentences on the topic score
+                # high together): windows are near only by shared words
+                cos = min(cos, LOOSE_COS - 1e-3)
+            if loose_match(cos, a.tokens, b.tokens, self.runs[r], self.runs[c], self.common):
+                hits.extend(x for x in b.sentences if x not in hits)
         return hits, float(sims.max())
 
     def embed_cached(self, texts: list[str]) -> np.ndarray:

@@ -56,6 +56,8 @@ LOOSE_COS = 0.50
 LOOSE_RUN = 5
 #: Loose test: below this cosine, shared words are a coincidence.
 LOOSE_FLOOR = 0.36
+#: Loose test: the same person and two more shared words count from this cosine on.
+LOOSE_PERSON_COS = 0.20
 #: Loose test: three shared words count from this cosine on.
 LOOSE_WORDS_COS = 0.40
 #: Units shorter than this (in words) cover nothing on their own (headlines excepted).
@@ -247,7 +249,7 @@ def loose_match(cos: float, a: frozenset[str], b: frozenset[str], runs_a: frozen
     words = [t for t in things if not t.startswith("#")]
     if cos >= LOOSE_FLOOR and any(t.startswith("#") for t in things) and words:
         return True  # the same figure and something more
-    if cos >= LOOSE_FLOOR and len(words) >= 2 and any(t.startswith("@") for t in shared):
+    if cos >= LOOSE_PERSON_COS and len(words) >= 2 and any(t.startswith("@") for t in shared):
         return True  # the same person and what they did
     # words in common at a cosine that says the sentences are about the same thing: three,
     # or two making a large share of the shorter ("Billions of dollars are at stake" / "could

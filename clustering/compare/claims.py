@@ -172,7 +172,7 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
     # a quoted sentence is often one fragment of a longer quotation: the summary names a fact
     # the outlet states in its own words
     sure = [c for c in by_kind.get("unique", []) if c["confidence"] >= SUMMARY_MIN_CONFIDENCE
-            and not any((e.get("text") or "")[:1] in "“\"‘'" for e in c.get("evidence") or [])]
+            and not any(q in (e.get("text") or "") for e in c.get("evidence") or [] for q in "“”\"")]
     if sure:
         best = max(sure, key=lambda c: c["confidence"])  # the first (longest developed) among equals
         parts.append(f"alone reports “{_short(best['label'])}”")

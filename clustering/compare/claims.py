@@ -24,6 +24,12 @@ MAX_OMISSION_EVIDENCE = 3
 #: Tone values closer to 0 than this are "neutral", not a claim.
 TONE_MIN = 0.05
 _MAX_LABEL_WORDS = 9
+#: Nearest cosine of another outlet below which a unique fact is as sure as the engine gets,
+#: and above which it is less sure than the prior.
+UNIQUE_FAR = 0.30
+UNIQUE_NEAR = 0.38
+#: Only claims at least this confident go into the summary line.
+SUMMARY_MIN_CONFIDENCE = 0.9
 
 #: A rough prior per kind (the share of such claims found true by the last audit, rounded
 #: down); a claim's confidence starts here and is lowered where its own evidence is thin.
@@ -71,7 +77,7 @@ def _outlet_claims(o: dict[str, Any], facts: dict[str, dict[str, Any]], majority
     for u in o.get("unique_facts") or []:
         f = facts.get(u.get("fact_id"), {})
         label = u.get("label") or f.get("label") or f.get("text") or u.get("text")
-        out.append(_claim("unique", name, f"{name} alone reports: “{label}”", _span(u), PRIOR["unique"],
+        out.append(_claim("unique", name, f"{name} alone reports: “{label}”", _span(u), _unique_confidence(u),
                           fact_id=u.get("fact_id"), label=label))
     for m in o.get("omitted_facts") or []:
         carriers = list(m.get("covered_by") or [])
@@ -132,15 +138,29 @@ def _outlet_claims(o: dict[str, Any], facts: dict[str, dict[str, Any]], majority
     return out
 
 
+def _unique_confidence(u: dict[str, Any]) -> float:
+    """Confidence of "X alone reports F": higher the farther the nearest unit of any other
+    outlet is (``nearest``, its cosine, is always below the loose test's bar)."""
+    nearest = u.get("nearest")
+    if not isinstance(nearest, (int, float)):
+        return PRIOR["unique"] - 0.05
+    return PRIOR["unique"] + (0.05 if nearest < UNIQUE_FAR else 0.0) - (0.05 if nearest >= UNIQUE_NEAR else 0.0)
+
+
 def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
-    """One line of plain text made only of the outlet's listed claims (counts agree with them).
+    """One short line made only of the outlet's most certain listed claims.
+
+    A summary is false if any part of it is, so it holds no counts and no frames: the copy
+    claim, the one unique fact the engine is surest of (at :data:`SUMMARY_MIN_CONFIDENCE`
+    or above, and not a quoted sentence, often a fragment of a longer quotation), the speakers quoted at least twice with a speaker resolved in the sentence
+    itself, and spellings that differ from the majority. Every part restates a listed claim.
 
     Args:
         outlet: The outlet's name.
         claims: The outlet's claims (any kinds; summary claims are ignored).
 
     Returns:
-        The line, e.g. "Stresses the conflict frame; alone reports 2 facts, e.g. “...”; ...".
+        The line, e.g. "Alone reports “...”; quotes Anthony Kennedy."
     """
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for c in claims:
@@ -149,38 +169,26 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
     parts: list[str] = []
     for c in by_kind.get("copy", []):
         parts.append(c["statement"][len(outlet) + 1:])  # "runs the AP text, 97 % identical"
-    frames = by_kind.get("frame", [])
-    if frames:
-        parts.append("stresses the " + _names([f"{c['label'].lower()}" for c in frames[:2]])
-                     + (" frames" if len(frames[:2]) > 1 else " frame"))
-    unique = by_kind.get("unique", [])
-    if unique:
-        n = len(unique)
-        parts.append(f"alone reports {n} fact{'s' if n != 1 else ''}, e.g. “{_short(unique[0]['label'])}”")
-    omitted = by_kind.get("omitted", [])
-    if omitted:
-        parts.append(f"leaves out “{_short(omitted[0]['label'])}”")
-    speakers: list[str] = []
-    seen: set[str] = set()
+    # a quoted sentence is often one fragment of a longer quotation: the summary names a fact
+    # the outlet states in its own words
+    sure = [c for c in by_kind.get("unique", []) if c["confidence"] >= SUMMARY_MIN_CONFIDENCE
+            and not any(q in (e.get("text") or "") for e in c.get("evidence") or [] for q in "“”\"")]
+    if sure:
+        best = max(sure, key=lambda c: c["confidence"])  # the first (longest developed) among equals
+        parts.append(f"alone reports “{_short(best['label'])}”")
+    counts: dict[str, int] = {}
     for c in by_kind.get("quote", []):
         sp = c.get("speaker")
-        key = sp.split()[-1].lower() if sp and sp[:1].isupper() else (sp or "").lower()
-        if sp and key not in seen:  # "Governor Vasily Anokhin" and "Anokhin" are one voice
-            seen.add(key)
-            speakers.append(sp)
+        if sp and c["confidence"] >= SUMMARY_MIN_CONFIDENCE:
+            counts[sp] = counts.get(sp, 0) + 1
+    speakers = [sp for sp, n in counts.items() if n >= 2]
     if speakers:
-        parts.append("quotes " + _names(speakers[:3]) + (" and others" if len(speakers) > 3 else ""))
-    verbs: list[str] = []
-    for c in by_kind.get("contested", []):
-        if c.get("verb") and c["verb"].lower() not in verbs:
-            verbs.append(c["verb"].lower())
-    if verbs:
-        parts.append("distancing verbs " + ", ".join(f"“{v}”" for v in verbs[:3]))
+        parts.append("quotes " + _names(speakers[:2]))
     for c in by_kind.get("naming", []):
         if c.get("spelling"):
             parts.append(f"writes “{c['form']}”")
     if not parts:
-        return f"{outlet}: nothing the engine can state with confidence."
+        return f"{outlet}: no single statement the engine is sure enough of to summarise."
     line = "; ".join(parts)
     return line[:1].upper() + line[1:] + "."
 
@@ -209,7 +217,8 @@ def _abstentions(o: dict[str, Any], claims: list[dict[str, Any]], n_outlets: int
     if "tone" not in kinds:
         note("tone", f"No clear tone: not enough of {name}’s own evaluative wording about the main people.")
     if "frame" not in kinds and n_outlets >= 2:
-        note("frame", f"No frame stressed: {name} uses no frame clearly more than the other outlets.")
+        note("frame", f"No frame stressed: {name} uses no frame clearly more than the other outlets "
+                      "(only frames with specific cues are ever claimed).")
     return notes
 
 

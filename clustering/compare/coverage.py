@@ -8,6 +8,12 @@ Two tests decide what the comparison may claim about facts:
   two share content (the same numbers however written, the same people, the same content
   lemmas). It is deliberately generous: "X alone reports F" and "X leaves out F" are claimed
   only when it finds nothing, so a paraphrase elsewhere is enough to stop the claim.
+- the LOOSE test ("touches"): for the claims "X alone reports F" and "X leaves out F". Any
+  sentence or two-sentence window of another outlet that comes near the fact stops the claim:
+  a sentence with a cosine above a low bar (:data:`LOOSE_COS`), five words in a row in common (the same
+  quoted words, however split by "he asked"), or, above a floor (:data:`LOOSE_FLOOR`), the
+  same figure and one more content word, the same person and two more content words, or
+  three content words in common (the story's topic words not counted).
 - the STRICT test ("carries"): a high cosine *and* shared content with the fact's
   representative sentence. It decides which outlets are listed as carrying a fact, so that
   a carrier list never names an outlet that only has something vaguely similar.
@@ -44,6 +50,16 @@ LENIENT_MIN_SHARE = 0.25
 STRICT_COS = 0.60
 STRICT_MIN_SHARED = 3
 STRICT_MIN_SHARE = 0.40
+#: Loose test: any unit above this cosine is near the fact.
+LOOSE_COS = 0.50
+#: Loose test: words in a row that two units may share before they are the same words.
+LOOSE_RUN = 5
+#: Loose test: below this cosine, shared words are a coincidence.
+LOOSE_FLOOR = 0.36
+#: Loose test: the same person and two more shared words count from this cosine on.
+LOOSE_PERSON_COS = 0.20
+#: Loose test: three shared words count from this cosine on.
+LOOSE_WORDS_COS = 0.40
 #: Units shorter than this (in words) cover nothing on their own (headlines excepted).
 MIN_WORDS = 4
 
@@ -138,6 +154,8 @@ class FactCoverage:
     """What the coverage tests found for one fact.
 
     Attributes:
+        core: The fact's sentences as its carriers tell it (the representative's outlet's
+            sentences and the carriers' strictly matching ones).
         covered: Outlets whose text covers the fact under the lenient test (the fact's own
             outlets included), in story outlet order.
         carriers: Outlets that carry it under the strict test.
@@ -147,6 +165,7 @@ class FactCoverage:
     covered: list[str]
     carriers: list[str]
     matches: dict[str, list[int]] = field(default_factory=dict)
+    core: list[int] = field(default_factory=list)
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
@@ -202,6 +221,43 @@ def strict_match(cos: float, a: frozenset[str], b: frozenset[str], weight: dict[
     return w(a & b) / max(min(w(a), w(b)), 1e-9) >= STRICT_MIN_SHARE
 
 
+#: Verbs too light to make two sentences near ("set", "come" in "set to send 100 systems" and
+#: "let's set it at 100 days").
+_LIGHT = frozenset({"come", "set", "make", "take", "get", "go", "give", "put", "keep", "let", "see", "know",
+                    "want", "need", "think", "find", "use", "call", "ask", "begin", "start", "seem", "look"})
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def word_runs(text: str, n: int = LOOSE_RUN) -> frozenset[tuple[str, ...]]:
+    """Every run of ``n`` words of a text, lower case, curly apostrophes made straight and
+    punctuation and quote marks ignored ("“Is it true,” he asked, “that ..." and "Is it
+    true that ..." share their runs)."""
+    words = _WORD.findall(text.lower().replace("’", "'").replace("‘", "'"))
+    return frozenset(tuple(words[k:k + n]) for k in range(len(words) - n + 1))
+
+
+def loose_match(cos: float, a: frozenset[str], b: frozenset[str], runs_a: frozenset = frozenset(),
+                runs_b: frozenset = frozenset(), common: frozenset[str] = frozenset()) -> bool:
+    """The loose test on one pair of units: is ``b`` anywhere near ``a``?
+
+    ``common`` holds the story's topic tokens (in a tenth of its sentences or more): sharing
+    "Russian" or "war" with a fact does not bring a sentence near it."""
+    if cos >= LOOSE_COS or (runs_a & runs_b):
+        return True
+    shared = (a & b) - common - _LIGHT
+    things = [t for t in shared if not t.startswith("@")]
+    words = [t for t in things if not t.startswith("#")]
+    if cos >= LOOSE_FLOOR and any(t.startswith("#") for t in things) and words:
+        return True  # the same figure and something more
+    if cos >= LOOSE_PERSON_COS and len(words) >= 2 and any(t.startswith("@") for t in shared):
+        return True  # the same person and what they did
+    # words in common at a cosine that says the sentences are about the same thing: three,
+    # or two making a large share of the shorter ("Billions of dollars are at stake" / "could
+    # cost ... billions of dollars")
+    share = len(shared) / max(min(len(a), len(b)), 1)
+    return cos >= LOOSE_WORDS_COS and ((len(words) >= 3 and share >= 0.3) or (len(words) >= 2 and share >= 0.4))
+
+
 class CoverageIndex:
     """Units (sentences and two-sentence windows) of every outlet, embedded once.
 
@@ -210,6 +266,7 @@ class CoverageIndex:
         cores: ``{sentence index: text to embed}`` (the sentence's proposition core).
         tokens: ``{sentence index: content tokens}``.
         embed: Sentence embedder (L2-normalised rows); called once, for every distinct text.
+        raw: ``{sentence index: text as written}`` for the loose test's word runs.
     """
 
     def __init__(
@@ -219,6 +276,7 @@ class CoverageIndex:
         tokens: dict[int, frozenset[str]],
         embed: Callable[[list[str]], np.ndarray],
         extra_texts: Iterable[str] = (),
+        raw: dict[int, str] | None = None,
     ) -> None:
         self.units: list[Unit] = []
         self.by_outlet: dict[str, list[int]] = {}
@@ -249,6 +307,9 @@ class CoverageIndex:
         n = max(len(singles), 1)
         #: inverse document frequency of each token over the story's sentences
         self.weight = {t: float(np.log((n + 1) / c)) for t, c in df.items()}
+        #: the story's topic tokens, in a tenth of its sentences or more (the loose test
+        #: ignores them)
+        self.common = frozenset(t for t, c in df.items() if c >= max(3, 0.1 * n))
         texts = list(dict.fromkeys([u.text for u in self.units] + list(extra_texts)))
         self.vectors: dict[str, np.ndarray] = {}
         if texts:
@@ -262,6 +323,36 @@ class CoverageIndex:
                        else np.zeros((0, dim), dtype=np.float32))
         for i, u in enumerate(self.units):
             u.row = i
+        # word runs of the sentences as written (a core may cut a split quotation short)
+        raw = raw or {}
+        self.runs = [word_runs(" ".join(raw.get(i, "") for i in u.sentences) or u.text) for u in self.units]
+        self.outlet_runs = {o: frozenset().union(*(self.runs[k] for k in rows)) for o, rows in self.by_outlet.items()}
+
+    def near(self, sentences: list[int], outlet: str) -> tuple[list[int], float]:
+        """Sentence indices of ``outlet`` near a fact under the loose test, and the highest
+        cosine of any unit of ``outlet`` to the fact's sentences (0.0 when none)."""
+        rows = [self.sentence_unit[s] for s in sentences if s in self.sentence_unit]
+        cols = self.by_outlet.get(outlet, [])
+        if not rows or not cols:
+            return [], 0.0
+        sims = self.matrix[rows] @ self.matrix[cols].T
+        hits: list[int] = []
+        pairs = set(zip(*np.nonzero(sims >= LOOSE_FLOOR)))  # below the floor only word runs count
+        union = self.outlet_runs.get(outlet, frozenset())
+        for i, r in enumerate(rows):
+            if self.runs[r] & union:
+                pairs.update((i, j) for j, c in enumerate(cols) if self.runs[r] & self.runs[c])
+        for i, j in sorted(pairs):
+            r, c = rows[i], cols[j]
+            a, b = self.units[r], self.units[c]
+            cos = float(sims[i, j])
+            if len(b.sentences) > 1 or len(a.sentences) > 1:
+                # a window's cosine alone is no evidence (two sentences on the topic score
+                # high together): windows are near only by shared words
+                cos = min(cos, LOOSE_COS - 1e-3)
+            if loose_match(cos, a.tokens, b.tokens, self.runs[r], self.runs[c], self.common):
+                hits.extend(x for x in b.sentences if x not in hits)
+        return hits, float(sims.max())
 
     def embed_cached(self, texts: list[str]) -> np.ndarray:
         """Vectors of texts embedded at construction (the engine's fact grouping reuses them)."""
@@ -343,5 +434,6 @@ def assess_facts(
             covered=[o for o in outlets if o in matches],
             carriers=[o for o in outlets if o in carriers],
             matches=matches,
+            core=core,
         )
     return out

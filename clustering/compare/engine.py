@@ -19,7 +19,7 @@ from .certainty import mark_certain
 from .claims import build_claims
 from .evidence import evidence
 from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
-from .facts import group_facts, proposition_core
+from .facts import _label, display_text, group_facts, proposition_core
 from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
@@ -32,12 +32,28 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-5"
+ENGINE_VERSION = "compare-6"
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 _NAMING_MAX_ENTITIES = 8
 #: A unique fact's sentence needs this many words and content tokens (headlines excepted).
-_UNIQUE_MIN_WORDS = 6
-_UNIQUE_MIN_TOKENS = 3
+_UNIQUE_MIN_WORDS = 8
+_UNIQUE_MIN_TOKENS = 4
+#: A sentence that ends like this is whole (a cut-off excerpt "Vance announced in March..."
+#: is not): a full stop, question or exclamation mark, maybe inside a closing quote or bracket.
+_WHOLE_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
+
+
+def _claimable(s: Sentence, tokens: dict[int, frozenset[str]], leads: set[int]) -> bool:
+    """Can "X alone reports" rest on this sentence? A whole body sentence, not a lead, of at
+    least 8 words and 4 content tokens ("Nor is he a pundit." is no fact of its own)."""
+    return (not s.heading and s.index not in leads and s.words >= _UNIQUE_MIN_WORDS
+            and len(tokens.get(s.index, ())) >= _UNIQUE_MIN_TOKENS and whole_sentence(s.text))
+
+
+def whole_sentence(text: str) -> bool:
+    """True when ``text`` ends as a finished sentence (not cut off, not "...")."""
+    text = text.rstrip()
+    return bool(_WHOLE_SENTENCE.search(text)) and not re.search(r"(\.\.\.|…)[\"”’')\]]*$", text)
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -196,7 +212,8 @@ def compare_story(
         if sent in tokens:  # "“... all his cynical tricks ...,” he added": the speaker is Zelensky
             tokens[sent] = tokens[sent] | {f"@{ent}"}
     voice_sents = voice_sentences(outlet_sentences, parsed, plan)
-    cov = CoverageIndex(voice_sents, cores, tokens, embed, extra_texts=group_cores)
+    cov = CoverageIndex(voice_sents, cores, tokens, embed, extra_texts=group_cores,
+                        raw={s.index: s.text for s in kept})
 
     def embed_once(texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in cov.vectors]
@@ -286,6 +303,8 @@ def compare_story(
     story_out["naming_variants"] = variants
 
     n_voices = len(plan.voices)
+    # the first body sentence of every article
+    leads = {next((s.index for s in pa.sentences if not s.heading and s.field == "text"), -1) for pa in parsed}
     sentence_outlet = {s.index: articles[s.article].outlet for s in by_index.values()}
     carried = {f.id: carriers(f, sentence_outlet, outlets) for f in facts}
     facts_out = []
@@ -319,20 +338,36 @@ def compare_story(
         for f in own_facts:
             if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
                 continue
-            # the representative (the sentence the label is made from) when it is this outlet's;
-            # a voice's fact may rest on its copies' sentences only: then its own covering one
-            i0 = f.representative if articles[by_index[f.representative].article].outlet == o else None
-            if i0 is None:
-                i0 = next((i for i in f.sentences if articles[by_index[i].article].outlet == o), None)
-            if i0 is None:
-                i0 = next(iter(f.covered_by.get(o, [])), None)
+            # the sentence claimed: the representative (the sentence the label is made from) when
+            # it is this outlet's, else another of its sentences of the fact; a voice's fact may
+            # rest on its copies' sentences only: then its own covering ones. It must be a whole
+            # body sentence with content of its own, and not a lead (the lead is the story every
+            # outlet tells; a headline or a cut-off excerpt "Vance announced in March..." states
+            # no fact of its own)
+            ours = [i for i in f.sentences if articles[by_index[i].article].outlet == o]
+            ours = ours or list(f.covered_by.get(o, []))
+            ours.sort(key=lambda i: i != f.representative)
+            i0 = next((i for i in ours if _claimable(by_index[i], tokens, leads)), None)
             if i0 is None:
                 continue
             s = by_index[i0]
-            if not s.heading and (s.words < _UNIQUE_MIN_WORDS or len(tokens.get(s.index, ())) < _UNIQUE_MIN_TOKENS):
-                continue  # "Nor is he a pundit.": too little content to be a fact of its own
-            ref = _sentence_ref(articles, s)
-            unique.append({"fact_id": f.id, "label": f.label, **ref, "sentences": len(f.sentences)})
+            # no other voice may come even near it (the loose test): a paraphrase, the same
+            # quoted words, the same figure or person with what they did stop the claim
+            own_voice = voice_of_sentence[s.index]
+            mine = [i for i in f.sentences if voice_of_sentence[i] == own_voice] or [s.index]
+            nearest = 0.0
+            for v in plan.voices:
+                if v == own_voice:
+                    continue
+                hits, top = cov.near(mine, v)
+                nearest = max(nearest, top)
+                if hits:
+                    break
+            else:
+                ref = _sentence_ref(articles, s)
+                label = f.label if i0 == f.representative else _label(display_text(s))
+                unique.append({"fact_id": f.id, "label": label, **ref, "sentences": len(f.sentences),
+                               "nearest": round(nearest, 3)})
         # what an outlet develops at length comes first (a one-line aside last)
         unique.sort(key=lambda u: (-u["sentences"], u["start"] if u["field"] == "text" else -1))
         omitted = []
@@ -342,17 +377,21 @@ def compare_story(
             # only voices that carry it under the strict test are named, and at least two
             # must: a fact of one other voice is that voice's, not an omission of this one
             strict = [v for v in coverage[f.id].carriers if v != o]
-            if len(strict) >= max(2, params.omission_share * (n_voices - 1)):
-                omitted.append(
-                    {
-                        "fact_id": f.id,
-                        "text": by_index[f.representative].text,
-                        "label": f.label,
-                        # the outlets running those voices' texts
-                        "covered_by": [c for c in carried[f.id] if plan.copy_outlets.get(c, c) in strict],
-                        "voices": strict,
-                    }
-                )
+            if len(strict) < max(2, params.omission_share * (n_voices - 1)):
+                continue
+            # nothing of this outlet may come even near the fact as its carriers tell it
+            if cov.near(coverage[f.id].core, o)[0]:
+                continue
+            omitted.append(
+                {
+                    "fact_id": f.id,
+                    "text": by_index[f.representative].text,
+                    "label": f.label,
+                    # the outlets running those voices' texts
+                    "covered_by": [c for c in carried[f.id] if plan.copy_outlets.get(c, c) in strict],
+                    "voices": strict,
+                }
+            )
         omitted.sort(key=lambda x: -len(x["voices"]))
         o_quotes = [q for q in quotes if articles[q.article].outlet == o]
         quote_rows = []

@@ -106,7 +106,10 @@ def proposition_core(sentence: Sentence, reporting: frozenset[str], keep_dates: 
     # trailing attribution: "[proposition], officials said." (ccomp or parataxis before the verb)
     if root.lemma_.lower() in reporting:
         comps = [c for c in root.children if c.dep_ in ("ccomp", "parataxis") and c.i < root.i]
-        if comps:
+        # a quotation split by its attribution ("“Is it true,” he asked, “that ...?”") goes on
+        # after the verb: nothing is dropped then
+        resumes = any(c.dep_ in ("ccomp", "parataxis", "xcomp") and c.i > root.i for c in root.children)
+        if comps and not resumes:
             keep_until = max(t.i for c in comps for t in c.subtree)
             drop.update(t.i for t in tokens if t.i > keep_until and not t.is_punct)
     else:

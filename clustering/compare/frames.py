@@ -11,6 +11,9 @@ when the engine can back it: at least ``frame_min_sentences`` cue sentences maki
 their own (two different cues, or a cue phrase such as "hit back"), and a clear margin:
 ``vs_others`` of at least :data:`STRESS_MARGIN` and a score at least :data:`STRESS_RATIO`
 times that of every other outlet. The evidence listed is those self-expressing sentences.
+Only frames whose cues are specific enough that two of them in a sentence make the sentence
+express the frame (:data:`SPECIFIC_FRAMES`) are ever present: an audit found a legal argument
+given as evidence of "human interest", and "both sides" as evidence of "conflict".
 Quotations count: choosing whom to quote is framing.
 """
 from __future__ import annotations
@@ -28,11 +31,16 @@ STRESS_MARGIN = 0.04
 STRESS_RATIO = 1.5
 #: Sentences that must express the frame on their own.
 MIN_STRONG = 2
+#: Frames that may be claimed. Human interest, morality, responsibility, conflict and political
+#: cues ("life", "right", "call on", "both sides", "White House") occur in sentences about
+#: anything; economic, security, legal and diplomatic cues are specific to their frame.
+SPECIFIC_FRAMES = frozenset({"economic", "security_defense", "legality", "diplomacy"})
 
 
 def expresses(cues: list[str]) -> bool:
-    """A sentence expresses a frame by itself with two different cues or a cue phrase."""
-    return len(set(cues)) >= 2 or any(" " in c for c in cues)
+    """A sentence expresses a frame by itself with two different cues (a cue phrase such as
+    "peace talks" counts as one)."""
+    return len(set(cues)) >= 2
 
 
 def frame_hits(frames: tuple[Frame, ...], sentences: list[Sentence]) -> dict[str, list[tuple[Sentence, list[str]]]]:
@@ -90,7 +98,8 @@ def frames_for_outlets(
             strong = [x for x in h if expresses(x[1])]
             ranked = sorted(strong, key=lambda x: (-len(set(x[1])), x[0].index))[:max_evidence]
             present = (
-                len(h) >= min_sentences
+                f.id in SPECIFIC_FRAMES
+                and len(h) >= min_sentences
                 and score >= min_share
                 and len(strong) >= min(MIN_STRONG, min_sentences)
                 and bool(others)

@@ -12,7 +12,7 @@ sees). Commands (``../shared/data`` beside the repository)::
     python -m service.devtools.fact_pairs evaluate [--pairs FILE] [--data DIR]
     python -m service.devtools.fact_pairs candidates SET ID [ID ...] [--n 60]
 
-``evaluate`` prints precision and recall of the lenient and strict tests, next to a plain
+``evaluate`` prints precision and recall of the loose, lenient and strict tests, next to a plain
 embedding-cosine baseline at the engine's fact threshold (0.5) and at the cosine that
 gives the best F1 on the same pairs (an optimistic baseline). ``candidates`` prints
 cross-outlet sentence pairs to label by hand (texts on the terminal only).
@@ -79,6 +79,7 @@ class PairContext:
                 df[t] = df.get(t, 0) + 1
         n = max(len(self.tokens), 1)
         self.weight = {t: float(np.log((n + 1) / c)) for t, c in df.items()}
+        self.common = frozenset(t for t, c in df.items() if c >= max(3, 0.1 * n))
 
     def sentence(self, ref: list[Any]):
         return self.sentences.get(tuple(ref))
@@ -109,14 +110,14 @@ def _scores(pred: list[bool], gold: list[bool]) -> dict[str, float]:
 
 def evaluate(pairs_path: Path, data: Path) -> dict[str, Any]:
     """Precision and recall of the coverage tests and the cosine baselines on the pairs."""
-    from clustering.compare.coverage import lenient_match, strict_match
+    from clustering.compare.coverage import lenient_match, loose_match, strict_match, word_runs
 
     pairs = [json.loads(line) for line in pairs_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     embed = _embedder()
     by_set: dict[str, list[dict[str, Any]]] = {}
     for p in pairs:
         by_set.setdefault(p["set"], []).append(p)
-    cos, gold, lenient, strict, skipped = [], [], [], [], 0
+    cos, gold, lenient, strict, loose, skipped = [], [], [], [], [], 0
     for name, items in by_set.items():
         ids = {p[k][0] for p in items for k in ("a", "b")}
         ctx = PairContext([r for r in _rows(data, name) if r["id"] in ids], embed)
@@ -131,9 +132,11 @@ def evaluate(pairs_path: Path, data: Path) -> dict[str, Any]:
             gold.append(bool(p["same"]))
             lenient.append(lenient_match(c, ta, tb))
             strict.append(strict_match(c, ta, tb, ctx.weight))
+            loose.append(loose_match(c, ta, tb, word_runs(a.text), word_runs(b.text), ctx.common))
     best = max((t / 100 for t in range(20, 95)), key=lambda t: _scores([c >= t for c in cos], gold)["f1"])
     return {
         "pairs": len(gold), "same_fact": sum(gold), "skipped": skipped,
+        "loose": _scores(loose, gold),
         "lenient": _scores(lenient, gold),
         "strict": _scores(strict, gold),
         "cosine_0.50": _scores([c >= 0.5 for c in cos], gold),

@@ -1,0 +1,25 @@
+"""The audited story sets, by id only: `sets.py --keys` lists them; `sets.py --write OUT KEY`
+writes the set's articles (read from ../shared/data) to OUT and prints the external id whose
+story the sheet covers."""
+import json
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+BASIL = ["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
+         "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
+         "c99adbdd-eaf3-4844-9548-2642e80de4e2", "38f7cbb7-5d6a-4c89-bcbd-8e164144172a"]
+SETS = {"seed": ("seed-putin", None, "seed-03")}
+SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in BASIL})
+SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-6011", "allsides-5955")})
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--keys":
+        print(" ".join(SETS))
+        sys.exit(0)
+    _, _, out, key = sys.argv
+    folder, story, ext = SETS[key]
+    rows = [json.loads(line) for line in (DATA / folder / "articles.jsonl").open(encoding="utf-8") if line.strip()]
+    rows = [r for r in rows if story is None or r["story_id"] == story]
+    Path(out).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    print(ext or rows[0]["id"])

@@ -85,7 +85,7 @@ def test_redis_killed_and_restarted_under_load(sqlite_url, embedder):
 
         sid = c.get("/api/v1/articles/f-30").get_json()["story_id"]
         c.get(f"/api/v1/stories/{sid}/comparison")
-        keys = list(redis.Redis(port=port).scan_iter(match="npfault:*comparison"))
+        keys = list(redis.Redis(port=port).scan_iter(match="npfault:*comparison*"))
     finally:
         server.kill()
     assert all(s < 500 for s in statuses), sorted(set(statuses))

@@ -41,7 +41,7 @@ def test_a_new_article_in_the_story_changes_the_page(app, client):
     paragraphs = seed["text"].split("\n\n")
     text = "\n\n".join(paragraphs[:5]) + "\n\nOur correspondent confirmed the remarks with the Kremlin on Wednesday."
     follow_up = {"id": "follow-up-1", "outlet": "Classroom Courier", "title": "Putin open to peace talks, not with Zelensky",
-                 "text": text, "published_at": seed.get("published_at")}
+                 "text": text, "published_at": "2025-01-29T18:00:00+00:00"}  # dated: undated news is today's
     r = client.post("/api/v1/articles", json=follow_up, headers=AUTH)
     assert r.status_code == 201, r.get_data(as_text=True)
     assert client.get("/api/v1/articles/follow-up-1").get_json()["story_id"] == story_id

@@ -19,7 +19,7 @@ from .certainty import mark_certain
 from .claims import build_claims
 from .evidence import evidence
 from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
-from .facts import _label, display_text, group_facts, proposition_core
+from .facts import display_text, fact_label, group_facts, proposition_core
 from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
@@ -365,7 +365,7 @@ def compare_story(
                     break
             else:
                 ref = _sentence_ref(articles, s)
-                label = f.label if i0 == f.representative else _label(display_text(s))
+                label = f.label if i0 == f.representative else fact_label(display_text(s))
                 unique.append({"fact_id": f.id, "label": label, **ref, "sentences": len(f.sentences),
                                "nearest": round(nearest, 3)})
         # what an outlet develops at length comes first (a one-line aside last)

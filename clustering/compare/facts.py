@@ -309,7 +309,7 @@ def group_facts(
                 "members": [units[k].index for k in members],
                 "outlets": [o for o in outlets if o in fact_outlets],
                 "rep": units[rep].index,
-                "label": _label(display_text(units[rep])),
+                "label": fact_label(display_text(units[rep])),
                 "cohesion": float(sub[np.triu_indices(len(members), 1)].mean()) if len(members) > 1 else 1.0,
                 "first": min(units[k].index for k in members),
             }
@@ -361,7 +361,7 @@ def group_facts(
     return facts, fact_of
 
 
-def _label(core: str, max_words: int = 14) -> str:
+def fact_label(core: str, max_words: int = 14) -> str:
     words = core.split()
     text = " ".join(words[:max_words])
     return text + ("…" if len(words) > max_words else "")

@@ -12,10 +12,20 @@ BASIL = ["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in BASIL})
 SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-6011", "allsides-5955")})
+# Round 3: stories no one had read while the engine was tuned (chosen 2026-11-28 before auditing).
+FRESH = ["0c78e748-efbf-417c-a8c1-beeb6480147f", "2b9468af-4ab0-4f25-85f4-c3ef93d72006",
+         "68748e7f-cf6e-4ac7-8504-454c0876880d", "70c744ad-e950-445c-8a7a-0782b0a7d20b",
+         "c9e4d35f-aeae-462b-a8bf-e08d09a93b6e", "d1344998-0e7c-409e-aaad-df5be687fc94"]
+SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in FRESH})
+SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-5752", "allsides-6073")})
+ROUND3 = [f"basil-{s[:8]}" for s in FRESH] + ["allsides-5752", "allsides-6073"]
 
 if __name__ == "__main__":
     if sys.argv[1] == "--keys":
         print(" ".join(SETS))
+        sys.exit(0)
+    if sys.argv[1] == "--round3":
+        print(" ".join(ROUND3))
         sys.exit(0)
     _, _, out, key = sys.argv
     folder, story, ext = SETS[key]

@@ -12,8 +12,10 @@ from clustering.compare.tone_eval import (
     main,
     negative_auc,
     precision_table,
+    story_folds,
     within_story_order,
 )
+from clustering.compare.tone import FEATURES
 from tests.test_compare_helpers import SHARED
 
 BASIL = SHARED / "basil-dev" / "articles.jsonl"
@@ -66,4 +68,53 @@ def test_evaluation_runs_on_two_basil_stories(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "BASIL-dev: 2 stories" in out
     assert "| plain VADER" in out and "| engine tone model, -P(neg) (held-out folds) |" in out
+    assert "| span sentence model" in out
     assert "chosen:" in out
+
+
+def _story_items(stories: int, per_story: int) -> list[dict]:
+    items = []
+    for s in range(stories):
+        for k in range(per_story + s % 3):  # uneven stories: item-wise folds would cut one
+            label = -1 if k == 0 else 0
+            sentences = [{"own": f"story{s} word{k} {'bad awful' if label == -1 else 'plain calm'} text",
+                          "plain": -0.5 if label == -1 else 0.0, "own_score": -0.5 if label == -1 else 0.0,
+                          "neg_span": label == -1}]
+            items.append({"story": f"s{s}", "article": f"s{s}-{k}", "entity": "X", "label": label, "vader": 0.0,
+                          "features": {f: float(k) for f in FEATURES}, "sentences": sentences})
+    return items
+
+
+def test_story_folds_never_put_a_story_on_both_sides():
+    items = _story_items(stories=7, per_story=5)
+    folds = story_folds(items, 5)
+    assert len(folds) == 5
+    tested = []
+    for train, test in folds:
+        train_stories = {items[i]["story"] for i in train}
+        test_stories = {items[i]["story"] for i in test}
+        assert train_stories and test_stories
+        assert not train_stories & test_stories
+        tested += list(test)
+    assert sorted(tested) == list(range(len(items)))  # every item held out exactly once
+    assert story_folds(_story_items(stories=1, per_story=4), 5) == []  # one story: nothing to hold out
+
+
+def test_cross_validation_fits_the_span_model_without_the_held_out_stories(monkeypatch):
+    """Every fit (outer and inner) sees no story of the items it then scores."""
+    import clustering.compare.tone_eval as tone_eval
+
+    calls = []
+    real = tone_eval._span_column
+
+    def spy(train, test):
+        calls.append(({it["story"] for it in train}, {it["story"] for it in test}))
+        return real(train, test)
+
+    monkeypatch.setattr(tone_eval, "_span_column", spy)
+    items = _story_items(stories=6, per_story=4)
+    tone_eval.cross_validate(items, 3)
+    assert len(calls) == 3 + 3 * 3  # each outer fold, and each inner fold of its training part
+    for train_stories, test_stories in calls:
+        assert train_stories and test_stories and not train_stories & test_stories
+    assert all("p_neg" in it and "p_neg_stacked" in it and "span" in it for it in items)

@@ -328,6 +328,38 @@ def plain_vader() -> Any:
     return _PLAIN[0]
 
 
+def own_voice(s: Sentence, ranges: dict[tuple[int, str], list[tuple[int, int]]], neutral: frozenset[str]) -> str:
+    """The own-voice words of a sentence (:func:`voice_text`; quotations left out)."""
+    if s.span is None:
+        return ""
+    return voice_text(list(s.span), s.start - s.span.start_char, ranges.get((s.article, s.field), []), neutral)
+
+
+def about_sentences(
+    sentences: list[Sentence],
+    index: EntityIndex,
+    entity_id: int | None,
+    surname: str,
+) -> list[Sentence]:
+    """The sentences about one person: those naming them (the surname, or a mention the entity
+    index gives to them) and the ones right after whose subject is "he"/"she"."""
+    import re
+
+    pattern = re.compile(r"(?<!\w)" + re.escape(surname) + r"(?!\w)") if surname else None
+    out = []
+    previous = False
+    for s in sentences:
+        if s.span is None:
+            continue
+        named = any(m.entity == entity_id for m in index.in_sentence(s.index)) if entity_id is not None else False
+        named = named or bool(pattern and pattern.search(s.text))
+        pronoun = previous and any(t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she") for t in s.span)
+        previous = named or pronoun
+        if named or pronoun:
+            out.append(s)
+    return out
+
+
 def entity_features(
     sentences: list[Sentence],
     ranges: dict[tuple[int, str], list[tuple[int, int]]],
@@ -338,8 +370,7 @@ def entity_features(
 ) -> dict[str, float] | None:
     """The features of the tone model for one outlet and one person (None: never named).
 
-    The sentences about the person are those naming them (the surname, or a mention the
-    entity index gives to them) and the ones right after whose subject is "he"/"she".
+    The sentences about the person are :func:`about_sentences`.
 
     - ``full_mean``: mean plain VADER compound of those sentences, quotations included (whom
       an outlet chooses to quote about a person is part of how it presents them);
@@ -350,29 +381,22 @@ def entity_features(
     - ``log_sentences``: log(1 + number of sentences about the person).
     """
     import math
-    import re
 
-    pattern = re.compile(r"(?<!\w)" + re.escape(surname) + r"(?!\w)") if surname else None
+    about = {s.index for s in about_sentences(sentences, index, entity_id, surname)}
     plain = plain_vader()
     full: list[float] = []
     own: list[float] = []
     neg_words = 0
     article_own: list[float] = []
-    previous = False
     for s in sentences:
         if s.span is None:
             continue
-        rng = ranges.get((s.article, s.field), [])
-        own_text = voice_text(list(s.span), s.start - s.span.start_char, rng, scorer.neutral)
+        own_text = own_voice(s, ranges, scorer.neutral)
         own_words = [w for w in own_text.split() if w[:1].isalnum()]
         own_score = scorer.raw(own_text) if len(own_words) >= 3 else None
         if own_score is not None:
             article_own.append(own_score)
-        named = any(m.entity == entity_id for m in index.in_sentence(s.index)) if entity_id is not None else False
-        named = named or bool(pattern and pattern.search(s.text))
-        pronoun = previous and any(t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("he", "she") for t in s.span)
-        previous = named or pronoun
-        if not (named or pronoun):
+        if s.index not in about:
             continue
         full.append(float(plain.polarity_scores(s.text)["compound"]))
         if own_score is not None:

@@ -7,9 +7,11 @@ Usage::
         [--min-claims 10]
 
 Prints, for plain VADER (mean compound of the sentences naming the entity's last name, BASIL's
-sentence split) and for the engine's tone model (a logistic model over a few own-voice
-features, :data:`clustering.compare.tone.FEATURES`, fitted on the training folds only, folds
-by story id):
+sentence split), for the engine's tone model (a logistic model over a few own-voice
+features, :data:`clustering.compare.tone.FEATURES`), for the span sentence model
+(:mod:`clustering.compare.tone_spans`: BASIL's bias spans as training labels), for both
+stacked (nested story folds) and for the mean rank of the three scores, everything fitted on
+the training folds only (folds by story id, :func:`story_folds`):
 
 - within-story order: the pairs of outlets of one story whose annotated feelings towards the
   same entity differ (neg < neu < pos); the share the scores order the same way (ties and
@@ -41,7 +43,8 @@ from .params import CompareParams
 from .quoted import quoted_ranges
 from .quotes import extract_quotes
 from .sentences import parse_articles
-from .tone import FEATURES, ToneScorer, entity_features
+from .tone import FEATURES, ToneScorer, about_sentences, entity_features, own_voice, plain_vader
+from .tone_spans import fit_span_model, span_scores
 
 LABELS = {"neg": -1, "neu": 0, "pos": 1}
 PRECISION_TARGET = 0.9
@@ -124,14 +127,26 @@ def collect(data: Path, lexicons: Lexicons, params: CompareParams) -> list[dict[
                 sents = [row["text"][s["start"]:s["end"]] for s in row.get("sentences", [])]
                 vals = [plain.polarity_scores(t)["compound"] for t in sents if pattern.search(t)]
                 ent = index.resolve_word(surname)
-                feats = entity_features([s for s in pa.sentences if s.field == "text"], ranges, index,
-                                        ent.id if ent is not None else None, surname, scorer)
+                body = [s for s in pa.sentences if s.field == "text"]
+                feats = entity_features(body, ranges, index, ent.id if ent is not None else None, surname, scorer)
+                about = about_sentences(body, index, ent.id if ent is not None else None, surname)
                 items.append({
                     "story": story_id, "article": row["id"], "entity": entity, "label": LABELS[feeling],
                     "vader": sum(vals) / len(vals) if vals else None,
                     "features": feats,
+                    "sentences": [_sentence_row(s, ranges, scorer, row["bias_spans"], entity) for s in about],
                 })
     return items
+
+
+def _sentence_row(s: Any, ranges: dict, scorer: ToneScorer, spans: list[dict[str, Any]], entity: str) -> dict[str, Any]:
+    """A sentence about the person for :mod:`.tone_spans`; ``neg_span`` (a negative bias span
+    aimed at the person overlaps it) is a training label only."""
+    own = own_voice(s, ranges, scorer.neutral)
+    neg = any(b["field"] == s.field and b["start"] < s.end and s.start < b["end"] and b["polarity"] == "negative"
+              and b["target"] == entity for b in spans)
+    return {"own": own, "plain": float(plain_vader().polarity_scores(s.text)["compound"]),
+            "own_score": scorer.raw(own), "neg_span": neg}
 
 
 def _matrix(items: list[dict[str, Any]]) -> np.ndarray:
@@ -153,20 +168,63 @@ def _fit_predict(x: np.ndarray, y: np.ndarray, x_test: np.ndarray) -> np.ndarray
     return _fit(x, y).predict_proba(x_test)[:, 1]
 
 
-def cross_validate(items: list[dict[str, Any]], folds: int) -> None:
-    """Fill ``p_neg`` / ``p_pos`` / ``model`` of every item from models fitted without its story."""
+def story_folds(items: list[dict[str, Any]], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(train, test)`` index arrays, ``folds`` of them (fewer with fewer stories): no story
+    has items on both sides."""
     from sklearn.model_selection import GroupKFold
 
+    groups = np.array([it["story"] for it in items])
+    n = min(folds, len(set(groups.tolist())))
+    if n < 2:
+        return []
+    return list(GroupKFold(n_splits=n).split(np.zeros(len(items)), groups=groups))
+
+
+def _span_column(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> list[float | None]:
+    return span_scores(fit_span_model(train), test)
+
+
+def _filled(values: list[float | None]) -> np.ndarray:
+    return np.array([0.0 if v is None else v for v in values], dtype=float)
+
+
+def cross_validate(items: list[dict[str, Any]], folds: int) -> None:
+    """Fill the held-out predictions of every item from models fitted without its story.
+
+    ``p_neg`` / ``p_pos`` / ``model``: the engine's tone model; ``span``: −(mean sentence
+    probability of a negative span aimed at the person, :mod:`.tone_spans`); ``p_neg_stacked``:
+    a logistic model over the engine's features plus that mean probability, whose training
+    values come from an inner story cross-validation of the training folds.
+    """
     x = _matrix(items)
     y = np.array([it["label"] for it in items])
-    groups = np.array([it["story"] for it in items])
-    for train, test in GroupKFold(n_splits=folds).split(x, y, groups):
+    for train, test in story_folds(items, folds):
         p_neg = _fit_predict(x[train], (y[train] == -1).astype(int), x[test])
         p_pos = _fit_predict(x[train], (y[train] == 1).astype(int), x[test])
+        train_items = [items[i] for i in train]
+        test_items = [items[i] for i in test]
+        span_test = _span_column(train_items, test_items)
+        span_train: list[float | None] = [None] * len(train_items)
+        for inner_train, inner_test in story_folds(train_items, folds):
+            inner = _span_column([train_items[i] for i in inner_train], [train_items[i] for i in inner_test])
+            for k, i in enumerate(inner_test):
+                span_train[i] = inner[k]
+        stacked = _fit_predict(np.column_stack([x[train], _filled(span_train)]), (y[train] == -1).astype(int),
+                               np.column_stack([x[test], _filled(span_test)]))
         for k, i in enumerate(test):
             items[i]["p_neg"] = float(p_neg[k])
             items[i]["p_pos"] = float(p_pos[k])
             items[i]["model"] = float(p_pos[k] - p_neg[k])
+            items[i]["span"] = None if span_test[k] is None else -span_test[k]
+            items[i]["p_neg_stacked"] = float(stacked[k])
+
+
+def mean_rank(items: list[dict[str, Any]], keys: list[str]) -> list[float]:
+    """Mean over ``keys`` of each item's rank share (missing scores count as 0, neutral)."""
+    from scipy.stats import rankdata
+
+    cols = [rankdata(_filled([it.get(k) for it in items])) / len(items) for k in keys]
+    return [float(v) for v in np.mean(cols, axis=0)]
 
 
 def precision_table(items: list[dict[str, Any]], key: str, label: int, thresholds: list[float]) -> list[tuple[float, int, float]]:
@@ -203,22 +261,30 @@ def main(argv: list[str] | None = None) -> int:
     cross_validate(items, args.folds)
     scored_v = sum(1 for it in items if it["vader"] is not None)
     scored_m = sum(1 for it in items if it["features"])
+    scored_s = sum(1 for it in items if it.get("span") is not None)
     print(f"BASIL-dev: {len({it['story'] for it in items})} stories, {len(items)} (article, entity) items, "
           f"{sum(1 for it in items if it['label'] == -1)} neg; {args.folds} folds by story\n")
+    for it in items:
+        it["neg_score"] = -it["p_neg"] if it["features"] and "p_neg" in it else None
+        it["stacked_score"] = -it["p_neg_stacked"] if it["features"] and "p_neg_stacked" in it else None
+    for it, v in zip(items, mean_rank(items, ["vader", "neg_score", "span"])):
+        it["rank_mean"] = v
     print("| method | within-story order | pairs | negative AUC | items scored |")
     print("|---|---|---|---|---|")
-    for name, key, scored in (("plain VADER (sentences naming the last name)", "vader", scored_v),
-                              ("engine tone model, P(pos) - P(neg) (held-out folds)", "model", scored_m)):
+    for name, key, scored in (
+        ("plain VADER (sentences naming the last name)", "vader", scored_v),
+        ("engine tone model, P(pos) - P(neg) (held-out folds)", "model", scored_m),
+        ("engine tone model, -P(neg) (held-out folds)", "neg_score", scored_m),
+        ("span sentence model, -mean P(neg span at the person) (held-out folds)", "span", scored_s),
+        ("engine features + span model, stacked, -P(neg) (held-out folds)", "stacked_score", scored_m),
+        ("mean rank of plain VADER, engine -P(neg), span model", "rank_mean", len(items)),
+    ):
         order, pairs = within_story_order(items, key)
         print(f"| {name} | {order:.3f} | {pairs} | {negative_auc(items, key):.3f} | {scored} / {len(items)} |")
-    for it in items:
-        it["neg_score"] = -it["p_neg"] if it["features"] else None
-    order, pairs = within_story_order(items, "neg_score")
-    print(f"| engine tone model, -P(neg) (held-out folds) | {order:.3f} | {pairs} | "
-          f"{negative_auc(items, 'neg_score'):.3f} | {scored_m} / {len(items)} |")
     thresholds = [round(0.3 + 0.05 * k, 2) for k in range(14)]
     chosen = {}
-    for label_name, key, label in (("negative", "p_neg", -1), ("positive", "p_pos", 1)):
+    for label_name, key, label in (("negative", "p_neg", -1), ("positive", "p_pos", 1),
+                                   ("negative (stacked)", "p_neg_stacked", -1)):
         table = precision_table(items, key, label, thresholds)
         print(f"\n'{label_name} tone' claims on held-out folds: threshold, claims, precision")
         for t, n, p in table:

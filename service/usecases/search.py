@@ -4,7 +4,8 @@ Hybrid ranking over the per-worker :class:`~service.index.stories.StoryIndex`:
 
     relevance = w_headline · max cos(query, a member headline)
               + w_centroid · cos(query, story centroid)
-              + w_lexical  · BM25(query terms, headlines + entities) / its upper bound
+              + w_member   · max BM25(query terms, one member's headline + lead) / its upper bound
+              + w_lexical  · BM25(query terms, all members' headlines + leads) / its upper bound
     score     = relevance + w_recency · exp(-age / recency_days)
               + w_coverage · min(1, log(outlets) / log(coverage_outlets))
 
@@ -94,7 +95,13 @@ class Search:
         terms = list(lexical_terms(text))
         with idx.reading():  # a refresh cannot swap arrays under us
             mask = idx.filter_mask(**(filters or {}))
-            lex_all = idx.bm25_array(terms)
+            # the story document's BM25 and its best member article's, blended by their weights
+            w_lex = p.w_lexical + p.w_member
+            lex_all = np.zeros(mask.shape[0], dtype=np.float64)
+            if p.w_lexical:
+                lex_all += (p.w_lexical / w_lex) * idx.bm25_array(terms)[: mask.shape[0]]
+            if p.w_member:
+                lex_all += (p.w_member / w_lex) * idx.member_bm25_array(terms)[: mask.shape[0]]
             lex_all[~mask] = 0.0
             selective = mask.sum() < 0.5 * max(1, idx.size)
             if idx.use_graphs() and not selective:
@@ -111,7 +118,7 @@ class Search:
                 cen = all_cen[rows]
                 head = idx.headline_max(qv, centroid=all_cen)[rows]
             lexv = lex_all[rows]
-            rel = p.w_headline * head + p.w_centroid * cen + p.w_lexical * lexv
+            rel = p.w_headline * head + p.w_centroid * cen + w_lex * lexv
             newest = idx.newest()
             until = (filters or {}).get("until")
             if until is not None and not math.isnan(newest):

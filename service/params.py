@@ -25,7 +25,7 @@ class SearchParams:
     w_recency: float = 0.01
     recency_days: float = 30.0
     #: prior for breadth of coverage: + w_coverage · min(1, log(outlets) / log(coverage_outlets))
-    w_coverage: float = 0.03
+    w_coverage: float = 0.0
     coverage_outlets: int = 8
     #: results need at least this relevance (before the recency term)
     min_relevance: float = 0.30

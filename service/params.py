@@ -24,7 +24,8 @@ class SearchParams:
     w_member: float = 0.50
     w_recency: float = 0.01
     recency_days: float = 30.0
-    #: prior for breadth of coverage: + w_coverage · min(1, log(outlets) / log(coverage_outlets))
+    #: prior for breadth of coverage: + w_coverage · min(1, log(outlets) / log(coverage_outlets));
+    #: off (0.03 until the per-article BM25: it lost split stories to broader ones, docs/search.md)
     w_coverage: float = 0.0
     coverage_outlets: int = 8
     #: results need at least this relevance (before the recency term)

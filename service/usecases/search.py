@@ -11,8 +11,11 @@ Hybrid ranking over the per-worker :class:`~service.index.stories.StoryIndex`:
 
 The query is embedded with the service's model (the same one as the articles); terms are
 normalised like the assigner's (folded, transliterations merged: Zelenskyy = Zelensky).
-Recency is a tie-breaker (its weight is a hundredth of the others'); breadth of coverage a
-small prior (among near-equal stories, the one more outlets covered is "the" story). Stories below
+Recency is a tie-breaker (its weight is a hundredth of the others'); breadth of coverage an
+optional prior (among near-equal stories, the one more outlets covered is "the" story; off by
+default: it lost the parts of a split story to a broader story of another day). The lexical
+part is per article by default (``w_member``: a story is as close as its closest article; the
+story document's BM25, ``w_lexical``, can be blended in). Stories below
 ``min_relevance`` are not results. Filters (outlet, since, until, min_outlets) mean what they
 mean in the story list; pagination is over the ranked results (at most ``max_results``).
 """

@@ -15,13 +15,18 @@ from clustering.params import check_known
 class SearchParams:
     """Ranking weights and limits (calibrated on AllSides editor titles: docs/search.md)."""
 
-    w_headline: float = 0.35
-    w_centroid: float = 0.25
-    w_lexical: float = 0.40
+    w_headline: float = 0.30
+    w_centroid: float = 0.20
+    #: BM25 over the story document (every member's headline and lead, summed)
+    w_lexical: float = 0.0
+    #: BM25 over the story's best-matching member article alone (its headline and lead):
+    #: a story is as close as its closest article (docs/search.md, "Per-article BM25")
+    w_member: float = 0.50
     w_recency: float = 0.01
     recency_days: float = 30.0
-    #: prior for breadth of coverage: + w_coverage · min(1, log(outlets) / log(coverage_outlets))
-    w_coverage: float = 0.03
+    #: prior for breadth of coverage: + w_coverage · min(1, log(outlets) / log(coverage_outlets));
+    #: off (0.03 until the per-article BM25: it lost split stories to broader ones, docs/search.md)
+    w_coverage: float = 0.0
     coverage_outlets: int = 8
     #: results need at least this relevance (before the recency term)
     min_relevance: float = 0.30

@@ -148,6 +148,11 @@ def by_story(idx: StoryIndex, terms: list[str]) -> dict[int, float]:
     return {int(idx.sid[r]): float(arr[r]) for r in idx.row_of.values()}
 
 
+def by_member(idx: StoryIndex, terms: list[str]) -> dict[int, float]:
+    arr = idx.member_bm25_array(terms)
+    return {int(idx.sid[r]): float(arr[r]) for r in idx.row_of.values()}
+
+
 def assert_same_bm25(a: StoryIndex, b: StoryIndex) -> None:
     assert set(a.row_of) == set(b.row_of)
     vocab = sorted(t for t in set(a.lexical.term_ids) | set(b.lexical.term_ids) if postings_of(a, t) or postings_of(b, t))
@@ -166,6 +171,11 @@ def assert_same_bm25(a: StoryIndex, b: StoryIndex) -> None:
         assert sa.keys() == sb.keys()
         for sid in sa:
             assert sa[sid] == pytest.approx(sb[sid], rel=1e-9, abs=1e-12), (q, sid)
+        # the per-article documents (their slots are recycled as stories change)
+        ma, mb = by_member(a, q), by_member(b, q)
+        assert ma == pytest.approx(mb, rel=1e-9, abs=1e-12), q
+    assert a.member_lexical.docs == b.member_lexical.docs == sum(len(a.member_docs[r]) for r in a.row_of.values())
+    assert int((a.doc_owner >= 0).sum()) == a.member_lexical.docs
 
 
 def test_a_refreshed_index_scores_like_a_fresh_build(services):

@@ -80,6 +80,14 @@ class StoryIndex:
         self.stories_of_outlet: dict[str, set[int]] = {}
         self.headlines: RowMatrix | None = None
         self.lexical = Bm25Postings(self.params.bm25_k1, self.params.bm25_b)
+        # the same documents per member article (its headline and lead): a story is as close
+        # to a query as its closest article (search's member term). Document slots are
+        # recycled; member_docs[row] lists a row's slots, doc_owner[slot] its row (-1: free)
+        self.member_lexical = Bm25Postings(self.params.bm25_k1, self.params.bm25_b)
+        self.member_docs: list[Sequence[int]] = [()] * cap
+        self.doc_owner = np.full(cap, -1, dtype=np.int64)
+        self._free_docs: list[int] = []
+        self._n_docs = 0
         self.graph_c: HnswGraph | None = None
         self.graph_h: HnswGraph | None = None
         self._graph_building = False
@@ -188,6 +196,7 @@ class StoryIndex:
         self._load(ids)
         with rows.lock:
             self.lexical.compact(force=compact)
+            self.member_lexical.compact(force=compact)
 
     def _load(self, ids: list[int]) -> None:
         for story, members, outlets in read_members(self.db, ids, self.params.lead_words * 9):
@@ -207,6 +216,7 @@ class StoryIndex:
             setattr(self, name, b)
         self.outlets.extend([()] * (cap - have))
         self.heads.extend([()] * (cap - have))
+        self.member_docs.extend([()] * (cap - have))
 
     def _put(self, row: int, r: Any, members: list[Member], outlets: set[str]) -> None:
         """Replace one row's data; ``members`` are (headline, lead, embedding) in id order."""
@@ -242,17 +252,44 @@ class StoryIndex:
         terms: dict[str, float] = {}
         w = self.params.title_weight
         lw = self.params.lead_words
+        docs = []
         for title, lead, _ in members or ([(r.label, "", None)] if r.label else []):
-            lexical_terms(title, terms, w)
+            own: dict[str, float] = {}
+            lexical_terms(title, own, w)
             if lead and lw > 0:
-                lexical_terms(" ".join(lead.split()[:lw]), terms)
+                lexical_terms(" ".join(lead.split()[:lw]), own)
+            for t, n in own.items():
+                terms[t] = terms.get(t, 0) + n
+            slot = self._doc_slot(row)
+            self.member_lexical.add(slot, own)
+            docs.append(slot)
         self.lexical.add(row, terms, max(1, len(members)))
+        self.member_docs[row] = array("i", docs)
         self.data_sid[row] = r.id
         self.data_version[row] = r.version or 0
 
+    def _doc_slot(self, row: int) -> int:
+        """A free member-document slot, now owned by ``row``."""
+        if self._free_docs:
+            slot = self._free_docs.pop()
+        else:
+            slot = self._n_docs
+            self._n_docs += 1
+            if slot >= self.doc_owner.shape[0]:
+                grown = np.full(2 * self.doc_owner.shape[0], -1, dtype=np.int64)
+                grown[: slot] = self.doc_owner[: slot]
+                self.doc_owner = grown  # readers hold the old array: swap, never resize
+        self.doc_owner[slot] = row
+        return slot
+
     def _clear_row(self, row: int) -> None:
-        """Forget a row's headlines, BM25 document, outlets and graph entries."""
+        """Forget a row's headlines, BM25 documents, outlets and graph entries."""
         self.lexical.drop(row)
+        for slot in self.member_docs[row]:
+            self.member_lexical.drop(slot)
+            self.doc_owner[slot] = -1
+            self._free_docs.append(slot)
+        self.member_docs[row] = ()
         for o in self.outlets[row]:
             rows = self.stories_of_outlet.get(o)
             if rows is not None:
@@ -278,6 +315,22 @@ class StoryIndex:
         bound, every query term present and saturated)."""
         with self.rows.lock:
             return self.lexical.bm25_array(query_terms, self.rows.n_rows)
+
+    def member_bm25_array(self, query_terms: Iterable[str]) -> np.ndarray:
+        """Per row: the normalised BM25 (0..1) of the query over its best-matching member
+        article alone (that article's headline and lead). The story document sums its
+        members' terms, so many articles saturating the common terms can outscore a story one
+        of whose articles says what the query says; this does not."""
+        with self.rows.lock:
+            n = self.rows.n_rows
+            scores = self.member_lexical.bm25_array(query_terms)
+            out = np.zeros(n, dtype=np.float64)
+            nz = np.flatnonzero(scores > 0)
+            if nz.size:
+                owner = self.doc_owner[nz]
+                ok = (owner >= 0) & (owner < n)
+                np.maximum.at(out, owner[ok], scores[nz[ok]])
+            return out
 
     def bm25(self, query_terms: Iterable[str], mask: np.ndarray | None = None) -> dict[int, float]:
         """:meth:`bm25_array` as {row: score} for the rows that have a query term (in ``mask``)."""

@@ -4,14 +4,18 @@ Hybrid ranking over the per-worker :class:`~service.index.stories.StoryIndex`:
 
     relevance = w_headline · max cos(query, a member headline)
               + w_centroid · cos(query, story centroid)
-              + w_lexical  · BM25(query terms, headlines + entities) / its upper bound
+              + w_member   · max BM25(query terms, one member's headline + lead) / its upper bound
+              + w_lexical  · BM25(query terms, all members' headlines + leads) / its upper bound
     score     = relevance + w_recency · exp(-age / recency_days)
               + w_coverage · min(1, log(outlets) / log(coverage_outlets))
 
 The query is embedded with the service's model (the same one as the articles); terms are
 normalised like the assigner's (folded, transliterations merged: Zelenskyy = Zelensky).
-Recency is a tie-breaker (its weight is a hundredth of the others'); breadth of coverage a
-small prior (among near-equal stories, the one more outlets covered is "the" story). Stories below
+Recency is a tie-breaker (its weight is a hundredth of the others'); breadth of coverage an
+optional prior (among near-equal stories, the one more outlets covered is "the" story; off by
+default: it lost the parts of a split story to a broader story of another day). The lexical
+part is per article by default (``w_member``: a story is as close as its closest article; the
+story document's BM25, ``w_lexical``, can be blended in). Stories below
 ``min_relevance`` are not results. Filters (outlet, since, until, min_outlets) mean what they
 mean in the story list; pagination is over the ranked results (at most ``max_results``).
 """
@@ -94,7 +98,13 @@ class Search:
         terms = list(lexical_terms(text))
         with idx.reading():  # a refresh cannot swap arrays under us
             mask = idx.filter_mask(**(filters or {}))
-            lex_all = idx.bm25_array(terms)
+            # the story document's BM25 and its best member article's, blended by their weights
+            w_lex = p.w_lexical + p.w_member
+            lex_all = np.zeros(mask.shape[0], dtype=np.float64)
+            if p.w_lexical:
+                lex_all += (p.w_lexical / w_lex) * idx.bm25_array(terms)[: mask.shape[0]]
+            if p.w_member:
+                lex_all += (p.w_member / w_lex) * idx.member_bm25_array(terms)[: mask.shape[0]]
             lex_all[~mask] = 0.0
             selective = mask.sum() < 0.5 * max(1, idx.size)
             if idx.use_graphs() and not selective:
@@ -111,7 +121,7 @@ class Search:
                 cen = all_cen[rows]
                 head = idx.headline_max(qv, centroid=all_cen)[rows]
             lexv = lex_all[rows]
-            rel = p.w_headline * head + p.w_centroid * cen + p.w_lexical * lexv
+            rel = p.w_headline * head + p.w_centroid * cen + w_lex * lexv
             newest = idx.newest()
             until = (filters or {}).get("until")
             if until is not None and not math.isnan(newest):

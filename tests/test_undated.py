@@ -121,6 +121,9 @@ def test_rows_with_a_stand_in_time_are_scored_by_the_undated_model():
         "intercept": -10.0, "coef": dict.fromkeys(FEATURES, 0.0), "threshold": 0.4,
         "undated_intercept": -1.0, "undated_coef": only_undated, "undated_threshold": 0.5,
         "lone_threshold": 0.5, "lone_dense": 0.0}))
+    assert AssignParams.from_dict(a.params.to_dict()) == a.params
+    assert AssignParams.from_dict({"undated_coef": {"title_mean": 9.0}}).undated_coef[FEATURES.index("time_unknown")] \
+        == AssignParams().undated_coef[FEATURES.index("time_unknown")]
     dated = a.new_story(_art([1, 0, 0], when="2025-01-29"))
     est = a.new_story(_undated([1, 0, 0], to_datetime("2025-01-29")))
     art = _art([1, 0, 0], when="2025-01-29")

@@ -178,11 +178,27 @@ class StoryAssigner:
 
     @property
     def used_columns(self) -> frozenset[str]:
-        """The feature columns the fitted model uses: a non-zero coefficient, or the source
-        of a ``*_rel`` column that has one."""
-        used = {f for f, c in zip(FEATURES, self.params.coef) if c != 0.0}
+        """The feature columns the fitted models use: a non-zero coefficient (in ``coef`` or
+        ``undated_coef``), or the source of a ``*_rel`` column that has one."""
+        p = self.params
+        used = {f for f, c, u in zip(FEATURES, p.coef, p.undated_coef) if c != 0.0 or u != 0.0}
         used |= {src for rel, src in _REL_SOURCES if rel in used}
         return frozenset(used)
+
+    def rate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and bars of feature rows (:meth:`features`): a row whose time is unknown or a
+        stand-in (``time_unknown``: the article's or the story's) is scored by the ``undated_*``
+        model against ``undated_threshold``, every other row by ``intercept``/``coef`` against
+        ``threshold``.
+
+        Returns:
+            ``(scores in (0, 1), bars)``, one each per row.
+        """
+        p = self.params
+        unknown = x[:, _COL["time_unknown"]] == 1.0
+        z = np.where(unknown, p.undated_intercept + x @ np.asarray(p.undated_coef, dtype=np.float64),
+                     p.intercept + x @ np.asarray(p.coef, dtype=np.float64))
+        return 1.0 / (1.0 + np.exp(-z)), np.where(unknown, p.undated_threshold, p.threshold)
 
     def features(
         self, article: ArticleSignals, candidates: list[StoryState], stats: TermStats,
@@ -290,9 +306,7 @@ class StoryAssigner:
         Returns:
             ``(len(candidates),)`` float64 array in (0, 1).
         """
-        x = self.features(article, candidates, stats, self.used_columns)
-        z = self.params.intercept + x @ np.asarray(self.params.coef, dtype=np.float64)
-        return 1.0 / (1.0 + np.exp(-z))
+        return self.rate(self.features(article, candidates, stats, self.used_columns))[0]
 
     def choose(
         self, article: ArticleSignals, candidates: list[StoryState], stats: TermStats
@@ -311,20 +325,24 @@ class StoryAssigner:
         if not idx:
             return None, 0.0
         p = self.params
-        lone = len(idx) == 1 and (p.lone_threshold < p.threshold or p.lone_dense > 0.0)
+        lone = len(idx) == 1 and (p.lone_threshold < max(p.threshold, p.undated_threshold) or p.lone_dense > 0.0)
         if not lone:
-            scores = self.score(article, [candidates[i] for i in idx], stats)
-            j = int(np.argmax(scores))
-            best = float(scores[j])
-            return (idx[j] if best >= p.threshold else None), best
+            scores, bars = self.rate(self.features(article, [candidates[i] for i in idx], stats, self.used_columns))
+            # the best story among those above their bar (the two models' bars may differ)
+            passed = np.flatnonzero(scores >= bars)
+            if passed.size == 0:
+                return None, float(scores.max())
+            j = int(passed[np.argmax(scores[passed])])
+            return idx[j], float(scores[j])
         # One candidate (events days or years apart, a fresh store): the relative features only
         # see the cold-start prior there, so full texts with differing headlines score low. A
         # second, lower bar, or the plain dense rule (title + lead cosine to the centroid),
         # joins it, unless both name entities and share none (template events).
         story = candidates[idx[0]]
         x = self.features(article, [story], stats, self.used_columns | {"dense_centroid", "entity_none"})
-        best = float(1.0 / (1.0 + np.exp(-(p.intercept + x[0] @ np.asarray(p.coef, dtype=np.float64)))))
-        if best >= p.threshold:
+        rated, bar = self.rate(x)
+        best = float(rated[0])
+        if best >= bar[0]:
             return idx[0], best
         if x[0, _COL["entity_none"]] == 0.0 and (
                 best >= p.lone_threshold or (p.lone_dense > 0.0 and x[0, _COL["dense_centroid"]] >= p.lone_dense)):

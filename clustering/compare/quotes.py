@@ -11,11 +11,11 @@ Who speaks is decided in `speakers`; short quoted phrases (scare quotes) in `sca
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from .lexicons import AttributionLexicon
 from .naming import EntityIndex
+from .quote import Quote
 from .scare_quotes import _resolve_short_quotes
 from .sentences import Paragraph, ParsedArticle, count_words
 from .speakers import _attribute_quote, _colon_intro, _named_subject, _someone_else_since
@@ -23,51 +23,6 @@ from .speech_syntax import _inside_any, _is_reporting
 
 _OPEN_SINGLE = "‘'"
 _CLOSE_SINGLE = "’'"
-
-
-@dataclass
-class Quote:
-    """A quoted passage of one article.
-
-    Attributes:
-        article: Position of the article in the input list.
-        field: ``"title"`` or ``"text"``.
-        start: Start offset of the quoted words (inside the marks) in the field.
-        end: End offset of the quoted words.
-        text: The quoted words.
-        words: Number of words.
-        kind: ``"quote"`` (a voice), ``"short"`` (a scare or partial quote) or ``"title"``
-            (the name of a programme or work in quote marks).
-        nested: Inside another quotation (the speaker's own quote marks).
-        outer_start: Offset of the opening mark.
-        outer_end: Offset after the closing mark (or the paragraph end if left open).
-        speaker: Who speaks, as written ("the Kremlin leader"), if found.
-        entity: Entity id of the speaker, if resolved.
-        verb: The reporting verb as written ("added").
-        verb_lemma: Its lemma.
-    """
-
-    article: int
-    field: str
-    start: int
-    end: int
-    text: str
-    words: int
-    kind: str
-    nested: bool = False
-    outer_start: int = 0
-    outer_end: int = 0
-    speaker: str | None = None
-    speaker_start: int | None = None
-    speaker_end: int | None = None
-    entity: int | None = None
-    verb: str | None = None
-    verb_lemma: str | None = None
-    verb_start: int | None = None
-    inherited: bool = False
-    unclosed: bool = False
-    paragraph_start: int = 0
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def quote_spans(text: str) -> list[tuple[int, int, bool]]:

@@ -2,15 +2,27 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .lexicons import AttributionLexicon
 from .naming import EntityIndex
+from .quote import Quote
 from .sentences import ParsedArticle, Sentence
-from .speech_syntax import _PRONOUNS, _passive_participle, _possessive, _so_called, _speaker_tokens, _subject_of
+from .speech_syntax import _PRONOUNS, _passive_participle, not_a_speaker, _possessive, _so_called, _speaker_tokens, _subject_of
 
-if TYPE_CHECKING:
-    from .quotes import Quote
+_NAMING_VERB = r"(?:call|calls|called|calling|dubs?|dubbed|terms?|termed|labels?|label+ed|brands?|branded|describes?|described)"
+#: Words that give a term to others: "X call it", "what X call", "dubbed by X", "known among
+#: X as", "as X put it" (the sentence of a short quoted phrase, or the one before).
+_OTHERS_TERM = re.compile(
+    r"\bwhat\s+(?:[\w’'-]+\s+){1,6}" + _NAMING_VERB + r"\b"
+    r"|(?<![-\w])" + _NAMING_VERB + r"\s+(?:it|them|this|that|him|her|these|those)\b"
+    r"|\b(?:called|dubbed|termed|label+ed|branded|described|referred\s+to|known)\s+(?:[\w’'-]+\s+){0,2}(?:by|among)\s"
+    r"|\bas\s+(?:[\w’'-]+\s+){1,6}(?:call|calls|called|put\s+it|describes?|described|dubs?|dubbed|terms?|termed)\b",
+    re.I,
+)
+#: "oppose any form of legal status as “amnesty”": a verb's subject characterises something
+#: with the quoted term ("such as", "as well as" list things and are no such cue).
+_AS_BEFORE = re.compile(r"(?<!\bsuch )(?<!\bwell )\bas\s*$", re.I)
 
 
 def _norm_words(text: str) -> str:
@@ -42,7 +54,7 @@ def _speech_in(
             # "“birthers” have demanded", "Dockworkers -- labeled “wreckers” -- demanded": the
             # phrase is part of the subject, so the subject does not say it
             subj = None
-        if subj is None or subj.lower_ in _PRONOUNS:
+        if subj is None or not_a_speaker(subj.lower_):
             found = found or (None, None, tok)
             continue
         lo = base + subj.left_edge.idx
@@ -121,6 +133,9 @@ def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityI
             q.speaker, q.entity, q.verb, q.verb_lemma = same.speaker, same.entity, same.verb, same.verb_lemma
             q.meta["attributed_by"] = "same words"
             continue
+        if k is not None and _others_words(pa.article.field_text(q.field), sents, k, q):
+            q.meta["near_speech"] = True  # a group's or person's term, not the outlet's own distancing
+            continue
         prev = None
         if k is not None and k > 0 and q.field == "text":
             ps = sents[k - 1]
@@ -129,3 +144,18 @@ def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityI
                 prev = (None, None, None)
         if here is not None or prev is not None:
             q.meta["near_speech"] = True
+
+
+def _others_words(text: str, sents: list[Sentence], k: int, q: Quote) -> bool:
+    """The sentence of a short quoted phrase (or the one before) gives its words to others:
+    "what the party's conservatives call “amnesty”", "“amnesty,” as critics call it", "dubbed
+    “X” by critics", "oppose legal status as “amnesty”"."""
+    s = sents[k]
+    before = text[s.start:q.outer_start]
+    after = text[min(q.outer_end, s.end):s.end]
+    if _AS_BEFORE.search(before) or _OTHERS_TERM.search(before) or _OTHERS_TERM.search(after):
+        return True
+    if k > 0 and q.field == "text":
+        ps = sents[k - 1]
+        return bool(_OTHERS_TERM.search(text[ps.start:ps.end]))
+    return False

@@ -8,10 +8,11 @@ attribution of its own, takes the article's last speaker.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .lexicons import AttributionLexicon
 from .naming import EntityIndex
+from .quote import Quote
 from .sentences import Paragraph, ParsedArticle
 from .speech_syntax import (
     _NOT_SPEAKER_START,
@@ -26,10 +27,8 @@ from .speech_syntax import (
     _speaker_tokens,
     _subject_of,
     _tokens_between,
+    not_a_speaker,
 )
-
-if TYPE_CHECKING:
-    from .quotes import Quote
 
 
 def _someone_else_since(
@@ -243,6 +242,17 @@ def _attribute_quote(
             else:
                 q.speaker = text[s0:s1]
                 q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
+            return
+        if not_a_speaker(subject.lower_):
+            # "Trump, who said “...”": a relative word speaks for the name it follows, when the
+            # index knows that name; "that", "which", "those" ... are never a speaker
+            ante = found[0].head if found is not None and found[0].dep_ == "relcl" else None
+            ms = ([m for m in index.in_span(pa.position, para.field, para.start + ante.idx, para.start + ante.idx + len(ante.text))]
+                  if ante is not None and subject.lower_ in ("who", "whom") and ante.pos_ == "PROPN" else [])
+            if ms:
+                m = ms[-1]
+                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
             return
         q.speaker = text[s0:s1]
         q.speaker_start, q.speaker_end = para.start + s0, para.start + s1

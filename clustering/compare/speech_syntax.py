@@ -12,6 +12,19 @@ from .sentences import Paragraph, ParsedArticle
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 _NOT_SPEAKER_START = {"by", "in", "on", "at", "for", "to", "from", "with", "of", "after", "before", "since", "about"}
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
+#: Words that can be a verb's subject but never name who speaks: relative, demonstrative and
+#: indefinite pronouns ("a report that called it “...”": "that" is nobody).
+NOT_SPEAKERS = frozenset({
+    "that", "which", "who", "whom", "whose", "what", "whatever", "this", "these", "those", "there", "here",
+    "you", "us", "them", "him", "her", "me", "one", "someone", "somebody", "anyone", "anybody", "everyone",
+    "everybody", "nobody", "none", "some", "many", "others", "all", "both", "each", "few", "most",
+})
+
+
+def not_a_speaker(words: str | None) -> bool:
+    """True for a pronoun or relative word given as a speaker ("he", "that", "which")."""
+    w = (words or "").strip().lower()
+    return w in _PRONOUNS or w in NOT_SPEAKERS
 _SPEECH_CARRIERS = {"statement", "letter", "email", "e-mail", "memo", "tweet", "post", "message", "note",
                     "interview", "speech", "video", "release", "op-ed", "column"}
 

@@ -110,18 +110,16 @@ def test_distinctive_combinations():
     assert not combination({"@3": 1.0, "@5": 1.0})  # two people alone are no fact
 
 
-def test_a_paraphrase_told_across_sentences_blocks_alone():
-    fact = ("Nordline's losses from the strike reached 40 million euros, its chief executive Ilse Brandt "
-            "told shareholders in Kessel.")
-    other = ("Ilse Brandt faced shareholders in Kessel on Wednesday.\n\n"
-             "She put the damage from the walkout at 40 million euros.")
-    result = compare([
-        article(1, "First Post", "Harlow news", f"{LEAD}\n\n{fact}\n\n{NORDLINE}\n\n{FILLER}"),
-        article(2, "Second Times", "Harlow today", f"{LEAD}\n\n{other}\n\n{FILLER}"),
-        article(3, "Third Herald", "In Harlow", f"{LEAD}\n\n{FILLER}"),
-    ])
-    first = outlet(result, "First Post")["unique_facts"]
-    assert not _about(first, "40 million"), first
+def test_a_fact_told_across_adjacent_sentences_is_a_combination_only_together():
+    # "Sibur temporarily suspended production at its Nizhny Novgorod plant" told by another
+    # outlet over sentences none of which is near it alone
+    df = {"sibur": 1, "suspend": 2, "temporarily": 1, "production": 3, "plant": 3}
+    names = name_words("Russian giant Sibur said it has temporarily suspended production at its Nizhny Novgorod plant.")
+    marks = distinctive({"sibur", "suspend", "temporarily", "production", "plant", "nizhny", "novgorod"}, df, 200,
+                        names=names)
+    first, second = stems({"sibur", "statement", "monday"}), stems({"work", "suspend", "temporarily"})
+    assert not combination(shared_distinctive(marks, first)) and not combination(shared_distinctive(marks, second))
+    assert combination(shared_distinctive(marks, first | second))
 
 
 def test_no_omission_when_the_outlet_names_the_facts_person_elsewhere():

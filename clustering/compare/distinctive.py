@@ -53,9 +53,9 @@ def is_figure(token: str) -> bool:
 
 
 def name_words(text: str, skip: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Lower-case words written with a capital inside a sentence ("Sibur", "Nizhny Novgorod"):
+    """Lower-case words written with a capital inside a sentence ("Sibur", "Nizhny Novgorod", "WVLK"):
     names of places, firms and things (the first word of a sentence tells nothing)."""
-    words = re.findall(r"(?<=[\s(“\"‘'])([A-Z][a-z]{2,})", text)
+    words = re.findall(r"(?<=[\s(“\"‘'])([A-Z][A-Za-z]{2,})", text)
     return frozenset(w.lower() for w in words if w.lower() not in skip)
 
 
@@ -69,8 +69,8 @@ def distinctive(
 ) -> dict[str, float]:
     """The tokens that make a fact what it is, as stems with a weight: 1 for people other than
     the story's main actors, figures and names (``names``: words the fact's sentences write
-    with a capital), 0.5 for other content words in few of the story's sentences (at most 3,
-    or 3 %).
+    with a capital), 0.5 for the main actors and for other content words in few of the
+    story's sentences (at most 3, or 3 %).
 
     Args:
         tokens: The fact's content tokens (``@id`` people, ``#n`` numbers, lemmas).
@@ -84,8 +84,9 @@ def distinctive(
     out: dict[str, float] = {}
     for t in tokens:
         if t.startswith("@"):
-            if t not in main_people:
-                out[t] = 1.0
+            # a main actor says little alone, but with a name and a rare word it is the same
+            # event ("Ryan told WVLK, a radio station" / "Ryan ... said on WVLK Radio")
+            out[t] = 0.5 if t in main_people else 1.0
         elif is_figure(t):
             out[stem(t)] = 1.0
         elif not t.startswith("#") and df.get(t, 0) <= limit:

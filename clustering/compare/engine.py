@@ -399,7 +399,7 @@ def compare_story(
             # rare words together
             marks = distinctive(frozenset().union(*(tokens.get(i, frozenset()) for i in core)), cov.df, cov.n, main_people,
                                 name_words(" ".join(by_index[i].text for i in core), lexicons.names.titles))
-            if any(t.startswith("@") for t in shared_distinctive(marks, cov.text_stems(o))) or any(
+            if any(t.startswith("@") and w >= 1 for t, w in shared_distinctive(marks, cov.text_stems(o)).items()) or any(
                 combination(shared_distinctive(marks, w)) for w in cov.window_stems(o)
             ):
                 continue

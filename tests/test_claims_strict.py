@@ -44,7 +44,10 @@ def test_loose_match_on_tokens():
     # two words making a large share of a short sentence, at a cosine on the same subject
     stake = frozenset({"billion", "dollar", "stake", "allow", "forward"})
     assert loose_match(0.42, stake, frozenset({"billion", "dollar", "cost", "retailer", "ruling"}))
-    assert not loose_match(0.3, stake, frozenset({"billion", "dollar", "cost", "retailer", "ruling"}))
+    # since compare-7 the same big figure and a word are near from a cosine of 0.20 (the audit
+    # found "Billions of dollars are at stake" / "could cost ... billions of dollars" the same)
+    assert loose_match(0.3, stake, frozenset({"billion", "dollar", "cost", "retailer", "ruling"}))
+    assert not loose_match(0.15, stake, frozenset({"billion", "dollar", "cost", "retailer", "ruling"}))
     # light verbs are no content: "set to send 100 systems" / "let's set it at 100 days"
     assert not loose_match(0.45, frozenset({"#100", "set", "artillery"}), frozenset({"#100", "set", "day"}))
     # the story's topic words do not bring a sentence near

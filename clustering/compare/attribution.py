@@ -19,10 +19,10 @@ from .lexicons import AttributionLexicon
 from .quoted import quoted_share
 from .quotes import Quote
 from .sentences import Sentence
+from .speech_syntax import not_a_speaker
 
 _SPEECH_DEPS = ("ccomp", "parataxis")
 _THOUGHT = {"think", "believe", "feel", "hope", "expect", "want", "wish", "know"}
-_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 _LEGAL = {"sue", "lawsuit", "suit", "complaint", "indictment", "indict", "court", "filing", "plaintiff"}
 # a claim made in a legal document is reported in its own terms ("the lawsuit alleges ..."):
 # standard legal reporting, not the outlet's doubt
@@ -183,7 +183,7 @@ def attribution_for_outlet(
         if q.kind != "short" or q.nested:
             continue
         art = articles[q.article]
-        speaker = q.speaker if q.speaker and q.speaker.lower() not in _PRONOUNS else None
+        speaker = q.speaker if q.speaker and not not_a_speaker(q.speaker) else None
         if speaker is not None and (
             q.verb is None or (q.verb_lemma or "") in _THOUGHT or q.meta.get("certain") is False
         ):

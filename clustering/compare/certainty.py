@@ -1,6 +1,6 @@
 """Whether the speaker found for a quotation is certain enough to be shown as a claim.
 
-The attribution in ``quotes.py`` finds the most likely speaker; a claim needs more than that.
+The attribution in ``speakers.py`` finds the most likely speaker; a claim needs more than that.
 A quotation is shown as someone's words only when the text makes the speaker certain:
 
 - the speaker is a name or a role tied to a name or organisation ("a Pentagon spokesperson",
@@ -101,7 +101,7 @@ def certain(
     """Whether quotation ``q`` has a speaker the text makes certain.
 
     Args:
-        q: A :class:`~clustering.compare.quotes.Quote` with its speaker filled in (or not).
+        q: A :class:`~clustering.compare.quote.Quote` with its speaker filled in (or not).
         field_text: The text of the quotation's field.
         sentence_start: Offset where the quotation's sentence starts in that field.
         index: The entity index of the story.

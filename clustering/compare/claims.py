@@ -208,8 +208,8 @@ def _abstentions(o: dict[str, Any], claims: list[dict[str, Any]], n_outlets: int
             note("unique", f"Nothing said to be reported by {name} alone: every fact it carries is covered, at "
                            "least in other words, by another outlet.")
         if "omitted" not in kinds:
-            note("omitted", f"No omission claimed: a fact counts as left out only when no sentence of {name} covers "
-                            "it, even in other words, and at least two other outlets carry it.")
+            note("omitted", f"No omission claimed: a fact counts as left out only when nothing {name} writes comes "
+                            "near it, even in other words, and at least two (and half) of the other outlets carry it.")
     unattributed = (o.get("unattributed_quotes") or {}).get("quotes") or 0
     if unattributed:
         note("quote", f"{unattributed} quoted passage{'s are' if unattributed != 1 else ' is'} not attributed: "

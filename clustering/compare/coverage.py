@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from .distinctive import UNIT_WORDS, stems
 from .naming import EntityIndex
 from .sentences import Sentence
 
@@ -60,6 +61,11 @@ LOOSE_FLOOR = 0.36
 LOOSE_PERSON_COS = 0.20
 #: Loose test: three shared words count from this cosine on.
 LOOSE_WORDS_COS = 0.40
+#: Loose test: the same person and one more rare shared word (the same reporting event:
+#: "Ryan told WVLK" / "Ryan said on WVLK Radio") count from this cosine on.
+LOOSE_SPEAKER_COS = 0.30
+#: Adjacent sentences of another outlet searched together for a fact's distinctive tokens.
+WINDOW = 3
 #: Units shorter than this (in words) cover nothing on their own (headlines excepted).
 MIN_WORDS = 4
 
@@ -244,18 +250,44 @@ def loose_match(cos: float, a: frozenset[str], b: frozenset[str], runs_a: frozen
     "Russian" or "war" with a fact does not bring a sentence near it."""
     if cos >= LOOSE_COS or (runs_a & runs_b):
         return True
-    shared = (a & b) - common - _LIGHT
+    # words agree by their stem ("approve" / "approval"), nationality words excepted
+    shared = (stems(a) & stems(b)) - stems(common) - _LIGHT
     things = [t for t in shared if not t.startswith("@")]
     words = [t for t in things if not t.startswith("#")]
     if cos >= LOOSE_FLOOR and any(t.startswith("#") for t in things) and words:
         return True  # the same figure and something more
+    if cos >= LOOSE_PERSON_COS and words and any(_big_figure(t) for t in things) and len(things) >= 2:
+        return True  # the same big figure and a word ("billions at stake" / "could cost billions")
     if cos >= LOOSE_PERSON_COS and len(words) >= 2 and any(t.startswith("@") for t in shared):
         return True  # the same person and what they did
+    if words and (
+        (cos >= LOOSE_SPEAKER_COS and any(t.startswith("@") for t in shared))
+        or (cos >= LOOSE_WORDS_COS and any(t.startswith("@") for t in a & b))
+    ):
+        # the same person and a rare word: the same event in other words ("Trump’s claim that
+        # he would end the war ... brokering a possible peace accord" / "Trump’s promise to
+        # broker a swift ceasefire"); a main actor (a topic token) needs the higher cosine
+        return True
     # words in common at a cosine that says the sentences are about the same thing: three,
     # or two making a large share of the shorter ("Billions of dollars are at stake" / "could
     # cost ... billions of dollars")
     share = len(shared) / max(min(len(a), len(b)), 1)
     return cos >= LOOSE_WORDS_COS and ((len(words) >= 3 and share >= 0.3) or (len(words) >= 2 and share >= 0.4))
+
+
+_UNIT_STEMS = stems(UNIT_WORDS)
+
+
+def _big_figure(token: str) -> bool:
+    """A million or more, or a unit word ("billion", "percent")."""
+    if token in _UNIT_STEMS:
+        return True
+    if not token.startswith("#"):
+        return False
+    try:
+        return float(token[1:]) >= 1_000_000
+    except ValueError:
+        return False
 
 
 class CoverageIndex:
@@ -279,6 +311,8 @@ class CoverageIndex:
         raw: dict[int, str] | None = None,
     ) -> None:
         self.units: list[Unit] = []
+        self._text_stems: dict[str, frozenset[str]] = {}
+        self._window_stems: dict[str, list[frozenset[str]]] = {}
         self.by_outlet: dict[str, list[int]] = {}
         self.sentence_unit: dict[int, int] = {}
         for outlet, sents in outlet_sentences.items():
@@ -305,6 +339,8 @@ class CoverageIndex:
             for t in toks:
                 df[t] = df.get(t, 0) + 1
         n = max(len(singles), 1)
+        #: story sentences holding each token, and their number
+        self.df, self.n = df, n
         #: inverse document frequency of each token over the story's sentences
         self.weight = {t: float(np.log((n + 1) / c)) for t, c in df.items()}
         #: the story's topic tokens, in a tenth of its sentences or more (the loose test
@@ -353,6 +389,25 @@ class CoverageIndex:
             if loose_match(cos, a.tokens, b.tokens, self.runs[r], self.runs[c], self.common):
                 hits.extend(x for x in b.sentences if x not in hits)
         return hits, float(sims.max())
+
+    def text_stems(self, outlet: str) -> frozenset[str]:
+        """Stems of every content token of the outlet's whole text."""
+        if outlet not in self._text_stems:
+            self._text_stems[outlet] = stems(
+                t for k in self.by_outlet.get(outlet, []) if len(self.units[k].sentences) == 1 for t in self.units[k].tokens
+            )
+        return self._text_stems[outlet]
+
+    def window_stems(self, outlet: str, size: int = WINDOW) -> list[frozenset[str]]:
+        """Stems of the content tokens of every ``size`` adjacent sentences of the outlet (a
+        fact told across sentences, in other words)."""
+        if outlet not in self._window_stems:
+            singles = sorted((self.units[k].sentences[0], self.units[k].tokens)
+                             for k in self.by_outlet.get(outlet, []) if len(self.units[k].sentences) == 1)
+            self._window_stems[outlet] = [
+                stems(t for _, toks in singles[k:k + size] for t in toks) for k in range(max(len(singles) - size + 1, 1))
+            ]
+        return self._window_stems[outlet]
 
     def embed_cached(self, texts: list[str]) -> np.ndarray:
         """Vectors of texts embedded at construction (the engine's fact grouping reuses them)."""

@@ -17,6 +17,7 @@ from .articles import CompareArticle
 from .attribution import attribution_for_outlet
 from .certainty import mark_certain
 from .claims import build_claims
+from .distinctive import MAIN_ACTORS, OMIT_MAX_COS, combination, distinctive, name_words, shared_distinctive
 from .evidence import evidence
 from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
 from .facts import display_text, fact_label, group_facts, proposition_core
@@ -24,16 +25,16 @@ from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
 from .params import CompareParams
-from .quoted import quoted_ranges
+from .quoted import quoted_ranges, quoted_share
 from .quotes import extract_quotes
 from .sentences import Sentence, parse_articles
+from .speech_syntax import not_a_speaker
 from .terms import distinctive_terms
 from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-6"
-_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
+ENGINE_VERSION = "compare-7"
 _NAMING_MAX_ENTITIES = 8
 #: A unique fact's sentence needs this many words and content tokens (headlines excepted).
 _UNIQUE_MIN_WORDS = 8
@@ -303,6 +304,8 @@ def compare_story(
     story_out["naming_variants"] = variants
 
     n_voices = len(plan.voices)
+    # the story's main actors (at most three, named by every outlet): naming them says nothing of a fact
+    main_people = frozenset(f"@{e.id}" for e in index.main_entities(MAIN_ACTORS) if len(e.outlets(parsed)) >= len(outlets))
     # the first body sentence of every article
     leads = {next((s.index for s in pa.sentences if not s.heading and s.field == "text"), -1) for pa in parsed}
     sentence_outlet = {s.index: articles[s.article].outlet for s in by_index.values()}
@@ -356,12 +359,16 @@ def compare_story(
             own_voice = voice_of_sentence[s.index]
             mine = [i for i in f.sentences if voice_of_sentence[i] == own_voice] or [s.index]
             nearest = 0.0
+            marks = distinctive(frozenset().union(*(tokens.get(i, frozenset()) for i in mine)), cov.df, cov.n, main_people,
+                                name_words(" ".join(by_index[i].text for i in mine), lexicons.names.titles))
             for v in plan.voices:
                 if v == own_voice:
                     continue
                 hits, top = cov.near(mine, v)
                 nearest = max(nearest, top)
-                if hits:
+                # nor may another voice's whole text hold the fact's people, figures and rare
+                # words together (a paraphrase MiniLM scores low, or told across sentences)
+                if hits or any(combination(shared_distinctive(marks, w)) for w in cov.window_stems(v)):
                     break
             else:
                 ref = _sentence_ref(articles, s)
@@ -374,13 +381,27 @@ def compare_story(
         for f in facts:
             if o in f.outlets or n_voices < 2 or copy_voice:
                 continue  # the outlet covers it, in its own words at least
-            # only voices that carry it under the strict test are named, and at least two
-            # must: a fact of one other voice is that voice's, not an omission of this one
+            rep = by_index[f.representative]
+            if quoted_share(ranges.get((rep.article, rep.field), []), rep.start, rep.end) >= 0.5:
+                continue  # a quotation: outlets tell what was said in their own words, or quote other parts
+            # only voices that carry it strictly are named: at least two (one voice's fact is its own)
             strict = [v for v in coverage[f.id].carriers if v != o]
-            if len(strict) < max(2, params.omission_share * (n_voices - 1)):
+            if len(strict) < max(2, params.omission_share * (n_voices - 1), (n_voices - 1) / 2):
+                continue  # at least two, and half the other voices, carry it
+            # nothing of this outlet may come even near the fact as its carriers tell it, nor
+            # within a cosine of OMIT_MAX_COS of any of their sentences of it
+            core = coverage[f.id].core
+            hits, top = cov.near(core, o)
+            if hits or top >= OMIT_MAX_COS:
                 continue
-            # nothing of this outlet may come even near the fact as its carriers tell it
-            if cov.near(coverage[f.id].core, o)[0]:
+            # and its whole text names none of the fact's people (other than the story's main
+            # actors), and no three adjacent sentences of it hold the fact's figures, names and
+            # rare words together
+            marks = distinctive(frozenset().union(*(tokens.get(i, frozenset()) for i in core)), cov.df, cov.n, main_people,
+                                name_words(" ".join(by_index[i].text for i in core), lexicons.names.titles))
+            if any(t.startswith("@") and w >= 1 for t, w in shared_distinctive(marks, cov.text_stems(o)).items()) or any(
+                combination(shared_distinctive(marks, w)) for w in cov.window_stems(o)
+            ):
                 continue
             omitted.append(
                 {
@@ -406,7 +427,7 @@ def compare_story(
                 and len(q.speaker.split()) >= 2 and q.speaker.split()[-1] != name
             ):
                 name = q.speaker  # entity "Steve" for "Rep. Steve King": the name as written
-            if not (name and name.lower() not in _PRONOUNS and q.meta.get("certain")):
+            if not (name and not not_a_speaker(name) and q.meta.get("certain")):
                 # never a guess: a passage whose speaker the text does not make certain is no
                 # quote claim and counts for no voice
                 unattributed["quotes"] += 1

@@ -316,6 +316,14 @@ def build_entity_index(
                     or prev.text.lower().rstrip(".") in _HONORIFICS
                 ):
                     span = [prev, tok]
+                elif (
+                    prev is not None and prev.idx not in inside and prev.pos_ == "PROPN"
+                    and prev.text[:1].isupper() and prev.head.i == tok.i and prev.dep_ in ("compound", "flat")
+                    and prev.ent_type_ in ("", "PERSON") and prev.text.lower().rstrip(".") not in titles
+                ):
+                    # "Andy Harris" missed by the NER model: the first name belongs to the
+                    # mention (else the outlet would be counted as writing the surname alone)
+                    span = [prev, tok]
                 m = name_mention(pa, para, span)
                 if m is not None and (m.article, m.field, m.start) not in taken:
                     raw.append(m)
@@ -326,7 +334,13 @@ def build_entity_index(
     key_count = Counter(translit_key(m.surname, rules) for m in raw)
     groups: list[dict[str, Any]] = []
     for k, known in enumerate(lexicon.entities):
-        groups.append({"keys": {translit_key(s, rules) for s in known.spellings}, "known": known})
+        keys = {translit_key(s, rules) for s in known.spellings}
+        if _other_person(known, [m for m in raw if translit_key(m.surname, rules) in keys], titles):
+            # "Rep. Andy Harris" is not Kamala Harris: the story's person of that surname is
+            # someone the lexicon does not know (no lexicon spellings, epithets or first names)
+            groups.append({"keys": set(keys), "known": None})
+            continue
+        groups.append({"keys": keys, "known": known})
     for key, _ in key_count.most_common():
         home = next((g for g in groups if key in g["keys"]), None)
         if home is None:
@@ -449,6 +463,16 @@ def _first_name(m: Mention, titles: frozenset[str]) -> str | None:
     if len(words) < 2 or len(words[0].rstrip(".")) < 2:
         return None  # a surname alone, or an initial ("J. Smith")
     return words[0]
+
+
+def _other_person(known: Any, mentions: list[Mention], titles: frozenset[str]) -> bool:
+    """The story's full names with a known person's surname all have another first name
+    ("Andy Harris" for Kamala Harris): a different first name never maps to a known person.
+    False when the lexicon gives no first names or the story writes the surname alone only."""
+    if not known.first_names:
+        return False
+    firsts = {f for m in mentions if m.kind == "name" for f in [_first_name(m, titles)] if f}
+    return bool(firsts) and not any(_same_first(f, k) for f in firsts for k in known.first_names)
 
 
 def first_names(ent: Entity, titles: frozenset[str]) -> set[str]:

@@ -1,0 +1,161 @@
+"""Short quoted phrases: who says their words, if anyone (else the outlet's own distancing)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .lexicons import AttributionLexicon
+from .naming import EntityIndex
+from .quote import Quote
+from .sentences import ParsedArticle, Sentence
+from .speech_syntax import _PRONOUNS, _passive_participle, not_a_speaker, _possessive, _so_called, _speaker_tokens, _subject_of
+
+_NAMING_VERB = r"(?:call|calls|called|calling|dubs?|dubbed|terms?|termed|labels?|label+ed|brands?|branded|describes?|described)"
+#: Words that give a term to others: "X call it", "what X call", "dubbed by X", "known among
+#: X as", "as X put it" (the sentence of a short quoted phrase, or the one before).
+_OTHERS_TERM = re.compile(
+    r"\bwhat\s+(?:[\w’'-]+\s+){1,6}" + _NAMING_VERB + r"\b"
+    r"|(?<![-\w])" + _NAMING_VERB + r"\s+(?:it|them|this|that|him|her|these|those)\b"
+    r"|\b(?:called|dubbed|termed|label+ed|branded|described|referred\s+to|known)\s+(?:[\w’'-]+\s+){0,2}(?:by|among)\s"
+    r"|\bas\s+(?:[\w’'-]+\s+){1,6}(?:call|calls|called|put\s+it|describes?|described|dubs?|dubbed|terms?|termed)\b",
+    re.I,
+)
+#: "oppose any form of legal status as “amnesty”": a verb's subject characterises something
+#: with the quoted term ("such as", "as well as" list things and are no such cue).
+_AS_BEFORE = re.compile(r"(?<!\bsuch )(?<!\bwell )\bas\s*$", re.I)
+
+
+def _norm_words(text: str) -> str:
+    return " ".join(re.findall(r"[\w’'-]+", text.lower()))
+
+
+def _speech_in(
+    pa: ParsedArticle, s: Sentence, ranges: list[tuple[int, int]], index: EntityIndex, lexicon: AttributionLexicon,
+    at: int = -1,
+) -> tuple[str | None, int | None, Any] | None:
+    """A speech verb of the sentence (outside quotations) with its speaker, if any.
+
+    Returns ``(speaker, entity, verb)``; ``speaker`` is None when the verb's subject is a pronoun
+    or missing, or holds the quoted phrase at field offset ``at`` (someone speaks, but the
+    sentence does not say who says the phrase). None without a speech verb.
+    """
+    if s.span is None:
+        return None
+    base = s.start - s.span.start_char
+    verbs = lexicon.reporting | lexicon.partial_quote_cues
+    found = None
+    for tok in s.span:
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or _so_called(tok):
+            continue
+        if any(a <= base + tok.idx < b for a, b in ranges):
+            continue
+        subj = None if _passive_participle(tok) else _subject_of(tok, lexicon.reporting)
+        if subj is not None and base + subj.left_edge.idx <= at < base + subj.right_edge.idx + len(subj.right_edge.text):
+            # "“birthers” have demanded", "Dockworkers -- labeled “wreckers” -- demanded": the
+            # phrase is part of the subject, so the subject does not say it
+            subj = None
+        if subj is None or not_a_speaker(subj.lower_):
+            found = found or (None, None, tok)
+            continue
+        lo = base + subj.left_edge.idx
+        hi = base + subj.right_edge.idx + len(subj.right_edge.text)
+        ms = [m for m in index.in_span(pa.position, s.field, lo, hi) if not _possessive(pa.article.field_text(s.field), m.end)]
+        if ms:
+            return pa.article.field_text(s.field)[ms[-1].start:ms[-1].end], ms[-1].entity, tok
+        toks = _speaker_tokens(subj)
+        names = [c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+        if names:  # "the governor, Vasily Anokhin"
+            toks = sorted(set(toks) | set(names[0].subtree), key=lambda t: t.i)
+        return pa.article.field_text(s.field)[base + toks[0].idx:base + toks[-1].idx + len(toks[-1].text)], None, tok
+    return found
+
+
+def _resolve_pronoun(pa: ParsedArticle, q: Quote, sents: list[Sentence], index: EntityIndex) -> None:
+    """"whom he described as “illegitimate”": the pronoun is the person who is the subject
+    earlier in the same sentence ("Putin said ... whom he described ..."), if exactly one is."""
+    s = next((s for s in sents if s.start <= q.start < s.end), None)
+    if s is None:
+        return
+    subjects = [
+        m for m in index.in_sentence(s.index)
+        if m.start < q.start and m.token is not None and m.token.dep_ in ("nsubj", "nsubjpass")
+        # "he also said that Mr. Moore was not guilty of “forcible rape”": a subject inside
+        # what is said, after the speech verb, is the topic, not the speaker
+        and (q.verb_start is None or m.start < q.verb_start)
+    ]
+    if len({m.entity for m in subjects}) == 1:
+        m = subjects[-1]
+        q.speaker = pa.article.field_text(q.field)[m.start:m.end]
+        q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        q.meta["attributed_by"] = "pronoun"
+
+
+def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIndex, lexicon: AttributionLexicon) -> None:
+    """Find who says the words of short quoted phrases that have no speaker yet.
+
+    A short quoted phrase is the outlet's own distancing (a scare quote) only when nobody is
+    given as saying those words: not a speaker of a speech verb in the same sentence ("there
+    was a “massive” attack, said the governor"), not a speaker who says the same words in
+    another quotation of the article (a headline's ‘illegitimate’ that the body gives to
+    Putin), and no speech in the sentence before. The first two give the phrase a speaker; a
+    speech verb without a known speaker, or speech in the sentence before, marks it
+    ``meta["near_speech"]`` (neither the outlet's own distancing nor attributed).
+    """
+    by_field: dict[str, list[Sentence]] = {}
+    for s in pa.sentences:
+        by_field.setdefault(s.field, []).append(s)
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for q in quotes:
+        ranges.setdefault(q.field, []).append((q.outer_start, q.outer_end))
+    for q in quotes:
+        if q.kind == "short" and not q.nested and q.speaker is not None and q.speaker.lower() in _PRONOUNS:
+            _resolve_pronoun(pa, q, by_field.get(q.field, []), index)
+        if q.kind != "short" or q.nested or q.speaker is not None:
+            continue
+        sents = by_field.get(q.field, [])
+        k = next((i for i, s in enumerate(sents) if s.start <= q.start < max(s.end, s.start + 1)), None)
+        here = _speech_in(pa, sents[k], ranges.get(q.field, []), index, lexicon, q.start) if k is not None else None
+        if here is not None and here[0] is not None:
+            q.speaker, q.entity = here[0], here[1]
+            q.verb, q.verb_lemma = here[2].text, here[2].lemma_.lower()
+            q.meta["attributed_by"] = "sentence"
+            continue
+        key = _norm_words(q.text)
+        same = None
+        for o in quotes:
+            if o is q or o.speaker is None or not key:
+                continue
+            other = _norm_words(o.text)
+            if other == key or (o.kind == "quote" and re.search(r"(?<![\w’'-])" + re.escape(key) + r"(?![\w’'-])", other)):
+                same = o
+                break
+        if same is not None:
+            q.speaker, q.entity, q.verb, q.verb_lemma = same.speaker, same.entity, same.verb, same.verb_lemma
+            q.meta["attributed_by"] = "same words"
+            continue
+        if k is not None and _others_words(pa.article.field_text(q.field), sents, k, q):
+            q.meta["near_speech"] = True  # a group's or person's term, not the outlet's own distancing
+            continue
+        prev = None
+        if k is not None and k > 0 and q.field == "text":
+            ps = sents[k - 1]
+            prev = _speech_in(pa, ps, ranges.get(q.field, []), index, lexicon)
+            if prev is None and any(o.kind == "quote" and ps.start <= o.start < ps.end for o in quotes):
+                prev = (None, None, None)
+        if here is not None or prev is not None:
+            q.meta["near_speech"] = True
+
+
+def _others_words(text: str, sents: list[Sentence], k: int, q: Quote) -> bool:
+    """The sentence of a short quoted phrase (or the one before) gives its words to others:
+    "what the party's conservatives call “amnesty”", "“amnesty,” as critics call it", "dubbed
+    “X” by critics", "oppose legal status as “amnesty”"."""
+    s = sents[k]
+    before = text[s.start:q.outer_start]
+    after = text[min(q.outer_end, s.end):s.end]
+    if _AS_BEFORE.search(before) or _OTHERS_TERM.search(before) or _OTHERS_TERM.search(after):
+        return True
+    if k > 0 and q.field == "text":
+        ps = sents[k - 1]
+        return bool(_OTHERS_TERM.search(text[ps.start:ps.end]))
+    return False

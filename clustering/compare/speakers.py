@@ -1,0 +1,476 @@
+"""Who speaks a quotation: the reporting verb, its subject, and the last speaker carried on.
+
+The speaker is the subject of the reporting verb nearest to the quotation in its sentence,
+looked for after the closing mark first ("...,” the Kremlin leader added") and then before
+the opening mark ("An EU official said: “..."). A pronoun, or a quotation with no
+attribution of its own, takes the article's last speaker.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .lexicons import AttributionLexicon
+from .naming import EntityIndex
+from .quote import Quote
+from .sentences import Paragraph, ParsedArticle
+from .speech_syntax import (
+    _NOT_SPEAKER_START,
+    _PRONOUNS,
+    _SUBJECT_DEPS,
+    _inside_any,
+    _is_heading,
+    _is_reporting,
+    _passive_participle,
+    _possessive,
+    _sentence_bounds,
+    _speaker_tokens,
+    _subject_of,
+    _tokens_between,
+    not_a_speaker,
+)
+
+
+def _someone_else_since(
+    pa: ParsedArticle, index: EntityIndex, speaker: dict[str, Any], until: int, ranges: list[tuple[int, int]]
+) -> bool:
+    """Another person named (outside quotations) between where the last speaker was set and
+    ``until``: a pronoun or a bare quotation after that could be either one."""
+    since = speaker.get("at")
+    if since is None or until <= since:
+        return False
+    words = set((speaker.get("speaker") or "").split())
+    text = pa.article.field_text("text")
+    for m in index.in_span(pa.position, "text", since, until):
+        if _inside_any(m.start, ranges):
+            continue
+        if _possessive(text, m.end) or text[m.end:m.end + 1] in ("’", "'") or (
+            m.token is not None and m.token.dep_ in ("poss", "compound", "nmod", "amod")
+        ):
+            continue  # "due to Donald Trump’s freeze", "the Trump administration": a modifier
+        if m.token is not None and _reported_by(m.token, speaker, pa, index):
+            continue  # "DeMint said Steele must apologize": Steele is what DeMint says, not a speaker
+        if speaker.get("entity") is not None:
+            if m.entity != speaker["entity"]:
+                return True
+        elif not set(m.form.split()) <= words:
+            return True
+    return False
+
+
+def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: EntityIndex) -> bool:
+    """The token lies in what the given speaker says (the clause of a speech verb whose
+    subject is that speaker)."""
+    node = token
+    words = set((speaker.get("speaker") or "").split())
+    for _ in range(10):
+        if node.head.i == node.i:
+            return False
+        if node.dep_ in ("ccomp", "parataxis") and node.head.pos_ in ("VERB", "AUX"):
+            subj = next((c for c in node.head.children if c.dep_ in _SUBJECT_DEPS), None)
+            if subj is None and node.head.dep_ == "conj":
+                subj = next((c for c in node.head.head.children if c.dep_ in _SUBJECT_DEPS), None)
+            if subj is not None:
+                if subj.text in words:
+                    return True
+                if speaker.get("entity") is not None:
+                    for m in index.in_sentence_tokens(pa.position, subj):
+                        if m.entity == speaker["entity"]:
+                            return True
+        node = node.head
+    return False
+
+
+def _colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict[str, Any] | None:
+    """The named subject of a paragraph's last sentence, as a speaker record (or None)."""
+    sents = list(para.doc.sents)
+    if not sents:
+        return None
+    last = sents[-1]
+    subjects = [
+        m for m in index.in_span(pa.position, para.field, para.start + last.start_char, para.start + last.end_char)
+        if m.token is not None and m.token.dep_ in _SUBJECT_DEPS
+    ]
+    if len({m.entity for m in subjects}) != 1:
+        return None
+    m = subjects[0]
+    return {"speaker": pa.article.field_text(para.field)[m.start:m.end], "entity": m.entity,
+            "verb": None, "verb_lemma": None, "singular": True}
+
+
+def _named_subject(
+    pa: ParsedArticle, para: Paragraph, verb: Any, index: EntityIndex, reporting: frozenset[str]
+) -> dict[str, Any] | None:
+    """Speaker record for an indirect-speech verb whose subject is a known person."""
+    if verb.tag_ == "VB" or any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return None  # "what Clinton was empowered to say": no one speaks here
+    subj = _subject_of(verb, reporting)
+    if subj is None or subj.lower_ in _PRONOUNS:
+        return None
+    toks = _speaker_tokens(subj)
+    s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    ms = [
+        m for m in index.in_span(pa.position, para.field, para.start + s0, para.start + s1)
+        if not _possessive(para.doc.text, m.end - para.start)
+    ]
+    if not ms:
+        if subj.pos_ == "PROPN" and subj.text[:1].isupper():
+            # a name the index does not know ("Weekly Standard Editor Bill Kristol"): it still
+            # speaks, so a later "he said" is not given to an earlier speaker
+            return {"speaker": para.doc.text[s0:s1], "entity": None, "verb": verb.text,
+                    "verb_lemma": verb.lemma_.lower(), "singular": True}
+        return None
+    return {"speaker": para.doc.text[s0:s1], "entity": ms[-1].entity, "verb": verb.text,
+            "verb_lemma": verb.lemma_.lower(), "singular": True}
+
+
+def _attribute_quote(
+    pa: ParsedArticle,
+    para: Paragraph,
+    q: Quote,
+    outer_ranges: list[tuple[int, int]],
+    reporting: frozenset[str],
+    lexicon: AttributionLexicon,
+    index: EntityIndex,
+    last_speaker: dict[str, Any] | None,
+) -> None:
+    """Fill in speaker, entity and verb of one (non-nested) quotation."""
+    text = para.doc.text
+    a = q.outer_start - para.start
+    b = q.outer_end - para.start
+    if q.kind == "quote" and (para.field == "title" or _is_heading(pa, para)):
+        # headline conventions: "‘…’: Zelenskyy reacts ..." and "‘…’ without aid: Putin"
+        after = text[b:].lstrip()
+        tail = [m for m in index.in_span(pa.position, para.field, para.start, para.end) if m.start >= q.outer_end]
+        colon_name = re.search(r":\s*([^:]{1,40})$", text)
+        pick = None
+        if after.startswith(":"):
+            # "‘…’: Zelenskyy reacts to Putin ...": the name that opens the rest speaks, never a
+            # name further on (the quotation may be about that one)
+            first = re.match(r"[A-Z][\w’'.-]*", after[1:].lstrip())
+            at = q.outer_end + len(text[b:]) - len(after) + 1 + (len(after[1:]) - len(after[1:].lstrip()))
+            if tail and first and tail[0].start <= at + len(first.group(0)) and tail[0].end >= at:
+                pick = tail[0]
+            elif first:
+                ent = index.resolve_word(first.group(0).rstrip(".’'"))
+                q.speaker = first.group(0)
+                q.speaker_start, q.speaker_end = at, at + len(first.group(0))
+                q.entity = ent.id if ent is not None else None
+                if ent is None and first.group(0).lower() in _PRONOUNS | {"the", "a", "an"}:
+                    q.speaker = None
+                return
+            else:
+                return
+        elif colon_name and tail and tail[-1].start - para.start >= colon_name.start(1):
+            pick = tail[-1]
+        if pick is not None:
+            q.speaker = pa.article.field_text(para.field)[pick.start:pick.end]
+            q.speaker_start, q.speaker_end, q.entity = pick.start, pick.end, pick.entity
+            return
+        # "Fauci: ‘I don't think ...’": a name and a colon before the quotation
+        lead = re.match(r"^\s*((?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)\s*:\s*$", text[:a])
+        if lead:
+            q.speaker = lead.group(1)
+            q.speaker_start = para.start + lead.start(1)
+            q.speaker_end = para.start + lead.end(1)
+            ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+            q.entity = ms[-1].entity if ms else None
+            return
+    holder = _speech_noun_holder(para, a, b, reporting)
+    if holder is not None:
+        # "... to explain his on-camera claim that Afghanistan is a “war of Obama’s choosing”":
+        # the words belong to whoever made the claim, not to the subject of "explain"
+        poss = next((c for c in holder.children if c.dep_ == "poss"), None)
+        if poss is not None and poss.pos_ == "PROPN":
+            ms = index.in_span(pa.position, para.field, para.start + poss.idx, para.start + poss.idx + len(poss.text))
+            if ms:
+                m = ms[-1]
+                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        return
+    found = _attribute(para, q, a, b, outer_ranges, reporting, lexicon.partial_quote_cues, lexicon)
+    subject = None
+    if found is not None:
+        verb, subject = found
+        q.verb, q.verb_lemma = verb.text, verb.lemma_.lower()
+        q.verb_start = para.start + verb.idx
+        # "...,” retired Lt. Gen. Keith Kellogg, Trump’s pick ..., told": the words between the
+        # closing mark and the verb name the speaker; the first comma-free chunk is the speaker,
+        # the rest appositions (a name there, like "Trump’s", is not the one who speaks)
+        if q.kind == "quote" and verb.idx >= b:
+            head = _speaker_chunk(text, b, verb.idx)
+            if head is not None:
+                h0, h1 = head
+                chunk = text[h0:h1]
+                ms = [
+                    m
+                    for m in index.in_span(pa.position, para.field, para.start + h0, para.start + h1)
+                    if not _possessive(text, m.end - para.start)
+                ]
+                if ms:
+                    m = ms[-1]
+                    q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                    q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+                    if m.end - para.start == h1 and _is_role_phrase(chunk):
+                        # the speaker as written: "the Kremlin leader", "retired Lt. Gen. Keith Kellogg"
+                        q.speaker, q.speaker_start = chunk, para.start + h0
+                    return
+                if chunk.lower() in _PRONOUNS:
+                    if last_speaker is not None and _pronoun_fits(chunk.lower(), last_speaker):
+                        q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
+                    else:
+                        q.speaker = None
+                    return
+                if _is_role_phrase(chunk):
+                    q.speaker = chunk
+                    q.speaker_start, q.speaker_end = para.start + h0, para.start + h1
+                    return
+        if subject is None and verb.idx < a:
+            # "Trump, who would have to ..., said, “...”": the parser lost the subject in the
+            # relative clause; the name before it speaks
+            m = _name_before_clause(pa, para, index, verb, outer_ranges)
+            if m is not None:
+                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+                return
+    if subject is not None:
+        toks = _speaker_tokens(subject)
+        s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        if subject.lower_ in _PRONOUNS:
+            if q.kind == "quote" and last_speaker is not None and _pronoun_fits(subject.lower_, last_speaker):
+                q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
+            else:
+                q.speaker = text[s0:s1]
+                q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
+            return
+        if not_a_speaker(subject.lower_):
+            # "Trump, who said “...”": a relative word speaks for the name it follows, when the
+            # index knows that name; "that", "which", "those" ... are never a speaker
+            ante = found[0].head if found is not None and found[0].dep_ == "relcl" else None
+            ms = ([m for m in index.in_span(pa.position, para.field, para.start + ante.idx, para.start + ante.idx + len(ante.text))]
+                  if ante is not None and subject.lower_ in ("who", "whom") and ante.pos_ == "PROPN" else [])
+            if ms:
+                m = ms[-1]
+                q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+                q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+            return
+        q.speaker = text[s0:s1]
+        q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
+        ms = [
+            m for m in index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+            if not _possessive(text, m.end - para.start)
+        ]
+        if ms:
+            q.entity = ms[-1].entity
+        return
+    if q.kind != "quote":
+        return
+    if para.field == "title" or _is_heading(pa, para):
+        # headline conventions: "‘…’: Zelenskyy reacts", "‘…’ without aid: Putin"
+        ms = [
+            m
+            for m in index.in_span(pa.position, para.field, para.start, para.end)
+            if not (q.outer_start <= m.start < q.outer_end)
+        ]
+        if ms:
+            m = ms[0]
+            q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+            q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        return
+    # no speech verb: the quotation continues the last speaker only when it stands alone;
+    # a sentence around it that names someone else, or says anything, decides otherwise
+    lo, hi = _sentence_bounds(para, a, b)
+    outside = [
+        t for t in _tokens_between(para.doc, lo, hi)
+        if not _inside_any(t.idx, outer_ranges) and (t.is_alpha or t.like_num)
+    ]
+    subjects = [
+        m for m in index.in_span(pa.position, para.field, para.start + lo, para.start + hi)
+        if not _inside_any(m.start - para.start, outer_ranges)
+        and m.token is not None and m.token.dep_ in _SUBJECT_DEPS
+    ]
+    if len({m.entity for m in subjects}) == 1:
+        # "Farenthold reflected on his time spent working to “...”": the subject speaks
+        m = subjects[0]
+        q.speaker = pa.article.field_text(para.field)[m.start:m.end]
+        q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
+        q.meta["attributed_by"] = "subject without speech verb"
+        return
+    if last_speaker is not None and not outside:
+        # a quotation standing alone after its speaker was named (or continuing one)
+        q.speaker, q.entity = last_speaker["speaker"], last_speaker["entity"]
+        q.verb, q.verb_lemma = last_speaker.get("verb"), last_speaker.get("verb_lemma")
+        q.inherited = True
+
+
+_CLAUSE_OPENERS = ("who", "which", "whose", "whom", "a", "an", "the", "his", "her", "their")
+
+
+def _name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, verb: Any, outer_ranges: list[tuple[int, int]]) -> Any | None:
+    """The person named just before a verb, past a comma-delimited relative clause or
+    apposition ("Trump, who ..., said"); None unless that comma chunk is the name alone."""
+    lo, _hi = _sentence_bounds(para, verb.idx, verb.idx + 1)
+    before = para.doc.text[lo:verb.idx]
+    if any(_inside_any(lo + i, outer_ranges) for i in range(len(before))):
+        return None
+    chunks = before.split(",")
+    offsets = []
+    pos = lo
+    for ch in chunks:
+        offsets.append((pos, pos + len(ch)))
+        pos += len(ch) + 1
+    pairs = [(c, o) for c, o in zip(chunks, offsets) if c.strip()]
+    while pairs and pairs[-1][0].strip().split()[0].lower() in _CLAUSE_OPENERS:
+        pairs.pop()
+    if not pairs or len(pairs) == len([c for c in chunks if c.strip()]):
+        return None  # nothing skipped: the parser's own analysis stands
+    chunk, (c0, c1) = pairs[-1]
+    if len(chunk.split()) > 6:
+        return None
+    ms = index.in_span(pa.position, para.field, para.start + c0, para.start + c1)
+    if len(ms) == 1 and para.doc.text[ms[0].end - para.start:c1].strip() == "":
+        return ms[0]
+    return None
+
+
+_SPEECH_NOUNS = {"claim", "remark", "comment", "statement", "assertion", "suggestion", "charge",
+                 "accusation", "allegation", "description", "characterization", "characterisation"}
+
+
+def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[str]) -> Any | None:
+    """The speech noun ("claim", "remark" ...) that holds the quotation at ``[a, b)`` in the
+    parse before any verb does, if one does: "his claim that X is a “...”"."""
+    inner = [t for t in _tokens_between(para.doc, a, b) if t.is_alpha]
+    if not inner:
+        return None
+    ids = {t.i for t in inner}
+    top = next((t for t in inner if t.head.i not in ids), None)
+    if top is None:
+        return None
+    node = top.head
+    for _ in range(6):
+        if node.pos_ == "NOUN" and node.lemma_.lower() in _SPEECH_NOUNS:
+            return node
+        if node.pos_ in ("VERB", "AUX") and (node.dep_ not in ("ccomp", "acl", "relcl") or node.lemma_.lower() in reporting):
+            return None  # a verb governs it first ("issued a statement saying “...”")
+        if node.head.i == node.i:
+            return None
+        node = node.head
+    return None
+
+
+def _pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
+    """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators"."""
+    if pronoun not in ("he", "she"):
+        return True
+    if speaker.get("entity") is not None or speaker.get("singular"):
+        return True
+    words = (speaker.get("speaker") or "").split()
+    return bool(words) and words[-1][:1].isupper() and not words[-1].endswith("s")
+
+
+def _speaker_chunk(text: str, b: int, verb_at: int) -> tuple[int, int] | None:
+    """The speaker phrase between a closing quote mark at ``b`` and a later reporting verb:
+    the words up to the first comma ("retired Lt. Gen. Keith Kellogg, Trump’s pick ..., told").
+    None when the verb follows the quotation directly ("...,” said X") or the gap is long."""
+    seg = text[b:verb_at]
+    marks = [i for i, ch in enumerate(seg) if ch in "“”\""]
+    if marks:  # a stray mark ("...attack” by drones,” Governor X wrote"): the name follows it
+        b, seg = b + marks[-1] + 1, seg[marks[-1] + 1:]
+    lead = len(seg) - len(seg.lstrip(" ,;:’'"))
+    h0 = b + lead
+    rest = text[h0:verb_at]
+    if not rest.strip() or "\n" in rest or len(rest.split()) > 30:
+        return None
+    cut = rest.find(",")
+    h1 = h0 + (cut if cut >= 0 else len(rest.rstrip()))
+    while h1 > h0 and text[h1 - 1].isspace():
+        h1 -= 1
+    return (h0, h1) if h1 > h0 else None
+
+
+def _is_role_phrase(chunk: str) -> bool:
+    """A short noun phrase that can speak ("a Pentagon spokesperson", "the ministry")."""
+    words = chunk.split()
+    if not 1 <= len(words) <= 8 or words[0].lower() in _NOT_SPEAKER_START:
+        return False
+    return not any(w.lower() in ("and", "but", "while", "as", "when", "if", "that") for w in words)
+
+
+def _attribute(
+    para: Paragraph,
+    q: Quote,
+    a: int,
+    b: int,
+    outer_ranges: list[tuple[int, int]],
+    reporting: frozenset[str],
+    cues: frozenset[str],
+    lexicon: AttributionLexicon,
+) -> tuple[Any, Any | None] | None:
+    """The reporting verb and its subject for the quotation at ``[a, b)`` of a paragraph."""
+    doc = para.doc
+    text = doc.text
+    # sentence bounds around the quotation (a quotation may span several parser sentences)
+    s_start = 0
+    s_end = len(text)
+    for sent in doc.sents:
+        if sent.start_char <= a < sent.end_char:
+            s_start = sent.start_char
+        if sent.start_char < b <= sent.end_char or sent.start_char <= b - 1 < sent.end_char:
+            s_end = sent.end_char
+            break
+    after_end = s_end
+    for x, _y in outer_ranges:
+        if x >= b:
+            after_end = min(after_end, x)
+            break
+    before_start = s_start
+    for _x, y in outer_ranges:
+        if y <= a:
+            before_start = max(before_start, y)
+    after = [t for t in _tokens_between(doc, b, after_end) if not _inside_any(t.idx, outer_ranges)]
+    before = [t for t in _tokens_between(doc, before_start, a) if not _inside_any(t.idx, outer_ranges)]
+    # the verb that governs the quotation in the parse ("said: “...”", "“...,” he said")
+    inside = _tokens_between(doc, a, b)
+    inside_ids = {t.i for t in inside}
+    for tok in inside:
+        if tok.head.i in inside_ids:
+            continue
+        node = tok.head
+        for _ in range(3):
+            if _is_reporting(node, reporting) and not _inside_any(node.idx, outer_ranges) and q.kind != "short":
+                return node, _subject_of(node, reporting)
+            if node.head.i == node.i:
+                break
+            node = node.head
+        break
+    verbs_after = [t for t in after if _is_reporting(t, reporting)]
+    verbs_before = [t for t in before if _is_reporting(t, reporting)]
+    if q.kind == "short":
+        # a partial quote belongs to the verb that governs it ("whom he called “illegitimate”")
+        inner_tokens = _tokens_between(doc, a, b)
+        for tok in inner_tokens[:1]:
+            node = tok
+            for _ in range(6):
+                node = node.head
+                if node.pos_ in ("VERB", "AUX") and node.lemma_.lower() in (reporting | cues):
+                    if _passive_participle(node):
+                        return node, None
+                    subj = _subject_of(node, reporting)
+                    if subj is not None and any(
+                        subj.left_edge.i <= t.i <= subj.right_edge.i for t in inner_tokens if t.is_alpha
+                    ):
+                        return node, None  # the phrase is (in) the subject: "“birthers” have demanded"
+                    return node, subj
+                if node.head.i == node.i:
+                    break
+        window = [t for t in before[-6:] if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in cues]
+        if window:
+            return window[-1], _subject_of(window[-1], reporting)
+        return None
+    if verbs_after:
+        return verbs_after[0], _subject_of(verbs_after[0], reporting)
+    if verbs_before:
+        verb = verbs_before[-1]
+        return verb, _subject_of(verb, reporting)
+    return None

@@ -1,0 +1,143 @@
+"""Parse-tree helpers for speech: reporting verbs, their subjects, speaker phrases.
+
+Shared by quotation extraction (`quotes`), speaker attribution (`speakers`) and the short
+quoted phrases (`scare_quotes`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .sentences import Paragraph, ParsedArticle
+
+_PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+_NOT_SPEAKER_START = {"by", "in", "on", "at", "for", "to", "from", "with", "of", "after", "before", "since", "about"}
+_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+#: Words that can be a verb's subject but never name who speaks: relative, demonstrative and
+#: indefinite pronouns ("a report that called it “...”": "that" is nobody).
+NOT_SPEAKERS = frozenset({
+    "that", "which", "who", "whom", "whose", "what", "whatever", "this", "these", "those", "there", "here",
+    "you", "us", "them", "him", "her", "me", "one", "someone", "somebody", "anyone", "anybody", "everyone",
+    "everybody", "nobody", "none", "some", "many", "others", "all", "both", "each", "few", "most",
+})
+
+
+def not_a_speaker(words: str | None) -> bool:
+    """True for a pronoun or relative word given as a speaker ("he", "that", "which")."""
+    w = (words or "").strip().lower()
+    return w in _PRONOUNS or w in NOT_SPEAKERS
+_SPEECH_CARRIERS = {"statement", "letter", "email", "e-mail", "memo", "tweet", "post", "message", "note",
+                    "interview", "speech", "video", "release", "op-ed", "column"}
+
+
+def _passive_participle(tok: Any) -> bool:
+    """"a segment -- labeled “birthers” --": a participle with no subject of its own says
+    nothing about who uses the word."""
+    return tok.tag_ == "VBN" and not any(c.dep_ in ("nsubj", "agent") for c in tok.children)
+
+
+def _tokens_between(doc: Any, start: int, end: int) -> list[Any]:
+    return [t for t in doc if start <= t.idx and t.idx + len(t.text) <= end]
+
+
+def _speaker_tokens(subject: Any) -> list[Any]:
+    """The speaker phrase headed by ``subject``: its left modifiers and the head, plus a short
+    prepositional modifier ("a spokesperson for the ministry"); appositions are left out."""
+    tokens = [t for t in subject.subtree if t.i <= subject.i]
+    # cut anything before a comma that splits the left part (rare) and leading punctuation
+    while tokens and (tokens[0].is_punct or tokens[0].dep_ == "punct"):
+        tokens.pop(0)
+    for child in subject.rights:
+        if child.dep_ == "prep":
+            sub = list(child.subtree)
+            if len(sub) <= 6 and not any(t.text == "," for t in sub):
+                tokens.extend(sub)
+            break
+        if child.dep_ in ("compound", "flat"):
+            tokens.extend(child.subtree)
+            continue
+        break
+    return sorted(tokens, key=lambda t: t.i)
+
+
+def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
+    """The grammatical subject of a reporting verb, climbing out of participles and
+    prepositional complements ("responded by saying", "..., adding:") to the clause that has one.
+
+    A participle without a subject ("..., noting that ...", "..., adding: ...") belongs to the
+    nearest reporting verb above it ("Biden said, noting ..."), else to the clause above it.
+    """
+    if (
+        verb.tag_ == "VBG"
+        and verb.dep_ == "pcomp"
+        and not any(c.dep_ in _SUBJECT_DEPS for c in verb.children)
+        and verb.head.dep_ == "prep"
+    ):
+        # "Greene accused Farenthold of telling her ...": the object of the verb above tells
+        for child in verb.head.head.children:
+            if child.dep_ == "dobj":
+                return child
+    if not any(c.dep_ in _SUBJECT_DEPS for c in verb.children) and verb.tag_ == "VBG":
+        node = verb
+        for _ in range(5):
+            if node.head.i == node.i:
+                break
+            node = node.head
+            if node.lemma_.lower() in reporting:
+                for child in node.children:
+                    if child.dep_ in _SUBJECT_DEPS:
+                        return child
+    v = verb
+    for _ in range(4):
+        for child in v.children:
+            if child.dep_ in _SUBJECT_DEPS:
+                return child
+        if v.head.i == v.i:
+            break
+        if v.head.pos_ not in ("VERB", "AUX"):
+            if v.head.pos_ == "NOUN" and v.head.lemma_.lower() in _SPEECH_CARRIERS and v.head.head.pos_ in ("VERB", "AUX"):
+                v = v.head.head  # "Steele issued a statement saying ...": the statement's issuer
+                continue
+            break  # "Needless to say, the war ...": no speaker above a non-verb
+        if v.dep_ == "conj" and v.head.dep_ == "ccomp" and v.head.head.lemma_.lower() in reporting:
+            # "X said the F.B.I. ruined ... and said ...": the parser hangs the second "said" on
+            # the reported clause; it is coordinated with the first one, whose subject speaks
+            v = v.head.head
+            continue
+        v = v.head
+    # "..., said mayor Vitali Klitschko": the parser may attach the name as the object
+    for child in verb.children:
+        if child.dep_ in ("dobj", "attr", "npadvmod") and child.pos_ == "PROPN" and child.i > verb.i:
+            return child
+    return None
+
+
+def _is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in reporting and not _so_called(tok)
+
+
+def _so_called(tok: Any) -> bool:
+    """The "called" of "so-called" is a hedge, not a speech verb."""
+    doc = tok.doc
+    return tok.lower_ == "called" and tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].lower_ == "so"
+
+
+def _inside_any(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in ranges)
+
+
+def _sentence_bounds(para: Paragraph, a: int, b: int) -> tuple[int, int]:
+    """Start and end (paragraph offsets) of the parser sentences that the span ``[a, b)`` touches."""
+    lo, hi = a, b
+    for sent in para.doc.sents:
+        if sent.end_char > a and sent.start_char < b:
+            lo, hi = min(lo, sent.start_char), max(hi, sent.end_char)
+    return lo, hi
+
+
+def _possessive(text: str, end: int) -> bool:
+    """The name ending at ``end`` is a possessive ("Trump’s pick"): it is not the speaker."""
+    return text[end:end + 2] in ("’s", "'s") or text[end:end + 1] in ("’", "'") and text[end - 1:end] == "s"
+
+
+def _is_heading(pa: ParsedArticle, para: Paragraph) -> bool:
+    return any(s.heading for s in pa.sentences if s.field == para.field and para.start <= s.start < para.end)

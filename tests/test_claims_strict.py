@@ -125,3 +125,20 @@ def test_summary_holds_only_the_surest_claims_and_no_counts():
     # a quoted sentence (often a fragment of a longer quotation) is not the summary's example
     quoted = _c("unique", 0.95, label="We will win", evidence=[{"text": "“We will win,” she said."}])
     assert "We will win" not in summary_line("Post", [quoted])
+
+
+def test_a_quotation_standing_alone_is_never_what_an_outlet_alone_reports(monkeypatch):
+    from clustering.compare import engine
+
+    tweet = ("The mayor wrote on Saturday.\n\n“It is a shame because her harbour contracts with Nordline "
+             "were lawful and approved by every auditor.”")
+    arts = [
+        article(1, "First Post", "Harlow news", f"{LEAD}\n\n{tweet}\n\n{FILLER}"),
+        article(2, "Second Times", "Harlow today", f"{LEAD}\n\n{FILLER}"),
+        article(3, "Third Herald", "In Harlow", f"{LEAD}\n\n{FILLER}"),
+    ]
+    first = outlet(compare(arts), "First Post")
+    assert not _about(first["unique_facts"], "auditor")
+    # the rule, not the sentence, stops it: allowed quoted sentences, the same one is claimed
+    monkeypatch.setattr(engine, "_UNIQUE_MAX_QUOTED", 1.01)
+    assert _about(outlet(compare(arts), "First Post")["unique_facts"], "auditor")

@@ -13,7 +13,8 @@ def test_contested_verbs_and_hedges_with_evidence():
     assert [h["hedge"] for h in herald["hedges"]] == ["reportedly"]
     wire = outlet(result, "Coastal Wire")["attribution"]
     assert wire["by_class"]["contested"] == {"insisted": 1}
-    assert "so-called" in [h["hedge"] for h in wire["hedges"]]
+    # "so-called" introduces a familiar term: a label, not the writer's doubt
+    assert "so-called" not in [h["hedge"] for h in wire["hedges"]]
     daily = outlet(result, "Valdria Daily")["attribution"]
     assert daily["by_class"]["contested"] == {} and daily["verbs"]["said"] >= 2
 
@@ -29,7 +30,7 @@ def test_scare_quotes_single_word_in_headline_and_body():
 def test_verbs_and_hedges_inside_quotations_are_the_speakers():
     arts = [
         article(1, "A", "Port row", "“They claimed it was allegedly safe,” the mayor said."),
-        article(2, "B", "Port row", "The mayor claimed the port was allegedly safe."),
+        article(2, "B", "Port row", "The mayor claimed the port was safe. The cargo was allegedly unsafe."),
     ]
     result = compare(arts, hashing_embed)
     a = outlet(result, "A")["attribution"]
@@ -42,3 +43,24 @@ def test_ordinary_verbs_are_not_reporting_verbs():
     arts = [article(1, "A", "Troops", "Troops continue to advance, and officers added two checkpoints.")]
     result = compare(arts, hashing_embed)
     assert outlet(result, "A")["attribution"]["verbs"] == {}
+
+
+def test_a_hedge_inside_reported_speech_is_the_speakers():
+    arts = [
+        article(1, "A", "Flynn row", "He also said the agents seemed to think Flynn was confused."),
+        article(2, "B", "Flynn row", "The agents seemed to think Flynn was confused, according to notes."),
+    ]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["hedges"] == []
+    assert [h["hedge"] for h in outlet(result, "B")["attribution"]["hedges"]] == ["seemed to"]
+
+
+def test_a_neutral_label_in_quotation_marks_is_no_distancing():
+    arts = [
+        article(1, "A", "Tax rule", "Couples may now choose the status “married filing jointly” on returns. "
+                "Critics dismissed the rule as a fix, and officials described the ruling as “Bridgegate”."),
+    ]
+    result = compare(arts, hashing_embed)
+    att = outlet(result, "A")["attribution"]
+    assert "married filing jointly" not in [s["text"] for s in att["scare_quotes"]]
+    assert any(s.get("label_term") and s["text"] == "married filing jointly" for s in att["scare_quotes_unclear"])

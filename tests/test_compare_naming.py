@@ -70,3 +70,22 @@ def test_role_epithets_depend_on_the_date():
 def test_place_names_are_not_people():
     index = _index([("A", "Kyiv said on Monday that Anna Berg would visit. Berg agreed.")], None)
     assert [e.name for e in index.entities] == ["Anna Berg"]
+
+
+def test_a_name_inside_a_building_or_firm_name_is_no_mention():
+    index = _index(
+        [
+            ("A", "Donald Trump spoke on Monday. Trump said he would stay. Michael Cohen worked at Trump Tower "
+                  "and the Trump Organization for years."),
+            ("B", "Mark Sheridan, a partner with Patton Boggs, said the firm was retained."),
+            ("C", "Both men are partners at Patton Boggs, the law firm."),
+        ],
+        datetime(2019, 1, 20, tzinfo=timezone.utc),
+    )
+    trump = next(e for e in index.entities if e.name == "Donald Trump")
+    rows, _ = naming_for_outlet(index, "A", [trump.id])
+    assert {r["form"]: r["count"] for r in rows} == {"Donald Trump": 1, "Trump": 1}
+    # the firm's surname-shaped last word is never counted as a short form of a person's name
+    for e in index.entities:
+        rows_c, _ = naming_for_outlet(index, "C", [e.id])
+        assert "Boggs" not in {r["form"] for r in rows_c}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from .articles import CompareArticle
@@ -53,6 +54,47 @@ def verb_key(tok: Any, lexicon: AttributionLexicon) -> str | None:
             if lexicon.verb_class(phrasal) is not None:
                 return phrasal
     return lemma if lexicon.verb_class(lemma) is not None else None
+
+
+def _in_reported_speech(sentence: Sentence, offset: int, lexicon: AttributionLexicon) -> bool:
+    """The word at ``offset`` (into the sentence's text) stands in a clause reported by someone:
+    the complement of a speech verb with a subject ("He also said the agents seemed to think").
+    A hedge there is the speaker's, not the outlet's."""
+    span = sentence.span
+    if span is None:
+        return False
+    at = span.start_char + offset
+    tok = next((t for t in span if t.idx <= at < t.idx + len(t.text) + 1), None)
+    steps = 0
+    while tok is not None and tok.head is not tok and steps < 12:
+        head = tok.head
+        if tok.dep_ in _SPEECH_DEPS and head.pos_ in ("VERB", "AUX") and verb_key(head, lexicon) is not None:
+            subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
+            return bool(subj) and subj[0].lower_ != "it"
+        tok, steps = head, steps + 1
+    return False
+
+
+def distancing_term(words: str) -> bool:
+    """Quoted words an outlet can hold at a distance: one word ("Bridgegate", "illegitimate"),
+    or a phrase with an evaluative word in it ("witch hunt"). A neutral multi-word phrase
+    ("married filing jointly", "protection officer") is a label or a term of art."""
+    tokens = re.findall(r"[^\W\d_]+(?:[’'-][^\W\d_]+)*", words.lower())
+    if len(tokens) <= 1:
+        return bool(tokens)
+    return any(_evaluative(t) for t in tokens)
+
+
+@lru_cache(maxsize=1)
+def _vader_lexicon() -> dict[str, float]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # lazily: reads its lexicon file
+
+    return dict(SentimentIntensityAnalyzer().lexicon)
+
+
+def _evaluative(word: str) -> bool:
+    """A word that carries a judgement in VADER's human-rated lexicon (|valence| >= 1)."""
+    return abs(_vader_lexicon().get(word, 0.0)) >= 1.0
 
 
 def _legal_subject(tok: Any) -> bool:
@@ -175,6 +217,8 @@ def attribution_for_outlet(
             for m in pattern.finditer(own):
                 if _EMPHATIC.search(own[max(0, m.start() - 12):m.start()]):
                     continue  # "couldn't possibly": emphatic negation, not doubt
+                if _in_reported_speech(s, m.start(), lexicon):
+                    continue  # "He said the agents seemed to think ...": the speaker's hedge
                 hedges.append(evidence(art, s.field, s.start, s.end, hedge=m.group(0).strip(), pattern=label))
                 break
     scare = []
@@ -202,6 +246,13 @@ def attribution_for_outlet(
             verb=q.verb if speaker else None,
             own_distancing=speaker is None,
         )
+        if speaker is None and not (q.meta.get("near_speech") or q.speaker) and not distancing_term(q.text):
+            # "married filing jointly", "place of residence": a neutral multi-word label in
+            # quotation marks names a term (a form's box, a rule's wording); no claim either way
+            item["own_distancing"] = False
+            item["label_term"] = True
+            unclear.append(item)
+            continue
         if speaker is None and (q.meta.get("near_speech") or q.speaker):
             # someone nearby speaks but the text does not say who: neither the outlet's own
             # distancing nor a known speaker's word, so no claim is made about it

@@ -36,6 +36,8 @@ from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentenc
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
 ENGINE_VERSION = "compare-7"
 _NAMING_MAX_ENTITIES = 8
+#: A unique fact's sentence may be at most this share inside quotation marks.
+_UNIQUE_MAX_QUOTED = 0.8
 #: A unique fact's sentence needs this many words and content tokens (headlines excepted).
 _UNIQUE_MIN_WORDS = 8
 _UNIQUE_MIN_TOKENS = 4
@@ -44,11 +46,17 @@ _UNIQUE_MIN_TOKENS = 4
 _WHOLE_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
 
 
-def _claimable(s: Sentence, tokens: dict[int, frozenset[str]], leads: set[int]) -> bool:
+def _claimable(s: Sentence, tokens: dict[int, frozenset[str]], leads: set[int],
+               ranges: dict[tuple[int, str], list[tuple[int, int]]], said_at: set[tuple[int, str, int]]) -> bool:
     """Can "X alone reports" rest on this sentence? A whole body sentence, not a lead, of at
-    least 8 words and 4 content tokens ("Nor is he a pundit." is no fact of its own)."""
+    least 8 words and 4 content tokens ("Nor is he a pundit." is no fact of its own), and not
+    a quotation standing alone (a tweet's line quoted whole reads as the outlet's own statement
+    once cut from the sentence that says who wrote it); ``said_at`` holds the speech verbs of
+    attributed quotations, so "“...,” the spokesman said" keeps its speaker in the sentence."""
     return (not s.heading and s.index not in leads and s.words >= _UNIQUE_MIN_WORDS
-            and len(tokens.get(s.index, ())) >= _UNIQUE_MIN_TOKENS and whole_sentence(s.text))
+            and len(tokens.get(s.index, ())) >= _UNIQUE_MIN_TOKENS and whole_sentence(s.text)
+            and (quoted_share(ranges.get((s.article, s.field), []), s.start, s.end) < _UNIQUE_MAX_QUOTED
+                 or any(a == s.article and f == s.field and s.start <= v < s.end for a, f, v in said_at)))
 
 
 def whole_sentence(text: str) -> bool:
@@ -196,6 +204,7 @@ def compare_story(
     )
     mark_certain(parsed, quotes, index, lexicons.attribution.reporting)
     ranges = quoted_ranges(quotes)
+    said_at = {(q.article, q.field, q.verb_start) for q in quotes if q.verb_start is not None and q.speaker}
     lap("names_quotes")
     outlet_sentences: dict[str, list[Sentence]] = {o: [] for o in outlets}
     for pa in parsed:
@@ -350,7 +359,7 @@ def compare_story(
             ours = [i for i in f.sentences if articles[by_index[i].article].outlet == o]
             ours = ours or list(f.covered_by.get(o, []))
             ours.sort(key=lambda i: i != f.representative)
-            i0 = next((i for i in ours if _claimable(by_index[i], tokens, leads)), None)
+            i0 = next((i for i in ours if _claimable(by_index[i], tokens, leads, ranges, said_at)), None)
             if i0 is None:
                 continue
             s = by_index[i0]

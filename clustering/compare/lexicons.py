@@ -70,7 +70,7 @@ class AttributionLexicon:
     speech: frozenset[str] = frozenset({"say", "tell", "write", "add", "note", "warn"})
     always: frozenset[str] = frozenset({"say", "tell", "claim", "allege", "insist"})
     display: dict[str, str] = field(default_factory=dict)
-    hedge_words: tuple[str, ...] = ("reportedly", "allegedly", "so-called", "purportedly", "supposedly")
+    hedge_words: tuple[str, ...] = ("reportedly", "allegedly", "purportedly", "supposedly")
     hedge_patterns: tuple[re.Pattern[str], ...] = ()
     partial_quote_cues: frozenset[str] = frozenset({"call", "describe", "dub", "label", "term", "deem", "brand"})
 

@@ -305,6 +305,8 @@ def build_entity_index(
                     continue
                 if tok.dep_ == "compound" and tok.head.i > tok.i and tok.head.pos_ == "NOUN":
                     continue
+                if _modifies_other_name(tok):
+                    continue  # "Trump Tower", "the Trump Organization": a building's or a firm's name
                 text = para.doc.text
                 if text[tok.idx - 1 : tok.idx] == "-" or text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 1] == "-":
                     continue  # "pro-Trump", "Trump-appointed": an adjective, not a mention
@@ -324,6 +326,8 @@ def build_entity_index(
                     # "Andy Harris" missed by the NER model: the first name belongs to the
                     # mention (else the outlet would be counted as writing the surname alone)
                     span = [prev, tok]
+                elif _full_name_before(tok, inside):
+                    span = _full_name_before(tok, inside) + [tok]
                 m = name_mention(pa, para, span)
                 if m is not None and (m.article, m.field, m.start) not in taken:
                     raw.append(m)
@@ -473,6 +477,31 @@ def _other_person(known: Any, mentions: list[Mention], titles: frozenset[str]) -
         return False
     firsts = {f for m in mentions if m.kind == "name" for f in [_first_name(m, titles)] if f}
     return bool(firsts) and not any(_same_first(f, k) for f in firsts for k in known.first_names)
+
+
+_NOT_PERSON = ("ORG", "FAC", "GPE", "LOC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
+
+
+def _modifies_other_name(tok: Any) -> bool:
+    """The token starts or sits inside a longer name the parser gives to a firm, building or
+    place, with words after it ("Trump Tower", "the Trump Organization"): not a mention of the
+    person. (Words before it, "Patton Boggs", are a full name's shape: see `_full_name_before`.)"""
+    if tok.ent_type_ not in _NOT_PERSON:
+        return False
+    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+    return ent is not None and any(not t.is_punct and t.text not in _POSSESSIVE for t in tok.doc[tok.i + 1:ent.end])
+
+
+def _full_name_before(tok: Any, inside: set[int]) -> list[Any]:
+    """Capitalised proper nouns right before the token inside the same entity ("Mark Sheridan"
+    tagged ORG, "Patton Boggs"): the outlet wrote the full name, not the surname alone."""
+    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+    if ent is None or tok.i == ent.start:
+        return []
+    words = list(tok.doc[ent.start:tok.i])
+    if all(t.pos_ == "PROPN" and t.text[:1].isupper() and t.idx not in inside for t in words) and len(words) <= 2:
+        return words
+    return []
 
 
 def first_names(ent: Entity, titles: frozenset[str]) -> set[str]:

@@ -86,6 +86,19 @@ def _is_title_of_work(phrase: str) -> bool:
     return all(w[:1].isupper() for w in words if w.lower() not in small)
 
 
+_TITLE_LEADS = {"on", "in", "at", "to", "from", "of", "told", "appearing", "appeared"}
+
+
+def _after_title_lead(before: str) -> bool:
+    """The words before an opening mark introduce a work, not a speaker: ‘on Fox News’ “...”’,
+    ‘told “Meet the Press”’, ‘the network’s “...”’."""
+    tail = before.rstrip()
+    if tail.endswith(("’s", "'s", "s’", "s'")):
+        return True
+    last = re.search(r"([A-Za-z]+)$", tail)
+    return bool(last and last.group(1).lower() in _TITLE_LEADS)
+
+
 _PROGRAMME_NOUNS = ("show", "program", "programme", "podcast", "series", "newspaper", "magazine", "broadcast")
 
 
@@ -162,6 +175,8 @@ def extract_quotes(
                 _attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, current)
                 if q.inherited and current is not None:
                     q.meta["since"] = current.get("at")
+                if q.meta.get("rejected_speaker") and para.field == "text":
+                    last_speaker = None  # a subject that cannot speak: a later "he said" is no one known
                 if q.kind == "quote" and q.speaker is not None and para.field == "text":
                     last_speaker = {
                         "speaker": q.speaker,
@@ -210,6 +225,10 @@ def _make_quotes(
             _is_title_of_work(inner_text) or _names_a_programme(inner_text, text[b + 1:])
         ):
             kind = "title"  # "This Week", "Fox & Friends": a programme or a work, not a scare quote
+        elif kind == "quote" and para.field == "text" and _is_title_of_work(inner_text) and (
+            _after_title_lead(text[:a]) or _names_a_programme(inner_text, text[b + 1:])
+        ):
+            kind = "title"  # ‘on Fox News' “On the Record with Greta Van Susteren.”’: a show's name
         elif kind == "short" and inner_text[:1].isupper() and inner_text.rstrip()[-1:] in ".!?" and words >= 2:
             kind = "quote"  # a whole quoted sentence ("Now they listen."), however short
         quotes.append(

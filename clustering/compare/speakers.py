@@ -55,7 +55,45 @@ def _someone_else_since(
                 return True
         elif not set(m.form.split()) <= words:
             return True
+    for at, tok in _person_subjects(pa, since, until, ranges):
+        if tok.text in words or _reported_by(tok, speaker, pa, index):
+            continue
+        if speaker.get("entity") is not None and any(
+            m.entity == speaker["entity"] for m in index.in_span(pa.position, "text", at, at + len(tok.text))
+        ):
+            continue
+        return True  # "Hutchinson, though, did call for ...": a person the index missed
     return False
+
+
+_TITLES = {"rep", "sen", "gov", "mr", "mrs", "ms", "dr", "gen", "president", "senator", "governor",
+           "representative", "secretary", "minister", "judge", "justice", "mayor"}
+
+
+def _person_subjects(pa: ParsedArticle, since: int, until: int, ranges: list[tuple[int, int]]) -> list[tuple[int, Any]]:
+    """Proper-noun subjects between ``since`` and ``until`` (body offsets, outside quotations)
+    that name a person as a reader knows one: tagged a person there, a surname the article
+    gives to a person elsewhere ("Asa Hutchinson ... Hutchinson, though, did call"), or after a
+    title ("Rep. Smith"). The entity index may miss such a name; a reader does not."""
+    paras = [p for p in pa.paragraphs if p.field == "text"]
+    surnames = {ent[-1].text for p in paras for ent in p.doc.ents if ent.label_ == "PERSON"}
+    out = []
+    for para in paras:
+        if para.end <= since or para.start >= until:
+            continue
+        for tok in para.doc:
+            at = para.start + tok.idx
+            if not since <= at < until or _inside_any(at, ranges):
+                continue
+            if tok.dep_ not in _SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+                continue
+            prev = para.doc[tok.i - 1] if tok.i else None
+            titled = any(t.lower_.rstrip(".") in _TITLES for t in tok.lefts) or (
+                prev is not None and prev.lower_.rstrip(".") in _TITLES
+            )
+            if tok.ent_type_ == "PERSON" or tok.text in surnames or titled:
+                out.append((at, tok))
+    return out
 
 
 def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: EntityIndex) -> bool:
@@ -262,6 +300,7 @@ def _attribute_quote(
         ]
         if ms:
             q.entity = ms[-1].entity
+        _settle_subject_speaker(pa, para, q, index, found[0] if found is not None else None, subject, bool(ms))
         return
     if q.kind != "quote":
         return
@@ -301,6 +340,96 @@ def _attribute_quote(
         q.speaker, q.entity = last_speaker["speaker"], last_speaker["entity"]
         q.verb, q.verb_lemma = last_speaker.get("verb"), last_speaker.get("verb_lemma")
         q.inherited = True
+
+
+# nouns for said words: "Her comments", "Rice’s statement", "the letter" are not speakers
+_WORDS_NOUNS = {"comment", "remark", "statement", "letter", "word", "claim", "assertion", "testimony",
+                "message", "tweet", "post", "email", "e-mail", "note", "speech", "answer", "response",
+                "reply", "description", "characterization", "characterisation", "suggestion", "accusation"}
+
+
+def _appositive_name(subject: Any) -> list[Any] | None:
+    """The proper name in apposition right after a common-noun subject ("Trump lawyer Rudy
+    Giuliani", "the union leader, Piotr Lind,"), as tokens; None if there is none."""
+    for child in subject.rights:
+        if child.dep_ == "appos" and child.pos_ == "PROPN":
+            name = [t for t in child.subtree if t.pos_ == "PROPN" and t.i <= child.i]
+            if name and name[-1].i == child.i and all(b.i == a.i + 1 for a, b in zip(name, name[1:])):
+                return name
+        if child.dep_ not in ("punct", "appos"):
+            break
+    return None
+
+
+def _names_someone(tokens: list[Any]) -> bool:
+    """A speaker phrase with a proper name in it ("a Pentagon spokesperson", "the Russian
+    president"); a capital that only opens the sentence ("Armed school personnel") is none."""
+    return any(
+        t.pos_ == "PROPN" or (t.text[:1].isupper() and t.i != t.sent.start and t.lower_ not in ("the", "a", "an"))
+        for t in tokens
+    )
+
+
+def _settle_subject_speaker(
+    pa: ParsedArticle, para: Paragraph, q: Quote, index: EntityIndex, verb: Any, subject: Any, named: bool
+) -> None:
+    """Second look at a speaker taken from a verb's subject (``named``: the index knows a name
+    in it): a noun for words is no speaker ("Her comments, said ..."); a role with its name in
+    apposition is that name ("Trump lawyer Rudy Giuliani"); a phrase with no proper name is no
+    one ("Armed school personnel"). A rejected subject leaves the quotation unattributed."""
+    text = para.doc.text
+    if verb is not None and subject.pos_ == "NOUN" and subject.lemma_.lower() in _WORDS_NOUNS:
+        q.speaker = q.speaker_start = q.speaker_end = q.entity = None
+        _words_owner(pa, para, q, index, verb, subject)
+        return
+    if named:
+        return
+    toks = _speaker_tokens(subject)
+    name = _appositive_name(subject) if subject.pos_ == "NOUN" else None
+    if name is not None:
+        # "Trump lawyer Rudy Giuliani ... asked": the role's name in apposition speaks
+        s0, s1 = name[0].idx, name[-1].idx + len(name[-1].text)
+        q.speaker, q.speaker_start, q.speaker_end = text[s0:s1], para.start + s0, para.start + s1
+        ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+        q.entity = ms[-1].entity if ms else None
+        return
+    if not _names_someone(toks):
+        # "Armed school personnel ... would be required to undergo a “...”": a common noun
+        # (capitalised only because it opens the sentence) says nobody in particular
+        q.meta["rejected_speaker"] = q.speaker
+        q.speaker = q.speaker_start = q.speaker_end = q.entity = None
+
+
+def _words_owner(pa: ParsedArticle, para: Paragraph, q: Quote, index: EntityIndex, verb: Any, subject: Any) -> None:
+    """Speaker of a quotation whose subject is a noun for words ("Her comments, said Josh
+    Earnest, are “...”", "Rice’s comments came as Netanyahu ..., saying “...”"). The words'
+    owner speaks only when the text says so: a name right after the verb ("said Josh Earnest")
+    or the possessor of the noun that is itself the verb's subject ("Rice’s letter said “...”").
+    Otherwise the quotation stays unattributed."""
+    text = para.doc.text
+    doc = para.doc
+    chain: list[Any] = []
+    if verb.i + 1 < len(doc) and verb.i > subject.i:
+        for t in doc[verb.i + 1:verb.i + 6]:
+            if t.pos_ != "PROPN":
+                break
+            chain.append(t)  # "said Josh Earnest": the inverted subject
+    if not chain and subject.head.i == verb.i:
+        poss = next((c for c in subject.children if c.dep_ == "poss"), None)
+        if poss is not None and poss.pos_ == "PROPN":
+            chain = [t for t in poss.subtree if t.pos_ == "PROPN"]
+        elif poss is None:
+            chain = [c for c in subject.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]  # "a White House statement"
+            chain = [t for c in chain for t in c.subtree if t.pos_ == "PROPN"]
+    if not chain:
+        q.meta["rejected_speaker"] = text[subject.left_edge.idx:subject.idx + len(subject.text)]
+        return
+    s0, s1 = chain[0].idx, chain[-1].idx + len(chain[-1].text)
+    q.speaker = text[s0:s1]
+    q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
+    ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
+    if ms:
+        q.entity = ms[-1].entity
 
 
 _CLAUSE_OPENERS = ("who", "which", "whose", "whom", "a", "an", "the", "his", "her", "their")

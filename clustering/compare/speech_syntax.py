@@ -112,7 +112,30 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
 
 
 def _is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
-    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in reporting and not _so_called(tok)
+    return (
+        tok.pos_ in ("VERB", "AUX")
+        and tok.lemma_.lower() in reporting
+        and not _so_called(tok)
+        and not _naming_call(tok)
+    )
+
+
+_QUOTE_MARKS = "“”\"‘’"
+
+
+def _naming_call(tok: Any) -> bool:
+    """"personnel, called school resource officers, ...": "called" with a noun and nothing
+    quoted or said gives a name, it reports no speech. "called the plan “a disaster”" (a quoted
+    complement), "called for ..." and "called it illegal, saying ..." stay speech."""
+    if tok.lemma_.lower() != "call":
+        return False
+    kids = list(tok.children)
+    if any(c.dep_ in ("ccomp", "parataxis", "prep", "xcomp", "advcl", "acomp") for c in kids):
+        return False
+    if any(ch in _QUOTE_MARKS for c in kids for t in c.subtree for ch in t.text):
+        return False
+    objects = [c for c in kids if c.dep_ in ("dobj", "oprd", "attr")]
+    return len(objects) == 1 and objects[0].pos_ in ("NOUN", "PROPN")  # "called him a liar": two
 
 
 def _so_called(tok: Any) -> bool:

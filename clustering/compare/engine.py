@@ -34,7 +34,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-7"
+ENGINE_VERSION = "compare-8"
 _NAMING_MAX_ENTITIES = 8
 #: A unique fact's sentence may be at most this share inside quotation marks.
 _UNIQUE_MAX_QUOTED = 0.8

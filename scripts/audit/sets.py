@@ -19,7 +19,7 @@ FRESH = ["0c78e748-efbf-417c-a8c1-beeb6480147f", "2b9468af-4ab0-4f25-85f4-c3ef93
 SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in FRESH})
 SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-5752", "allsides-6073")})
 ROUND3 = [f"basil-{s[:8]}" for s in FRESH] + ["allsides-5752", "allsides-6073"]
-# Round 4: eight more, chosen 2026-11-28 07:58 UTC after the round-3 fixes, read by no one before
+# Round 4: eight more, chosen 2026-11-28 07:45 UTC after the round-3 fixes, read by no one before
 # their audit (the check that those fixes were not fitted to round 3).
 FRESH4 = ["11c9f251-35c8-4452-b052-df9be61464c6", "2742e9c1-2943-496f-8b23-faf5332e1612",
           "47a209b0-fc26-4a0a-a1fe-e4310d1d2419", "7a97de89-1433-46f7-bcc2-f80b041cb9a0",

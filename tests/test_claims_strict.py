@@ -128,7 +128,7 @@ def test_summary_holds_only_the_surest_claims_and_no_counts():
 
 
 def test_a_quotation_standing_alone_is_never_what_an_outlet_alone_reports(monkeypatch):
-    from clustering.compare import engine
+    from clustering.compare import outlet_facts
 
     tweet = ("The mayor wrote on Saturday.\n\n“It is a shame because her harbour contracts with Nordline "
              "were lawful and approved by every auditor.”")
@@ -140,5 +140,5 @@ def test_a_quotation_standing_alone_is_never_what_an_outlet_alone_reports(monkey
     first = outlet(compare(arts), "First Post")
     assert not _about(first["unique_facts"], "auditor")
     # the rule, not the sentence, stops it: allowed quoted sentences, the same one is claimed
-    monkeypatch.setattr(engine, "_UNIQUE_MAX_QUOTED", 1.01)
+    monkeypatch.setattr(outlet_facts, "_UNIQUE_MAX_QUOTED", 1.01)
     assert _about(outlet(compare(arts), "First Post")["unique_facts"], "auditor")

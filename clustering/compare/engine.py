@@ -17,15 +17,17 @@ from .articles import CompareArticle
 from .attribution import attribution_for_outlet
 from .certainty import mark_certain
 from .claims import build_claims
-from .distinctive import MAIN_ACTORS, OMIT_MAX_COS, combination, distinctive, name_words, shared_distinctive
+from .distinctive import MAIN_ACTORS
 from .evidence import evidence
 from .coverage import CoverageIndex, assess_facts, content_tokens, quote_speakers
-from .facts import display_text, fact_label, group_facts, proposition_core
+from .facts import group_facts, proposition_core
 from .frames import frames_for_outlets
 from .lexicons import Lexicons
 from .naming import build_entity_index, naming_for_outlet, naming_variants
+from .outlet_facts import OutletFactInputs, omitted_facts, unique_facts
+from .outlet_facts import whole_sentence as whole_sentence  # imported from here by callers
 from .params import CompareParams
-from .quoted import quoted_ranges, quoted_share
+from .quoted import quoted_ranges
 from .quotes import extract_quotes
 from .sentences import Sentence, parse_articles
 from .speech_syntax import not_a_speaker
@@ -36,33 +38,6 @@ from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentenc
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
 ENGINE_VERSION = "compare-8"
 _NAMING_MAX_ENTITIES = 8
-#: A unique fact's sentence may be at most this share inside quotation marks.
-_UNIQUE_MAX_QUOTED = 0.8
-#: A unique fact's sentence needs this many words and content tokens (headlines excepted).
-_UNIQUE_MIN_WORDS = 8
-_UNIQUE_MIN_TOKENS = 4
-#: A sentence that ends like this is whole (a cut-off excerpt "Vance announced in March..."
-#: is not): a full stop, question or exclamation mark, maybe inside a closing quote or bracket.
-_WHOLE_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
-
-
-def _claimable(s: Sentence, tokens: dict[int, frozenset[str]], leads: set[int],
-               ranges: dict[tuple[int, str], list[tuple[int, int]]], said_at: set[tuple[int, str, int]]) -> bool:
-    """Can "X alone reports" rest on this sentence? A whole body sentence, not a lead, of at
-    least 8 words and 4 content tokens ("Nor is he a pundit." is no fact of its own), and not
-    a quotation standing alone (a tweet's line quoted whole reads as the outlet's own statement
-    once cut from the sentence that says who wrote it); ``said_at`` holds the speech verbs of
-    attributed quotations, so "“...,” the spokesman said" keeps its speaker in the sentence."""
-    return (not s.heading and s.index not in leads and s.words >= _UNIQUE_MIN_WORDS
-            and len(tokens.get(s.index, ())) >= _UNIQUE_MIN_TOKENS and whole_sentence(s.text)
-            and (quoted_share(ranges.get((s.article, s.field), []), s.start, s.end) < _UNIQUE_MAX_QUOTED
-                 or any(a == s.article and f == s.field and s.start <= v < s.end for a, f, v in said_at)))
-
-
-def whole_sentence(text: str) -> bool:
-    """True when ``text`` ends as a finished sentence (not cut off, not "...")."""
-    text = text.rstrip()
-    return bool(_WHOLE_SENTENCE.search(text)) and not re.search(r"(\.\.\.|…)[\"”’')\]]*$", text)
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -312,13 +287,16 @@ def compare_story(
     story_out["main_entities"] = [index.entity(e).name for e in main_entities]
     story_out["naming_variants"] = variants
 
-    n_voices = len(plan.voices)
     # the story's main actors (at most three, named by every outlet): naming them says nothing of a fact
     main_people = frozenset(f"@{e.id}" for e in index.main_entities(MAIN_ACTORS) if len(e.outlets(parsed)) >= len(outlets))
     # the first body sentence of every article
     leads = {next((s.index for s in pa.sentences if not s.heading and s.field == "text"), -1) for pa in parsed}
     sentence_outlet = {s.index: articles[s.article].outlet for s in by_index.values()}
     carried = {f.id: carriers(f, sentence_outlet, outlets) for f in facts}
+    fact_inputs = OutletFactInputs(
+        articles, facts, by_index, carried, coverage, cov, tokens, leads, ranges, said_at, voice_of_sentence,
+        main_people, lexicons.names.titles, plan, params.omission_share,
+    )
     facts_out = []
     for f in facts:
         facts_out.append(
@@ -346,83 +324,8 @@ def compare_story(
         lead_s = next((s for s in pa0.body if not s.heading), None) or next(iter(pa0.body), None)
         copy_voice = plan.copy_outlets.get(o)  # o only runs another outlet's text: show its own edits
         own_facts = [f for f in facts if o in carried[f.id]]
-        unique = []
-        for f in own_facts:
-            if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
-                continue
-            # the sentence claimed: the representative (the sentence the label is made from) when
-            # it is this outlet's, else another of its sentences of the fact; a voice's fact may
-            # rest on its copies' sentences only: then its own covering ones. It must be a whole
-            # body sentence with content of its own, and not a lead (the lead is the story every
-            # outlet tells; a headline or a cut-off excerpt "Vance announced in March..." states
-            # no fact of its own)
-            ours = [i for i in f.sentences if articles[by_index[i].article].outlet == o]
-            ours = ours or list(f.covered_by.get(o, []))
-            ours.sort(key=lambda i: i != f.representative)
-            i0 = next((i for i in ours if _claimable(by_index[i], tokens, leads, ranges, said_at)), None)
-            if i0 is None:
-                continue
-            s = by_index[i0]
-            # no other voice may come even near it (the loose test): a paraphrase, the same
-            # quoted words, the same figure or person with what they did stop the claim
-            own_voice = voice_of_sentence[s.index]
-            mine = [i for i in f.sentences if voice_of_sentence[i] == own_voice] or [s.index]
-            nearest = 0.0
-            marks = distinctive(frozenset().union(*(tokens.get(i, frozenset()) for i in mine)), cov.df, cov.n, main_people,
-                                name_words(" ".join(by_index[i].text for i in mine), lexicons.names.titles))
-            for v in plan.voices:
-                if v == own_voice:
-                    continue
-                hits, top = cov.near(mine, v)
-                nearest = max(nearest, top)
-                # nor may another voice's whole text hold the fact's people, figures and rare
-                # words together (a paraphrase MiniLM scores low, or told across sentences)
-                if hits or any(combination(shared_distinctive(marks, w)) for w in cov.window_stems(v)):
-                    break
-            else:
-                ref = _sentence_ref(articles, s)
-                label = f.label if i0 == f.representative else fact_label(display_text(s))
-                unique.append({"fact_id": f.id, "label": label, **ref, "sentences": len(f.sentences),
-                               "nearest": round(nearest, 3)})
-        # what an outlet develops at length comes first (a one-line aside last)
-        unique.sort(key=lambda u: (-u["sentences"], u["start"] if u["field"] == "text" else -1))
-        omitted = []
-        for f in facts:
-            if o in f.outlets or n_voices < 2 or copy_voice:
-                continue  # the outlet covers it, in its own words at least
-            rep = by_index[f.representative]
-            if quoted_share(ranges.get((rep.article, rep.field), []), rep.start, rep.end) >= 0.5:
-                continue  # a quotation: outlets tell what was said in their own words, or quote other parts
-            # only voices that carry it strictly are named: at least two (one voice's fact is its own)
-            strict = [v for v in coverage[f.id].carriers if v != o]
-            if len(strict) < max(2, params.omission_share * (n_voices - 1), (n_voices - 1) / 2):
-                continue  # at least two, and half the other voices, carry it
-            # nothing of this outlet may come even near the fact as its carriers tell it, nor
-            # within a cosine of OMIT_MAX_COS of any of their sentences of it
-            core = coverage[f.id].core
-            hits, top = cov.near(core, o)
-            if hits or top >= OMIT_MAX_COS:
-                continue
-            # and its whole text names none of the fact's people (other than the story's main
-            # actors), and no three adjacent sentences of it hold the fact's figures, names and
-            # rare words together
-            marks = distinctive(frozenset().union(*(tokens.get(i, frozenset()) for i in core)), cov.df, cov.n, main_people,
-                                name_words(" ".join(by_index[i].text for i in core), lexicons.names.titles))
-            if any(t.startswith("@") and w >= 1 for t, w in shared_distinctive(marks, cov.text_stems(o)).items()) or any(
-                combination(shared_distinctive(marks, w)) for w in cov.window_stems(o)
-            ):
-                continue
-            omitted.append(
-                {
-                    "fact_id": f.id,
-                    "text": by_index[f.representative].text,
-                    "label": f.label,
-                    # the outlets running those voices' texts
-                    "covered_by": [c for c in carried[f.id] if plan.copy_outlets.get(c, c) in strict],
-                    "voices": strict,
-                }
-            )
-        omitted.sort(key=lambda x: -len(x["voices"]))
+        unique = unique_facts(fact_inputs, o, own_facts, copy_voice)
+        omitted = omitted_facts(fact_inputs, o, copy_voice)
         o_quotes = [q for q in quotes if articles[q.article].outlet == o]
         quote_rows = []
         voices: dict[str, dict[str, Any]] = {}

@@ -6,153 +6,48 @@ epithets of the alias lexicon ("Kremlin leader"). Surnames are grouped across ro
 a transliteration key ("Zelenskyy", "Zelenskiy" -> "zelensky") and, for typos ("Zekensky"),
 by string similarity of the keys. The same index resolves quoted speakers and the targets of
 tone.
+
+This module builds the index (:func:`build_entity_index`). The index itself lives in
+:mod:`.entity_index`, the spelling key and name-shape cues in :mod:`.name_shapes`, and each
+outlet's naming rows and spellings in :mod:`.outlet_naming`; their public names are imported
+from here, as before.
 """
 from __future__ import annotations
 
 import bisect
-import unicodedata
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from datetime import date
-from difflib import SequenceMatcher
 from typing import Any
 
-from .lexicons import KnownEntity, NamesLexicon
+from .entity_index import Entity, EntityIndex, Mention, _first_name, ambiguous, first_names
+from .lexicons import NamesLexicon
+from .name_shapes import (
+    _FUNCTION_WORDS,
+    _FUZZY_MIN_LEN,
+    _HONORIFICS,
+    _POSSESSIVE,
+    _full_name_before,
+    _is_place,
+    _modifies_other_name,
+    _same_first,
+    _similar,
+    translit_key,
+)
+from .outlet_naming import naming_for_outlet, naming_variants
 from .sentences import ParsedArticle
 
-_POSSESSIVE = ("’s", "'s", "’", "'")
-_HONORIFICS = {"mr", "ms", "mrs", "miss", "mx", "dr", "sir", "dame"}
-# appositions that show a "PERSON" entity is really a place ("Dvorichna, a key village")
-_PLACE_NOUNS = {
-    "village", "town", "city", "region", "district", "province", "county", "country", "river",
-    "airport", "plant", "stronghold", "settlement", "island", "state", "capital", "port",
-}
-_FUZZY_RATIO = 0.86
-_FUZZY_MIN_LEN = 5
-
-
-def translit_key(word: str, rules: tuple[tuple[str, str], ...]) -> str:
-    """Romanisation-independent key of a surname ("Zelenskiy" -> "zelensky")."""
-    text = unicodedata.normalize("NFKD", word.casefold())
-    text = "".join(ch for ch in text if ch.isalpha())
-    for old, new in rules:
-        text = text.replace(old, new)
-    return text
-
-
-def _is_place(root: Any) -> bool:
-    """A "PERSON" entity that the parse shows to be a place ("the village of Dvorichna")."""
-    if any(c.dep_ == "appos" and c.lemma_.lower() in _PLACE_NOUNS for c in root.children):
-        return True
-    if root.dep_ == "appos" and root.head.lemma_.lower() in _PLACE_NOUNS:
-        return True
-    return root.dep_ == "pobj" and root.head.head.lemma_.lower() in _PLACE_NOUNS
-
-
-def _similar(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if min(len(a), len(b)) < _FUZZY_MIN_LEN or a[0] != b[0]:
-        return False
-    return SequenceMatcher(None, a, b).ratio() >= _FUZZY_RATIO
-
-
-@dataclass
-class Mention:
-    """One reference to a person in one article.
-
-    Attributes:
-        article: Position of the article in the input list.
-        field: ``"title"`` or ``"text"``.
-        start: Start offset into the field.
-        end: End offset.
-        form: The form as the outlet writes it ("Zelenskiy", "Mr Zelensky", "Kremlin leader").
-        kind: ``"name"`` or ``"epithet"``.
-        surname: The surname as spelled (names only).
-        sentence: Index of the sentence the mention is in.
-        token: The spaCy token heading the mention (for clause-level tone).
-    """
-
-    article: int
-    field: str
-    start: int
-    end: int
-    form: str
-    kind: str
-    surname: str = ""
-    sentence: int = -1
-    token: Any = field(default=None, repr=False)
-    evaluative: bool = False
-    entity: int = -1
-
-
-@dataclass
-class Entity:
-    """A person of the story with all its mentions."""
-
-    id: int
-    name: str
-    keys: set[str]
-    known: KnownEntity | None = None
-    mentions: list[Mention] = field(default_factory=list)
-
-    def outlets(self, parsed: list[ParsedArticle]) -> set[str]:
-        """Outlets that mention the entity."""
-        return {parsed[m.article].article.outlet for m in self.mentions}
-
-
-class EntityIndex:
-    """People of a story and their mentions, with look-ups by span and by phrase."""
-
-    def __init__(self, entities: list[Entity], parsed: list[ParsedArticle], lexicon: NamesLexicon):
-        self.entities = entities
-        self.parsed = parsed
-        self.lexicon = lexicon
-        self._by_sentence: dict[int, list[Mention]] = defaultdict(list)
-        self._by_article: dict[tuple[int, str], list[Mention]] = defaultdict(list)
-        for ent in entities:
-            for m in ent.mentions:
-                self._by_sentence[m.sentence].append(m)
-                self._by_article[(m.article, m.field)].append(m)
-        for ms in self._by_article.values():
-            ms.sort(key=lambda m: m.start)
-
-    def in_sentence(self, sentence: int) -> list[Mention]:
-        """Mentions inside a sentence."""
-        return self._by_sentence.get(sentence, [])
-
-    def in_span(self, article: int, field_name: str, start: int, end: int) -> list[Mention]:
-        """Mentions overlapping ``[start, end)`` of an article's field."""
-        return [m for m in self._by_article.get((article, field_name), []) if m.start < end and start < m.end]
-
-    def entity(self, ent_id: int) -> Entity:
-        """The entity with this id."""
-        return self.entities[ent_id]
-
-    def in_sentence_tokens(self, article: int, token: Any) -> list[Mention]:
-        """Mentions headed by a spaCy token (any field of the article)."""
-        return [
-            m for (a, _f), ms in self._by_article.items() if a == article
-            for m in ms if m.token is not None and m.token.doc is token.doc and m.token.i == token.i
-        ]
-
-    def resolve_word(self, word: str) -> Entity | None:
-        """The one entity whose surname key matches ``word`` ("Zelenskyy" -> Volodymyr Zelensky),
-        for names the parser did not mark as a mention (headlines); None if none or several."""
-        key = translit_key(word, self.lexicon.translit)
-        if len(key) < 3:
-            return None
-        found = [e for e in self.entities if e.mentions and (key in e.keys or any(
-            len(k) >= _FUZZY_MIN_LEN and _similar(key, k) for k in e.keys))]
-        return found[0] if len(found) == 1 else None
-
-    def main_entities(self, limit: int) -> list[Entity]:
-        """The story's main people: mentioned by the most outlets, then most often."""
-        ranked = sorted(
-            self.entities,
-            key=lambda e: (-len(e.outlets(self.parsed)), -len(e.mentions), e.name),
-        )
-        return [e for e in ranked if e.mentions][:limit]
+# the names callers import from here (the index, its builder, the per-outlet rows)
+__all__ = [
+    "Entity",
+    "EntityIndex",
+    "Mention",
+    "ambiguous",
+    "build_entity_index",
+    "first_names",
+    "naming_for_outlet",
+    "naming_variants",
+    "translit_key",
+]
 
 
 def _article_day(pa: ParsedArticle, fallback: date | None) -> date | None:
@@ -424,20 +319,6 @@ def build_entity_index(
     return EntityIndex(entities, parsed, lexicon)
 
 
-_ROLE_WORDS = {"senate", "house", "minority", "majority", "leader", "whip", "committee", "council", "party",
-               "administration", "department", "ministry", "office", "state", "federal", "national"}
-_FUNCTION_WORDS = {"between", "and", "but", "with", "for", "from", "after", "before", "as", "at", "in", "on",
-                   "of", "to", "by", "when", "while", "if", "the", "a", "an", "says", "said"}
-
-
-def _strip_function_words(form: str) -> str:
-    """"Between Obama" (a headline run) -> "Obama"."""
-    words = form.split()
-    while len(words) > 1 and words[0].lower() in _FUNCTION_WORDS:
-        words.pop(0)
-    return " ".join(words)
-
-
 def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     if ent.known is not None:
         return ent.known.name
@@ -456,19 +337,6 @@ def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     return forms.most_common(1)[0][0] if forms else "?"
 
 
-# set phrases the NER model takes for people ("a Hail Mary pass")
-_IDIOMS = {"hail mary", "john doe", "jane doe", "uncle sam", "mother nature", "father time", "lady liberty",
-           "peeping tom", "doubting thomas", "good samaritan", "holy spirit", "santa claus"}
-
-
-def _first_name(m: Mention, titles: frozenset[str]) -> str | None:
-    """The first name of a full-name mention ("Hillary" of "Hillary Rodham Clinton"), if any."""
-    words = [w for w in _strip_function_words(m.form).split() if w.lower().rstrip(".") not in titles]
-    if len(words) < 2 or len(words[0].rstrip(".")) < 2:
-        return None  # a surname alone, or an initial ("J. Smith")
-    return words[0]
-
-
 def _other_person(known: Any, mentions: list[Mention], titles: frozenset[str]) -> bool:
     """The story's full names with a known person's surname all have another first name
     ("Andy Harris" for Kamala Harris): a different first name never maps to a known person.
@@ -477,171 +345,3 @@ def _other_person(known: Any, mentions: list[Mention], titles: frozenset[str]) -
         return False
     firsts = {f for m in mentions if m.kind == "name" for f in [_first_name(m, titles)] if f}
     return bool(firsts) and not any(_same_first(f, k) for f in firsts for k in known.first_names)
-
-
-_NOT_PERSON = ("ORG", "FAC", "GPE", "LOC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
-
-
-def _modifies_other_name(tok: Any) -> bool:
-    """The token starts or sits inside a longer name the parser gives to a firm, building or
-    place, with words after it ("Trump Tower", "the Trump Organization"): not a mention of the
-    person. (Words before it, "Patton Boggs", are a full name's shape: see `_full_name_before`.)"""
-    if tok.ent_type_ not in _NOT_PERSON:
-        return False
-    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
-    return ent is not None and any(not t.is_punct and t.text not in _POSSESSIVE for t in tok.doc[tok.i + 1:ent.end])
-
-
-def _full_name_before(tok: Any, inside: set[int]) -> list[Any]:
-    """Capitalised proper nouns right before the token inside the same entity ("Mark Sheridan"
-    tagged ORG, "Patton Boggs"): the outlet wrote the full name, not the surname alone."""
-    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
-    if ent is None or tok.i == ent.start:
-        return []
-    words = list(tok.doc[ent.start:tok.i])
-    if all(t.pos_ == "PROPN" and t.text[:1].isupper() and t.idx not in inside for t in words) and len(words) <= 2:
-        return words
-    return []
-
-
-def first_names(ent: Entity, titles: frozenset[str]) -> set[str]:
-    """The distinct first names an entity's mentions use."""
-    return {f for m in ent.mentions if m.kind == "name" for f in [_first_name(m, titles)] if f}
-
-
-def ambiguous(ent: Entity, titles: frozenset[str]) -> bool:
-    """Two people share the surname (Bill and Hillary Clinton): the surname key groups them as
-    one, so neither a form nor a speaker can be given to a person with certainty. A first
-    name that starts another ("Joe", "Joseph") is the same person."""
-    names = sorted({_plain(f) for f in first_names(ent, titles)}, key=len)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            if not b.startswith(a):
-                return True
-    return False
-
-
-def _plain(word: str) -> str:
-    """Lower case without accents ("Raúl" -> "raul")."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
-
-
-def _same_first(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return False
-    a, b = sorted((_plain(a), _plain(b)), key=len)
-    return b.startswith(a)
-
-
-def _in_ranges(m: Mention, quoted: dict[tuple[int, str], list[tuple[int, int]]] | None) -> bool:
-    if not quoted:
-        return False
-    return any(a <= m.start < b for a, b in quoted.get((m.article, m.field), []))
-
-
-def naming_for_outlet(
-    index: EntityIndex,
-    outlet: str,
-    entity_ids: list[int],
-    quoted: dict[tuple[int, str], list[tuple[int, int]]] | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """The forms an outlet uses for the given entities, and its dominant surname spellings.
-
-    Only the outlet's own voice counts: a name inside a quotation is the speaker's choice. An
-    entity whose surname two people share (Bill and Hillary Clinton) is left out, and so is a
-    set phrase the parser took for a person ("Hail Mary"). A first name used alone ("Raúl")
-    is counted as a form of the one person with that first name, and left out when none or
-    several have it.
-
-    Args:
-        index: The story's entity index.
-        outlet: The outlet's name.
-        entity_ids: Entities to report (the story's people that matter for the comparison).
-        quoted: Quoted ranges (marks included) per ``(article, field)``.
-
-    Returns:
-        ``(rows, spellings)``: rows ``{"entity", "form", "count", "kind"}`` sorted by entity
-        then count, and ``{entity name: surname spelling}``.
-    """
-    titles = index.lexicon.titles
-    rows: list[dict[str, Any]] = []
-    spellings: dict[str, str] = {}
-    # first names of the story's full-name people, for first-name-only entities
-    owners: dict[str, set[int]] = {}
-    for ent in index.entities:
-        for f in first_names(ent, titles):
-            owners.setdefault(_plain(f), set()).add(ent.id)
-    extra: dict[int, list[Mention]] = {}
-    skip: set[int] = set()
-    for eid in entity_ids:
-        ent = index.entity(eid)
-        if ent.known is None and all(m.kind == "name" and len(m.form.split()) == 1 for m in ent.mentions):
-            word = ent.mentions[0].form if ent.mentions else ""
-            home = owners.get(_plain(word), set()) - {eid}
-            if home:
-                skip.add(eid)
-                if len(home) == 1:
-                    extra.setdefault(next(iter(home)), []).extend(ent.mentions)
-    for eid in entity_ids:
-        ent = index.entity(eid)
-        if eid in skip or ent.name.lower() in _IDIOMS:
-            continue
-        own_first = _first_name(next((m for m in ent.mentions if m.form == ent.name), ent.mentions[0]), titles) if ent.mentions else None
-        shared = ambiguous(ent, titles)
-        if not any(m.field == "text" for m in ent.mentions):
-            continue  # named in headlines only ("Blake Farenthold Resigns"): not a sure person
-        if ent.known is None and all(
-            w.lower().rstrip(".") in titles or w.lower() in _ROLE_WORDS for w in ent.name.split()
-        ):
-            continue  # "Senate Minority Leader": a role the parser took for a name, not a person
-        ms = [
-            m for m in ent.mentions + extra.get(eid, [])
-            if index.parsed[m.article].article.outlet == outlet and not _in_ranges(m, quoted)
-            and _strip_function_words(m.form).lower() not in _IDIOMS
-            # a shared surname: only full names with this person's first name are theirs
-            and not (shared and not _same_first(_first_name(m, titles), own_first))
-        ]
-        if not ms:
-            continue
-        forms = Counter((_strip_function_words(m.form), m.kind, m.evaluative) for m in ms)
-        label = ent.name
-        if len(label.split()) == 1:
-            # an entity grouped under a first name ("Steve"): label it with its full name
-            longer = Counter(f for m in ent.mentions for f in [_strip_function_words(m.form)]
-                             if len(f.split()) >= 2 and f.split()[0] == label)
-            if longer:
-                label = longer.most_common(1)[0][0]
-        for (form, kind, evaluative), count in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0][0])):
-            row = {"entity": label, "form": form, "count": count, "kind": kind}
-            if evaluative:
-                row["evaluative"] = True
-            rows.append(row)
-        spelled = Counter(m.surname for m in ms if m.kind == "name" and m.surname)
-        if spelled:
-            spellings[ent.name] = spelled.most_common(1)[0][0]
-    return rows, spellings
-
-
-def naming_variants(index: EntityIndex, outlets: list[str], entity_ids: list[int]) -> list[dict[str, Any]]:
-    """Entities whose surname the outlets spell differently.
-
-    Returns:
-        ``[{"entity", "spellings": {outlet: spelling}, "counts": {outlet: {spelling: n}}}]``.
-    """
-    out = []
-    for eid in entity_ids:
-        ent = index.entity(eid)
-        per: dict[str, Counter[str]] = {}
-        for m in ent.mentions:
-            if m.kind == "name" and m.surname:
-                per.setdefault(index.parsed[m.article].article.outlet, Counter())[m.surname] += 1
-        dominant = {o: c.most_common(1)[0][0] for o, c in per.items()}
-        if len(set(dominant.values())) > 1:
-            out.append(
-                {
-                    "entity": ent.name,
-                    "spellings": {o: dominant[o] for o in outlets if o in dominant},
-                    "counts": {o: dict(per[o]) for o in outlets if o in per},
-                }
-            )
-    return out

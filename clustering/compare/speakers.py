@@ -4,6 +4,10 @@ The speaker is the subject of the reporting verb nearest to the quotation in its
 looked for after the closing mark first ("...,” the Kremlin leader added") and then before
 the opening mark ("An EU official said: “..."). A pronoun, or a quotation with no
 attribution of its own, takes the article's last speaker.
+
+This module finds the reporting verb and settles the speaker of one quotation; the speaker
+phrase (chunk, role, apposition, owner of words) is read in :mod:`.speaker_phrases`, and
+whether the last speaker carries on in :mod:`.speaker_continuation`.
 """
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import Paragraph, ParsedArticle
+from .speaker_continuation import _pronoun_fits
+from .speaker_continuation import _someone_else_since as _someone_else_since  # imported from here by quotes
+from .speaker_phrases import _is_role_phrase, _name_before_clause, _settle_subject_speaker, _speaker_chunk
 from .speech_syntax import (
-    _NOT_SPEAKER_START,
     _PRONOUNS,
     _SUBJECT_DEPS,
     _inside_any,
@@ -29,94 +35,6 @@ from .speech_syntax import (
     _tokens_between,
     not_a_speaker,
 )
-
-
-def _someone_else_since(
-    pa: ParsedArticle, index: EntityIndex, speaker: dict[str, Any], until: int, ranges: list[tuple[int, int]]
-) -> bool:
-    """Another person named (outside quotations) between where the last speaker was set and
-    ``until``: a pronoun or a bare quotation after that could be either one."""
-    since = speaker.get("at")
-    if since is None or until <= since:
-        return False
-    words = set((speaker.get("speaker") or "").split())
-    text = pa.article.field_text("text")
-    for m in index.in_span(pa.position, "text", since, until):
-        if _inside_any(m.start, ranges):
-            continue
-        if _possessive(text, m.end) or text[m.end:m.end + 1] in ("’", "'") or (
-            m.token is not None and m.token.dep_ in ("poss", "compound", "nmod", "amod")
-        ):
-            continue  # "due to Donald Trump’s freeze", "the Trump administration": a modifier
-        if m.token is not None and _reported_by(m.token, speaker, pa, index):
-            continue  # "DeMint said Steele must apologize": Steele is what DeMint says, not a speaker
-        if speaker.get("entity") is not None:
-            if m.entity != speaker["entity"]:
-                return True
-        elif not set(m.form.split()) <= words:
-            return True
-    for at, tok in _person_subjects(pa, since, until, ranges):
-        if tok.text in words or _reported_by(tok, speaker, pa, index):
-            continue
-        if speaker.get("entity") is not None and any(
-            m.entity == speaker["entity"] for m in index.in_span(pa.position, "text", at, at + len(tok.text))
-        ):
-            continue
-        return True  # "Hutchinson, though, did call for ...": a person the index missed
-    return False
-
-
-_TITLES = {"rep", "sen", "gov", "mr", "mrs", "ms", "dr", "gen", "president", "senator", "governor",
-           "representative", "secretary", "minister", "judge", "justice", "mayor"}
-
-
-def _person_subjects(pa: ParsedArticle, since: int, until: int, ranges: list[tuple[int, int]]) -> list[tuple[int, Any]]:
-    """Proper-noun subjects between ``since`` and ``until`` (body offsets, outside quotations)
-    that name a person as a reader knows one: tagged a person there, a surname the article
-    gives to a person elsewhere ("Asa Hutchinson ... Hutchinson, though, did call"), or after a
-    title ("Rep. Smith"). The entity index may miss such a name; a reader does not."""
-    paras = [p for p in pa.paragraphs if p.field == "text"]
-    surnames = {ent[-1].text for p in paras for ent in p.doc.ents if ent.label_ == "PERSON"}
-    out = []
-    for para in paras:
-        if para.end <= since or para.start >= until:
-            continue
-        for tok in para.doc:
-            at = para.start + tok.idx
-            if not since <= at < until or _inside_any(at, ranges):
-                continue
-            if tok.dep_ not in _SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
-                continue
-            prev = para.doc[tok.i - 1] if tok.i else None
-            titled = any(t.lower_.rstrip(".") in _TITLES for t in tok.lefts) or (
-                prev is not None and prev.lower_.rstrip(".") in _TITLES
-            )
-            if tok.ent_type_ == "PERSON" or tok.text in surnames or titled:
-                out.append((at, tok))
-    return out
-
-
-def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: EntityIndex) -> bool:
-    """The token lies in what the given speaker says (the clause of a speech verb whose
-    subject is that speaker)."""
-    node = token
-    words = set((speaker.get("speaker") or "").split())
-    for _ in range(10):
-        if node.head.i == node.i:
-            return False
-        if node.dep_ in ("ccomp", "parataxis") and node.head.pos_ in ("VERB", "AUX"):
-            subj = next((c for c in node.head.children if c.dep_ in _SUBJECT_DEPS), None)
-            if subj is None and node.head.dep_ == "conj":
-                subj = next((c for c in node.head.head.children if c.dep_ in _SUBJECT_DEPS), None)
-            if subj is not None:
-                if subj.text in words:
-                    return True
-                if speaker.get("entity") is not None:
-                    for m in index.in_sentence_tokens(pa.position, subj):
-                        if m.entity == speaker["entity"]:
-                            return True
-        node = node.head
-    return False
 
 
 def _colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict[str, Any] | None:
@@ -342,126 +260,6 @@ def _attribute_quote(
         q.inherited = True
 
 
-# nouns for said words: "Her comments", "Rice’s statement", "the letter" are not speakers
-_WORDS_NOUNS = {"comment", "remark", "statement", "letter", "word", "claim", "assertion", "testimony",
-                "message", "tweet", "post", "email", "e-mail", "note", "speech", "answer", "response",
-                "reply", "description", "characterization", "characterisation", "suggestion", "accusation"}
-
-
-def _appositive_name(subject: Any) -> list[Any] | None:
-    """The proper name in apposition right after a common-noun subject ("Trump lawyer Rudy
-    Giuliani", "the union leader, Piotr Lind,"), as tokens; None if there is none."""
-    for child in subject.rights:
-        if child.dep_ == "appos" and child.pos_ == "PROPN":
-            name = [t for t in child.subtree if t.pos_ == "PROPN" and t.i <= child.i]
-            if name and name[-1].i == child.i and all(b.i == a.i + 1 for a, b in zip(name, name[1:])):
-                return name
-        if child.dep_ not in ("punct", "appos"):
-            break
-    return None
-
-
-def _names_someone(tokens: list[Any]) -> bool:
-    """A speaker phrase with a proper name in it ("a Pentagon spokesperson", "the Russian
-    president"); a capital that only opens the sentence ("Armed school personnel") is none."""
-    return any(
-        t.pos_ == "PROPN" or (t.text[:1].isupper() and t.i != t.sent.start and t.lower_ not in ("the", "a", "an"))
-        for t in tokens
-    )
-
-
-def _settle_subject_speaker(
-    pa: ParsedArticle, para: Paragraph, q: Quote, index: EntityIndex, verb: Any, subject: Any, named: bool
-) -> None:
-    """Second look at a speaker taken from a verb's subject (``named``: the index knows a name
-    in it): a noun for words is no speaker ("Her comments, said ..."); a role with its name in
-    apposition is that name ("Trump lawyer Rudy Giuliani"); a phrase with no proper name is no
-    one ("Armed school personnel"). A rejected subject leaves the quotation unattributed."""
-    text = para.doc.text
-    if verb is not None and subject.pos_ == "NOUN" and subject.lemma_.lower() in _WORDS_NOUNS:
-        q.speaker = q.speaker_start = q.speaker_end = q.entity = None
-        _words_owner(pa, para, q, index, verb, subject)
-        return
-    if named:
-        return
-    toks = _speaker_tokens(subject)
-    name = _appositive_name(subject) if subject.pos_ == "NOUN" else None
-    if name is not None:
-        # "Trump lawyer Rudy Giuliani ... asked": the role's name in apposition speaks
-        s0, s1 = name[0].idx, name[-1].idx + len(name[-1].text)
-        q.speaker, q.speaker_start, q.speaker_end = text[s0:s1], para.start + s0, para.start + s1
-        ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
-        q.entity = ms[-1].entity if ms else None
-        return
-    if not _names_someone(toks):
-        # "Armed school personnel ... would be required to undergo a “...”": a common noun
-        # (capitalised only because it opens the sentence) says nobody in particular
-        q.meta["rejected_speaker"] = q.speaker
-        q.speaker = q.speaker_start = q.speaker_end = q.entity = None
-
-
-def _words_owner(pa: ParsedArticle, para: Paragraph, q: Quote, index: EntityIndex, verb: Any, subject: Any) -> None:
-    """Speaker of a quotation whose subject is a noun for words ("Her comments, said Josh
-    Earnest, are “...”", "Rice’s comments came as Netanyahu ..., saying “...”"). The words'
-    owner speaks only when the text says so: a name right after the verb ("said Josh Earnest")
-    or the possessor of the noun that is itself the verb's subject ("Rice’s letter said “...”").
-    Otherwise the quotation stays unattributed."""
-    text = para.doc.text
-    doc = para.doc
-    chain: list[Any] = []
-    if verb.i + 1 < len(doc) and verb.i > subject.i:
-        for t in doc[verb.i + 1:verb.i + 6]:
-            if t.pos_ != "PROPN":
-                break
-            chain.append(t)  # "said Josh Earnest": the inverted subject
-    if not chain and subject.head.i == verb.i:
-        poss = next((c for c in subject.children if c.dep_ == "poss"), None)
-        if poss is not None and poss.pos_ == "PROPN":
-            chain = [t for t in poss.subtree if t.pos_ == "PROPN"]
-        elif poss is None:
-            chain = [c for c in subject.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]  # "a White House statement"
-            chain = [t for c in chain for t in c.subtree if t.pos_ == "PROPN"]
-    if not chain:
-        q.meta["rejected_speaker"] = text[subject.left_edge.idx:subject.idx + len(subject.text)]
-        return
-    s0, s1 = chain[0].idx, chain[-1].idx + len(chain[-1].text)
-    q.speaker = text[s0:s1]
-    q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
-    ms = index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
-    if ms:
-        q.entity = ms[-1].entity
-
-
-_CLAUSE_OPENERS = ("who", "which", "whose", "whom", "a", "an", "the", "his", "her", "their")
-
-
-def _name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, verb: Any, outer_ranges: list[tuple[int, int]]) -> Any | None:
-    """The person named just before a verb, past a comma-delimited relative clause or
-    apposition ("Trump, who ..., said"); None unless that comma chunk is the name alone."""
-    lo, _hi = _sentence_bounds(para, verb.idx, verb.idx + 1)
-    before = para.doc.text[lo:verb.idx]
-    if any(_inside_any(lo + i, outer_ranges) for i in range(len(before))):
-        return None
-    chunks = before.split(",")
-    offsets = []
-    pos = lo
-    for ch in chunks:
-        offsets.append((pos, pos + len(ch)))
-        pos += len(ch) + 1
-    pairs = [(c, o) for c, o in zip(chunks, offsets) if c.strip()]
-    while pairs and pairs[-1][0].strip().split()[0].lower() in _CLAUSE_OPENERS:
-        pairs.pop()
-    if not pairs or len(pairs) == len([c for c in chunks if c.strip()]):
-        return None  # nothing skipped: the parser's own analysis stands
-    chunk, (c0, c1) = pairs[-1]
-    if len(chunk.split()) > 6:
-        return None
-    ms = index.in_span(pa.position, para.field, para.start + c0, para.start + c1)
-    if len(ms) == 1 and para.doc.text[ms[0].end - para.start:c1].strip() == "":
-        return ms[0]
-    return None
-
-
 _SPEECH_NOUNS = {"claim", "remark", "comment", "statement", "assertion", "suggestion", "charge",
                  "accusation", "allegation", "description", "characterization", "characterisation"}
 
@@ -486,44 +284,6 @@ def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[st
             return None
         node = node.head
     return None
-
-
-def _pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
-    """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators"."""
-    if pronoun not in ("he", "she"):
-        return True
-    if speaker.get("entity") is not None or speaker.get("singular"):
-        return True
-    words = (speaker.get("speaker") or "").split()
-    return bool(words) and words[-1][:1].isupper() and not words[-1].endswith("s")
-
-
-def _speaker_chunk(text: str, b: int, verb_at: int) -> tuple[int, int] | None:
-    """The speaker phrase between a closing quote mark at ``b`` and a later reporting verb:
-    the words up to the first comma ("retired Lt. Gen. Keith Kellogg, Trump’s pick ..., told").
-    None when the verb follows the quotation directly ("...,” said X") or the gap is long."""
-    seg = text[b:verb_at]
-    marks = [i for i, ch in enumerate(seg) if ch in "“”\""]
-    if marks:  # a stray mark ("...attack” by drones,” Governor X wrote"): the name follows it
-        b, seg = b + marks[-1] + 1, seg[marks[-1] + 1:]
-    lead = len(seg) - len(seg.lstrip(" ,;:’'"))
-    h0 = b + lead
-    rest = text[h0:verb_at]
-    if not rest.strip() or "\n" in rest or len(rest.split()) > 30:
-        return None
-    cut = rest.find(",")
-    h1 = h0 + (cut if cut >= 0 else len(rest.rstrip()))
-    while h1 > h0 and text[h1 - 1].isspace():
-        h1 -= 1
-    return (h0, h1) if h1 > h0 else None
-
-
-def _is_role_phrase(chunk: str) -> bool:
-    """A short noun phrase that can speak ("a Pentagon spokesperson", "the ministry")."""
-    words = chunk.split()
-    if not 1 <= len(words) <= 8 or words[0].lower() in _NOT_SPEAKER_START:
-        return False
-    return not any(w.lower() in ("and", "but", "while", "as", "when", "if", "that") for w in words)
 
 
 def _attribute(

@@ -1,0 +1,109 @@
+"""Whether the last speaker carries on: a pronoun ("he said") or a quotation standing alone
+continues the article's last speaker only when no one else was named since (a person the
+entity index knows, or a titled or person-tagged subject it missed), outside what that speaker
+says, and when the pronoun fits a person."""
+from __future__ import annotations
+
+from typing import Any
+
+from .naming import EntityIndex
+from .sentences import ParsedArticle
+from .speech_syntax import _SUBJECT_DEPS, _inside_any, _possessive
+
+
+def _someone_else_since(
+    pa: ParsedArticle, index: EntityIndex, speaker: dict[str, Any], until: int, ranges: list[tuple[int, int]]
+) -> bool:
+    """Another person named (outside quotations) between where the last speaker was set and
+    ``until``: a pronoun or a bare quotation after that could be either one."""
+    since = speaker.get("at")
+    if since is None or until <= since:
+        return False
+    words = set((speaker.get("speaker") or "").split())
+    text = pa.article.field_text("text")
+    for m in index.in_span(pa.position, "text", since, until):
+        if _inside_any(m.start, ranges):
+            continue
+        if _possessive(text, m.end) or text[m.end:m.end + 1] in ("’", "'") or (
+            m.token is not None and m.token.dep_ in ("poss", "compound", "nmod", "amod")
+        ):
+            continue  # "due to Donald Trump’s freeze", "the Trump administration": a modifier
+        if m.token is not None and _reported_by(m.token, speaker, pa, index):
+            continue  # "DeMint said Steele must apologize": Steele is what DeMint says, not a speaker
+        if speaker.get("entity") is not None:
+            if m.entity != speaker["entity"]:
+                return True
+        elif not set(m.form.split()) <= words:
+            return True
+    for at, tok in _person_subjects(pa, since, until, ranges):
+        if tok.text in words or _reported_by(tok, speaker, pa, index):
+            continue
+        if speaker.get("entity") is not None and any(
+            m.entity == speaker["entity"] for m in index.in_span(pa.position, "text", at, at + len(tok.text))
+        ):
+            continue
+        return True  # "Hutchinson, though, did call for ...": a person the index missed
+    return False
+
+
+_TITLES = {"rep", "sen", "gov", "mr", "mrs", "ms", "dr", "gen", "president", "senator", "governor",
+           "representative", "secretary", "minister", "judge", "justice", "mayor"}
+
+
+def _person_subjects(pa: ParsedArticle, since: int, until: int, ranges: list[tuple[int, int]]) -> list[tuple[int, Any]]:
+    """Proper-noun subjects between ``since`` and ``until`` (body offsets, outside quotations)
+    that name a person as a reader knows one: tagged a person there, a surname the article
+    gives to a person elsewhere ("Asa Hutchinson ... Hutchinson, though, did call"), or after a
+    title ("Rep. Smith"). The entity index may miss such a name; a reader does not."""
+    paras = [p for p in pa.paragraphs if p.field == "text"]
+    surnames = {ent[-1].text for p in paras for ent in p.doc.ents if ent.label_ == "PERSON"}
+    out = []
+    for para in paras:
+        if para.end <= since or para.start >= until:
+            continue
+        for tok in para.doc:
+            at = para.start + tok.idx
+            if not since <= at < until or _inside_any(at, ranges):
+                continue
+            if tok.dep_ not in _SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+                continue
+            prev = para.doc[tok.i - 1] if tok.i else None
+            titled = any(t.lower_.rstrip(".") in _TITLES for t in tok.lefts) or (
+                prev is not None and prev.lower_.rstrip(".") in _TITLES
+            )
+            if tok.ent_type_ == "PERSON" or tok.text in surnames or titled:
+                out.append((at, tok))
+    return out
+
+
+def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: EntityIndex) -> bool:
+    """The token lies in what the given speaker says (the clause of a speech verb whose
+    subject is that speaker)."""
+    node = token
+    words = set((speaker.get("speaker") or "").split())
+    for _ in range(10):
+        if node.head.i == node.i:
+            return False
+        if node.dep_ in ("ccomp", "parataxis") and node.head.pos_ in ("VERB", "AUX"):
+            subj = next((c for c in node.head.children if c.dep_ in _SUBJECT_DEPS), None)
+            if subj is None and node.head.dep_ == "conj":
+                subj = next((c for c in node.head.head.children if c.dep_ in _SUBJECT_DEPS), None)
+            if subj is not None:
+                if subj.text in words:
+                    return True
+                if speaker.get("entity") is not None:
+                    for m in index.in_sentence_tokens(pa.position, subj):
+                        if m.entity == speaker["entity"]:
+                            return True
+        node = node.head
+    return False
+
+
+def _pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
+    """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators"."""
+    if pronoun not in ("he", "she"):
+        return True
+    if speaker.get("entity") is not None or speaker.get("singular"):
+        return True
+    words = (speaker.get("speaker") or "").split()
+    return bool(words) and words[-1][:1].isupper() and not words[-1].endswith("s")

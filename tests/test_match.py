@@ -167,7 +167,7 @@ def test_summaries_come_from_the_comparison_when_available(seeded, app):
     sid, version = body["story"]["id"], body["story"]["version"]
     fake = {"outlets": [{"outlet": o["outlet"], "summary": f"{o['outlet']} stresses X"} for o in body["outlets"]]}
     services.cache.set_json(services.comparisons.key(sid, version), fake)
-    services.cache.delete_prefix(services.cache.key("match") + ":*")
+    services.cache.delete_prefix(services.cache.store_key("match") + ":*")
     services.cache.delete_prefix(summaries.key(sid, version))
     again = seeded.post("/api/v1/match", json={"url": url}).get_json()
     assert again["summaries"] == "ready"

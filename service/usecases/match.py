@@ -114,7 +114,7 @@ class Matcher:
         uk = url_key(m.url) if m.url else None
         if uk and use_cache and not m.ingest:
             counter = self.index.ingest_counter()
-            key = self.cache.key("match", hashlib.sha256(uk.encode("utf-8")).hexdigest()[:32], counter)
+            key = self.cache.store_key("match", hashlib.sha256(uk.encode("utf-8")).hexdigest()[:32], counter)
             raw = self.cache.get_bytes(key)
             if raw is not None:
                 out = orjson.loads(raw)

@@ -22,9 +22,12 @@ def _articles(tag: str) -> list[dict]:
              "outlet": f"{a['outlet']} ({tag.upper()})"} for a in seed_articles()]
 
 
-@pytest.fixture
-def two_stores(tmp_path, redis_prefix, embedder):
-    apps = {tag: make_app(f"sqlite:///{tmp_path}/{tag}.db", redis_prefix) for tag in ("a", "b")}
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_stores(request, tmp_path, redis_prefix, embedder):
+    """Store a on SQLite, store b on SQLite or PostgreSQL, one Redis prefix."""
+    urls = {"a": f"sqlite:///{tmp_path}/a.db",
+            "b": f"sqlite:///{tmp_path}/b.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")}
+    apps = {tag: make_app(url, redis_prefix) for tag, url in urls.items()}
     for tag, app in apps.items():
         r = app.test_client().post("/api/v1/articles", json={"articles": _articles(tag)}, headers=AUTH)
         assert r.status_code == 201, r.get_data(as_text=True)

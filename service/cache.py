@@ -1,9 +1,12 @@
 """The cache: Redis when it answers, an in-process LRU when it does not.
 
-Keys are versioned (``{prefix}:{analysis_version}:story:{id}:{story_version}:comparison:{engine_version}``),
+Keys are versioned (``{prefix}:{analysis_version}:{store_id}:story:{id}:{story_version}:comparison:{engine_version}``),
 so a new article or a new analysis version means a new key: nothing is ever invalidated,
-old keys expire by TTL. A Redis fault never fails a request: the cache degrades to the
-in-process store, logs it once, and tries Redis again after a short back-off.
+old keys expire by TTL. Answers computed from a store's contents carry the store's identity
+(:meth:`Cache.store_key`), so stores sharing one Redis never see each other's answers;
+content-addressed entries (embeddings) are shared by every store. A Redis fault never fails a
+request: the cache degrades to the in-process store, logs it once, and tries Redis again after
+a short back-off.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -68,8 +72,10 @@ class Cache:
     RETRY_AFTER_S = 5.0
 
     def __init__(self, redis_url: str | None, prefix: str, analysis_version: str, ttl: int,
-                 socket_timeout: float = 0.25) -> None:
+                 socket_timeout: float = 0.25, store: Callable[[], str] | None = None) -> None:
         self.redis_url = redis_url
+        #: the store's identity (``Database.store_id``), for :meth:`store_key`
+        self.store = store
         self.prefix = prefix
         self.analysis_version = analysis_version
         self.ttl = ttl
@@ -129,6 +135,14 @@ class Cache:
     def key(self, *parts: Any) -> str:
         """``{prefix}:{analysis_version}:part:part...``"""
         return ":".join([self.prefix, self.analysis_version, *map(str, parts)])
+
+    def store_key(self, *parts: Any) -> str:
+        """``{prefix}:{analysis_version}:{store id}:part:part...``: the key of an answer computed
+        from the store's contents (its stories, counter, ids), which another store sharing this
+        Redis must never be served. Content-addressed entries (embeddings) use :meth:`key`."""
+        if self.store is None:
+            raise RuntimeError("this cache has no store identity: build it with store=")
+        return self.key(self.store(), *parts)
 
     # -- bytes ------------------------------------------------------------------------
     def get_bytes(self, key: str) -> bytes | None:

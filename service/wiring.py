@@ -247,11 +247,12 @@ def build_fetcher(settings: Settings) -> Fetcher:
 
 def build_services(settings: Settings) -> Services:
     """Read the config files named by the settings and build the collaborators."""
+    db = Database(settings.sqlalchemy_url)
     return Services(
         settings=settings,
-        db=Database(settings.sqlalchemy_url),
+        db=db,
         cache=Cache(settings.redis_url or None, settings.redis_prefix, settings.analysis_version,
-                    settings.cache_ttl_seconds),
+                    settings.cache_ttl_seconds, store=lambda: db.store_id),
         embedder=shared_embedder(settings.model, settings.embed_batch_size, settings.embed_backend,
                                  settings.models_dir),
         registry=OutletRegistry.from_dict(read_toml(settings, settings.outlets_file)),

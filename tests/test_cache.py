@@ -1,4 +1,6 @@
 """The cache against a real Redis, and its in-process fallback when Redis is unreachable."""
+import pytest
+
 from service.cache import Cache
 from service.devtools.served import free_port
 from tests.conftest import REDIS_URL, make_app, seed_articles
@@ -13,6 +15,21 @@ def test_versioned_keys_and_roundtrip_through_redis(redis_prefix):
     cache.local.clear()
     assert cache.get_json(key) == {"a": [1, 2]}
     assert cache.client.ttl(key) > 0
+
+
+def test_store_keys_carry_the_store_identity(redis_prefix):
+    """Answers computed from a store's contents are keyed by the store; plain keys (the
+    content-addressed embeddings) are not, so every store shares them."""
+    ours = Cache(REDIS_URL, redis_prefix, "7", ttl=60, store=lambda: "aa11")
+    theirs = Cache(REDIS_URL, redis_prefix, "7", ttl=60, store=lambda: "bb22")
+    assert ours.store_key("search", 5, "q") == f"{redis_prefix}:7:aa11:search:5:q"
+    assert ours.store_key("search", 5, "q") != theirs.store_key("search", 5, "q")
+    assert ours.key("emb", "k") == theirs.key("emb", "k")
+    ours.set_json(ours.store_key("match", "u", 3), {"story": 1})
+    assert theirs.get_json(theirs.store_key("match", "u", 3)) is None
+    assert ours.get_json(ours.store_key("match", "u", 3)) == {"story": 1}
+    with pytest.raises(RuntimeError):  # a cache without a store identity makes no store keys
+        Cache(REDIS_URL, redis_prefix, "7", ttl=60).store_key("search")
 
 
 def test_unreachable_redis_degrades_to_memory_without_failing():

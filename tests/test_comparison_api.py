@@ -20,7 +20,8 @@ def test_warm_request_comes_from_redis_and_a_new_article_changes_the_key(app, cl
     cold = client.get(f"/api/v1/stories/{sid}/comparison")
     assert cold.status_code == 200 and cold.headers["X-Cache"] == "miss"
     av = app.extensions["newsprism"].settings.analysis_version
-    key = f"{redis_prefix}:{av}:story:{sid}:{version}:comparison:{ENGINE_VERSION}"
+    store = app.extensions["newsprism"].db.store_id
+    key = f"{redis_prefix}:{av}:{store}:story:{sid}:{version}:comparison:{ENGINE_VERSION}"
     r = redis.Redis.from_url(REDIS_URL)
     assert r.exists(key)
     app.extensions["newsprism"].cache.local.clear()  # the answer must come from Redis itself
@@ -43,7 +44,7 @@ def test_warm_request_comes_from_redis_and_a_new_article_changes_the_key(app, cl
     assert newer.headers["X-Cache"] == "miss"
     assert newer.get_json()["story"]["version"] == version + 1
     assert "Kyiv Independent" in newer.get_json()["story"]["outlets"]
-    assert r.exists(f"{redis_prefix}:{av}:story:{sid}:{version + 1}:comparison:{ENGINE_VERSION}")
+    assert r.exists(f"{redis_prefix}:{av}:{store}:story:{sid}:{version + 1}:comparison:{ENGINE_VERSION}")
 
 
 def test_unknown_story_is_404(client):

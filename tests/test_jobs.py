@@ -91,7 +91,7 @@ def test_a_match_hands_its_cold_comparison_to_a_listening_worker(sqlite_url, red
         sid, version = first["story"]["id"], first["story"]["version"]
         deadline = time.monotonic() + 180
         while True:
-            services.cache.delete_prefix(services.cache.key("match") + ":*")  # ask again, uncached
+            services.cache.delete_prefix(services.cache.store_key("match") + ":*")  # ask again, uncached
             again = client.post("/api/v1/match", json={"url": url}).get_json()
             if again["summaries"] == "ready":
                 break

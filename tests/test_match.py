@@ -167,7 +167,7 @@ def test_summaries_come_from_the_comparison_when_available(seeded, app):
     sid, version = body["story"]["id"], body["story"]["version"]
     fake = {"outlets": [{"outlet": o["outlet"], "summary": f"{o['outlet']} stresses X"} for o in body["outlets"]]}
     services.cache.set_json(services.comparisons.key(sid, version), fake)
-    services.cache.delete_prefix(services.cache.key("match") + ":*")
+    services.cache.delete_prefix(services.cache.store_key("match") + ":*")
     services.cache.delete_prefix(summaries.key(sid, version))
     again = seeded.post("/api/v1/match", json={"url": url}).get_json()
     assert again["summaries"] == "ready"
@@ -203,3 +203,34 @@ def test_leave_one_out_excludes_the_article_itself(app, seeded):
     st = matcher.state_without(story_of(seeded, "seed-03"), {own_id("seed-03")})
     full_n = seeded.get(f"/api/v1/stories/{story_of(seeded, 'seed-03')}").get_json()["article_count"]
     assert (st is None and full_n == 1) or st.n_articles == full_n - 1
+
+
+def test_an_undated_match_is_held_to_the_undated_bar(app, seeded, monkeypatch):
+    """An article without a date is scored by the assigner's undated model (every row has an
+    unknown time) and held to that model's bar (``undated_threshold``), as the assigner would
+    hold it, not to the dated model's ``threshold``; ``[search.match] threshold``, when set,
+    is the bar of every row."""
+    from service.schemas import MatchIn
+
+    matcher = app.extensions["newsprism"].matcher
+    params = matcher.assignment.assigner.params
+    art = {a["id"]: a for a in seed_articles()}["seed-03"]
+    req = {"title": art["title"], "text": "\n\n".join(art["text"].split("\n\n")[:3])}
+    best, debug = matcher.best_story(matcher.signals(MatchIn(**req)))
+    assert best is not None and best[2] == params.undated_threshold
+    assert all(bar == params.undated_threshold for _, _, bar in debug["top"])
+    body = seeded.post("/api/v1/match", json=req).get_json()
+    assert body["threshold"] == params.undated_threshold
+    assert (body["status"] == "matched") == (body["score"] >= params.undated_threshold)
+    # the score between the two bars: the dated bar would pass it, the undated one does not
+    score = best[1]
+    monkeypatch.setattr(params, "threshold", score - 0.05)
+    monkeypatch.setattr(params, "undated_threshold", score + 0.01)
+    held = matcher.match(MatchIn(**req), use_cache=False)
+    assert held["status"] == "no_story" and held["threshold"] == score + 0.01
+    assert held["score"] == round(score, 4)
+    # an explicit [search.match] threshold is the bar of every row
+    monkeypatch.setattr(matcher.params, "threshold", score - 0.05)
+    set_bar = matcher.match(MatchIn(**req), use_cache=False)
+    assert set_bar["status"] == "matched" and set_bar["threshold"] == score - 0.05
+    assert set_bar["story"]["id"] == best[0]

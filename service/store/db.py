@@ -42,6 +42,7 @@ class Database:
         if self.is_sqlite:
             self._sqlite_events(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._store_id: str | None = None
 
     @staticmethod
     def _sqlite_events(engine: Engine) -> None:
@@ -98,6 +99,15 @@ class Database:
             return True, (time.perf_counter() - t0) * 1000, None
         except Exception as exc:  # noqa: BLE001 - health reports any failure
             return False, (time.perf_counter() - t0) * 1000, type(exc).__name__
+
+    @property
+    def store_id(self) -> str:
+        """The store's identity (``service.store.identity``): read once, then remembered."""
+        if self._store_id is None:
+            from service.store.identity import read_store_id
+
+            self._store_id = read_store_id(self.session, self.write)
+        return self._store_id
 
     def alembic_config(self):
         from alembic.config import Config

@@ -1,5 +1,5 @@
 """SQLAlchemy 2 table models: outlets, articles, copy bands, stories, embeddings, term
-statistics, keys, sources."""
+statistics, keys, sources, the store's identity."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -176,3 +176,14 @@ class Source(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_sources_next_poll_at", "next_poll_at"),)
+
+
+class StoreMeta(Base):
+    """The store's identity: one row (``id`` 1) holding a random id written when the store is
+    created (``service.store.identity``); cached answers that depend on the store carry it."""
+
+    __tablename__ = "store_meta"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

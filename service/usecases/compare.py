@@ -38,7 +38,7 @@ class Comparisons:
         a changed engine never serves a comparison the old one made)."""
         from clustering.compare.engine import ENGINE_VERSION
 
-        return self.cache.key("story", story_id, version, "comparison", ENGINE_VERSION)
+        return self.cache.store_key("story", story_id, version, "comparison", ENGINE_VERSION)
 
     def _load(self, story_id: int) -> tuple[Story, list[Article]]:
         with self.db.session() as s:

@@ -7,10 +7,15 @@
   (``service.usecases.prepare``), but nothing is stored (embeddings are cached in Redis
   only). With ``ingest`` (and an API key) it goes through the ingest pipeline instead and is
   answered from the store.
-* Below ``threshold`` the answer is "no story yet", never a weak guess.
+* Each candidate is held to the assigner's own bar for its row (``StoryAssigner.rate``: the
+  dated model's ``threshold`` when the article and the story both have a real date, else the
+  undated model's ``undated_threshold``), or to ``[search.match] threshold`` for every row
+  when that is set. The answer is the best-scoring candidate above its bar, as the assigner
+  would choose it; with none above its bar the answer is "no story yet", never a weak guess.
 
-Answers are cached in Redis by URL under a key that holds the global ingest counter, so any
-new article makes every cached answer stale (they then expire by TTL).
+Answers are cached in Redis by URL under a key that holds the store's identity and the global
+ingest counter, so any new article makes every cached answer stale (they then expire by TTL)
+and another store sharing the Redis never sees them.
 """
 from __future__ import annotations
 
@@ -92,9 +97,16 @@ class Matcher:
 
     @property
     def threshold(self) -> float:
-        """The probability a match needs (``[search.match] threshold``, else the assigner's)."""
+        """The probability a match needs (``[search.match] threshold``, else the assigner's bar
+        for rows with two real dates; undated rows are held to :meth:`bars` instead)."""
         t = self.params.threshold
         return float(self.assignment.params.threshold if t is None else t)
+
+    def bars(self, row_bars: np.ndarray) -> np.ndarray:
+        """The bar of each candidate: the assigner's per-row bars (``StoryAssigner.rate``),
+        or ``[search.match] threshold`` for every row when it is set."""
+        t = self.params.threshold
+        return row_bars if t is None else np.full(len(row_bars), float(t))
 
     # -- entry point ----------------------------------------------------------------------------
     def match(self, m: MatchIn, *, exclude_article_ids: Iterable[int] = (), use_cache: bool = True,
@@ -114,7 +126,7 @@ class Matcher:
         uk = url_key(m.url) if m.url else None
         if uk and use_cache and not m.ingest:
             counter = self.index.ingest_counter()
-            key = self.cache.key("match", hashlib.sha256(uk.encode("utf-8")).hexdigest()[:32], counter)
+            key = self.cache.store_key("match", hashlib.sha256(uk.encode("utf-8")).hexdigest()[:32], counter)
             raw = self.cache.get_bytes(key)
             if raw is not None:
                 out = orjson.loads(raw)
@@ -227,17 +239,18 @@ class Matcher:
         text, signals = self._text_and_signals(m)
         best, debug = self.best_story(signals, exclude)
         outlet = self._outlet_of(m)
-        if best is None or best[1] < self.threshold:
-            out = self._no_story(best[1] if best else None, "content", outlet)
+        if best is None or best[1] < best[2]:
+            out = self._no_story(best[1] if best else None, "content", outlet,
+                                 best[2] if best else self.threshold)
             if with_debug:
                 out["debug"] = debug
             return out
-        sid, score = best
+        sid, score, bar = best
         story, others, summaries, status = self._story_answer(sid, outlet, exclude)
         if story is None:
-            return self._no_story(score, "content", outlet)
+            return self._no_story(score, "content", outlet, bar)
         out = {"status": "matched", "method": "content", "score": round(score, 4),
-               "threshold": self.threshold, "story": story, "article": None, "outlet": outlet,
+               "threshold": bar, "story": story, "article": None, "outlet": outlet,
                "outlets": others, "summaries": status, "copy_of": self._copy_of_text(text.clean, exclude)}
         if with_debug:
             out["debug"] = debug
@@ -254,8 +267,10 @@ class Matcher:
         return self._original(*found)
 
     def best_story(self, signals: ArticleSignals, exclude: set[int] = frozenset()
-                   ) -> tuple[tuple[int, float] | None, dict]:
-        """(story id, score) of the best candidate story, or None when there is none."""
+                   ) -> tuple[tuple[int, float, float] | None, dict]:
+        """(story id, score, bar) of the story the article would join: the best-scoring
+        candidate whose score reaches its bar (:meth:`bars`), else the best-scoring candidate
+        (below its bar: no match); None when there is no candidate."""
         idx = self.index
         idx.ensure_fresh()
         if idx.size == 0:
@@ -271,11 +286,17 @@ class Matcher:
         if not pairs:
             return None, {"candidates": 0}
         stats = self.stats.at(idx.rows.counter or 0)
-        scores = self.assignment.assigner.score(signals, [st for _, st in pairs], stats)
-        j = int(np.argmax(scores))
+        assigner = self.assignment.assigner
+        scores, row_bars = assigner.rate(assigner.features(signals, [st for _, st in pairs], stats,
+                                                           assigner.used_columns))
+        bars = self.bars(row_bars)
+        passed = np.flatnonzero(scores >= bars)
+        j = int(passed[np.argmax(scores[passed])]) if passed.size else int(np.argmax(scores))
         order = np.argsort(-scores)[:5]
-        debug = {"candidates": len(pairs), "top": [[pairs[i][0], round(float(scores[i]), 4)] for i in order]}
-        return (pairs[j][0], float(scores[j])), debug
+        debug = {"candidates": len(pairs),
+                 "top": [[pairs[i][0], round(float(scores[i]), 4), float(bars[i])] for i in order],
+                 "chosen": [pairs[j][0], round(float(scores[j]), 4), float(bars[j])]}
+        return (pairs[j][0], float(scores[j]), float(bars[j])), debug
 
     def _candidates(self, signals: ArticleSignals) -> list[int]:
         """Index rows of the candidate stories: nearest by centroid and by headline, within
@@ -329,9 +350,10 @@ class Matcher:
     def _outlet_of(self, m: MatchIn) -> str | None:
         return self.registry.resolve(m.outlet, m.url)
 
-    def _no_story(self, score: float | None, method: str, outlet: str | None) -> dict[str, Any]:
+    def _no_story(self, score: float | None, method: str, outlet: str | None,
+                  threshold: float | None = None) -> dict[str, Any]:
         return {"status": "no_story", "method": method, "score": None if score is None else round(score, 4),
-                "threshold": self.threshold, "story": None, "article": None, "outlet": outlet,
+                "threshold": self.threshold if threshold is None else threshold, "story": None, "article": None, "outlet": outlet,
                 "outlets": [], "summaries": "unavailable",
                 "detail": "no story yet: nothing in the store covers this article closely enough"}
 

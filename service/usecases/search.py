@@ -147,7 +147,7 @@ class Search:
         """Ranked stories for ``q.q`` with the story-list filters and pagination."""
         text = (q.q or "").strip()
         self.index.ensure_fresh()
-        key = self.cache.key("search", self.index.rows.counter, hashlib.sha256(orjson.dumps(
+        key = self.cache.store_key("search", self.index.rows.counter, hashlib.sha256(orjson.dumps(
             {**q.model_dump(mode="json"), "x": external_ids, "e": explain})).hexdigest()[:32])
         raw = self.cache.get_bytes(key)
         if raw is not None:

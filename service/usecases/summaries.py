@@ -38,7 +38,7 @@ class Summaries:
         """The cache key of a story version's summaries."""
         from clustering.compare.engine import ENGINE_VERSION
 
-        return self.cache.key("story", story_id, version, "summaries", ENGINE_VERSION)
+        return self.cache.store_key("story", story_id, version, "summaries", ENGINE_VERSION)
 
     @staticmethod
     def extract(comparison: dict[str, Any]) -> dict[str, str]:

@@ -50,9 +50,9 @@ def render_fingerprint() -> str:
 
 
 def page_key(cache: Cache, story_id: int, version: int, kind: str) -> str:
-    """``{prefix}:{analysis}:story:{id}:{version}:page:{kind}:{code}:{site}``."""
+    """``{prefix}:{analysis}:{store}:story:{id}:{version}:page:{kind}:{code}:{site}``."""
     site = hashlib.sha256(request.url_root.encode()).hexdigest()[:8]
-    return cache.key("story", story_id, version, "page", kind, render_fingerprint(), site)
+    return cache.store_key("story", story_id, version, "page", kind, render_fingerprint(), site)
 
 
 def cached_body(cache: Cache, key: str, render: Callable[[], tuple[str, bool]]) -> tuple[bytes, str]:

@@ -21,8 +21,11 @@ def test_contested_verbs_and_hedges_with_evidence():
 
 def test_scare_quotes_single_word_in_headline_and_body():
     result = compare(DOCK_STRIKE, hashing_embed)
-    herald = outlet(result, "Harbour Herald")["attribution"]["scare_quotes"]
-    assert [(s["text"], s["field"]) for s in herald] == [("illegal", "title")]
+    herald = outlet(result, "Harbour Herald")["attribution"]
+    # "as Mayor Kovač rejects ‘illegal’ walkout": the mayor named beside it (and saying the
+    # strike was illegal in the body) may own the word, so it is not the outlet's distancing
+    assert herald["scare_quotes"] == []
+    assert [(s["text"], s["field"]) for s in herald["scare_quotes_unclear"]] == [("illegal", "title")]
     daily = outlet(result, "Valdria Daily")["attribution"]["scare_quotes"]
     assert [(s["text"], s["field"], s["verb"]) for s in daily] == [("illegal", "text", "called")]
 
@@ -64,3 +67,37 @@ def test_a_neutral_label_in_quotation_marks_is_no_distancing():
     att = outlet(result, "A")["attribution"]
     assert "married filing jointly" not in [s["text"] for s in att["scare_quotes"]]
     assert any(s.get("label_term") and s["text"] == "married filing jointly" for s in att["scare_quotes_unclear"])
+
+
+def _scare(text: str) -> list[tuple[str, str | None]]:
+    result = compare([article(1, "A", "Senate row", text)], hashing_embed)
+    return [(s["text"].strip(".,"), s.get("attributed_to")) for s in outlet(result, "A")["attribution"]["scare_quotes"]]
+
+
+def test_a_name_for_something_is_nobodys_words():
+    said = _scare("Senator Ada Brook confirmed on Wednesday that her party will use what’s known as the “nuclear option” "
+                  "to change the rules.")
+    assert "nuclear option" not in [w for w, _ in said]
+
+
+def test_a_speech_verb_must_hold_the_phrase_in_its_clause():
+    said = _scare("A gang is suspected to be behind a “colossal” attack on harbour systems, weeks after President "
+                  "Ivo Marek boasted about his cyber defences.")
+    assert ("colossal", "Ivo Marek") not in said and "colossal" not in [w for w, _ in said]
+
+
+def test_a_subject_borrowed_through_someone_elses_clause_is_no_speaker():
+    said = _scare("The Daily Courier reports Anna Berg on Friday first set out her position, saying it should be "
+                  "for voters, not a matter for “judges” at all.")
+    assert ("judges", "The Daily Courier") not in said
+
+
+def test_an_attack_on_someone_gives_the_words_to_the_attacker():
+    said = _scare("Rep. Tom Conaway attacked the chairman for “undermining the faith” of the voters.")
+    assert ("undermining the faith", "Tom Conaway") in said or ("undermining the faith", "Rep. Tom Conaway") in said
+
+
+def test_a_word_inside_someone_elses_long_quotation_is_not_theirs():
+    said = _scare("“We take issue with the party's tolerance for bigoted statements,” the union president Lena Kos "
+                  "said.\n\nA rival group condemned the union for reducing itself to a “bigoted” shell.")
+    assert ("bigoted", "Lena Kos") not in said and ("bigoted", "the union president Lena Kos") not in said

@@ -20,7 +20,7 @@ from .lexicons import AttributionLexicon
 from .quoted import quoted_share
 from .quotes import Quote
 from .sentences import Sentence
-from .speech_syntax import not_a_speaker
+from .speech_syntax import not_a_speaker, noun_use
 
 _SPEECH_DEPS = ("ccomp", "parataxis")
 _THOUGHT = {"think", "believe", "feel", "hope", "expect", "want", "wish", "know"}
@@ -141,8 +141,8 @@ def reporting_verbs(
         if tok.pos_ not in ("VERB", "AUX"):
             continue
         key = verb_key(tok, lexicon)
-        if key is None:
-            continue
+        if key is None or noun_use(tok):
+            continue  # "Palin's claims": a noun, not the outlet's verb
         pos = base + tok.idx
         if any(a <= pos < b for a, b in ranges):
             continue

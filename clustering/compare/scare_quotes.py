@@ -8,7 +8,7 @@ from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import ParsedArticle, Sentence
-from .speech_syntax import _PRONOUNS, _passive_participle, not_a_speaker, _possessive, _so_called, _speaker_tokens, _subject_of
+from .speech_syntax import _PRONOUNS, noun_use, _passive_participle, not_a_speaker, _possessive, _so_called, _speaker_tokens, _subject_of
 
 _NAMING_VERB = r"(?:call|calls|called|calling|dubs?|dubbed|terms?|termed|labels?|label+ed|brands?|branded|describes?|described)"
 #: Words that give a term to others: "X call it", "what X call", "dubbed by X", "known among
@@ -22,6 +22,23 @@ _OTHERS_TERM = re.compile(
 )
 #: "oppose any form of legal status as “amnesty”": a verb's subject characterises something
 #: with the quoted term ("such as", "as well as" list things and are no such cue).
+#: "what's known as the “nuclear option”", "the so-called “marriage penalty”": the phrase is a
+#: name for something, given by nobody in particular; no claim either way.
+_LABEL_BEFORE = re.compile(
+    r"(?:\bso[- ]called|\bknown\s+as|\bwhat(?:\s+is|’s|'s)\s+(?:called|known\s+as)|\bdubbed|\btermed|\breferred\s+to\s+as)"
+    r"\s+(?:(?:the|a|an)\s+)?[“\"‘']?$",
+    re.I,
+)
+#: Acts that give words to their subject as much as "say" does ("Conaway attacked Schiff for
+#: “undermining the faith”", "criticizing “rumors”").
+_EVALUATIVE_ACTS = frozenset({
+    "criticize", "criticise", "attack", "condemn", "denounce", "praise", "decry", "lament", "blast", "slam",
+    "mock", "ridicule", "applaud",
+})
+#: Verbs of someone else's weighing or wording inside the clause a speaker's verb reports
+#: ("Thibodeau said many Republicans were still deciding whether ... “spiritual guidance”").
+_INNER_VOICE = frozenset({"decide", "consider", "weigh", "wonder", "debate", "discuss", "articulate", "think",
+                          "believe", "argue", "suggest", "conclude", "determine", "question", "promise", "vow"})
 _AS_BEFORE = re.compile(r"(?<!\bsuch )(?<!\bwell )\bas\s*$", re.I)
 
 
@@ -42,12 +59,17 @@ def _speech_in(
     if s.span is None:
         return None
     base = s.start - s.span.start_char
-    verbs = lexicon.reporting | lexicon.partial_quote_cues
+    verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     found = None
     for tok in s.span:
-        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or _so_called(tok):
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or _so_called(tok) or noun_use(tok):
             continue
         if any(a <= base + tok.idx < b for a, b in ranges):
+            continue
+        if at >= 0 and not _governs(tok, base, at):
+            # "a “colossal” attack ... — weeks after Biden boasted about ...": the verb's clause
+            # does not hold the phrase; someone speaks nearby, but not these words
+            found = found or (None, None, tok)
             continue
         subj = None if _passive_participle(tok) else _subject_of(tok, lexicon.reporting)
         if subj is not None and base + subj.left_edge.idx <= at < base + subj.right_edge.idx + len(subj.right_edge.text):
@@ -55,6 +77,11 @@ def _speech_in(
             # phrase is part of the subject, so the subject does not say it
             subj = None
         if subj is None or not_a_speaker(subj.lower_):
+            found = found or (None, None, tok)
+            continue
+        if at >= 0 and (_inner_voice(s.span, tok, subj, base, at, verbs) or _borrowed_subject(tok, subj, verbs)):
+            # "The Times reports Liz Cheney ... articulated ..., saying ... “judges”": another
+            # subject speaks or weighs between the speaker and the phrase
             found = found or (None, None, tok)
             continue
         lo = base + subj.left_edge.idx
@@ -68,6 +95,78 @@ def _speech_in(
             toks = sorted(set(toks) | set(names[0].subtree), key=lambda t: t.i)
         return pa.article.field_text(s.field)[base + toks[0].idx:base + toks[-1].idx + len(toks[-1].text)], None, tok
     return found
+
+
+def _governs(verb: Any, base: int, at: int) -> bool:
+    """The phrase at field offset ``at`` lies in the verb's own clause (its subtree), or the verb
+    is an aside to the clause that holds it ("as X said", "..., Giles said")."""
+    aside = (verb.dep_ == "parataxis" or (verb.dep_ == "advcl" and any(c.lower_ == "as" for c in verb.children))
+             or (verb.dep_ == "conj" and base + verb.idx > at))  # "..., said the governor"
+    for node in (verb, verb.head if aside else None):
+        if node is None:
+            continue
+        lo = base + node.left_edge.idx
+        hi = base + node.right_edge.idx + len(node.right_edge.text)
+        if lo <= at < hi:
+            return True
+    return False
+
+
+def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: frozenset[str]) -> bool:
+    """Between the speaker and the phrase, another verb of speech or weighing has a subject of
+    its own (not a pronoun, not the speaker): the phrase may be that subject's words."""
+    lo = min(base + subj.idx, base + verb.idx, at)
+    hi = max(base + subj.idx, base + verb.idx, at)
+    own = {t.i for t in subj.subtree}
+    for t in span:
+        if t.i == verb.i or not (lo <= base + t.idx < hi) or t.pos_ not in ("VERB", "AUX"):
+            continue
+        if t.lemma_.lower() not in verbs and t.lemma_.lower() not in _INNER_VOICE:
+            continue
+        if any(c.dep_ in ("nsubj", "nsubjpass") and c.i not in own and not not_a_speaker(c.lower_)
+               for c in t.children):
+            return True
+    return False
+
+
+def _borrowed_subject(verb: Any, subj: Any, verbs: frozenset[str]) -> bool:
+    """The verb has no subject of its own and takes one from a clause above, through a verb that
+    is not speech ("The Times reports Liz Cheney ... articulated ..., saying ..."): whose words
+    follow is not certain."""
+    target = subj.head.i
+    node, steps = verb, 0
+    while node.i != target and node.head.i != node.i and steps < 8:
+        coordinated = node.dep_ == "conj"  # "... ruined the harbour and said ...": a partner, not a clause above
+        node, steps = node.head, steps + 1
+        if node.i == target:
+            break
+        if coordinated:
+            continue
+        if node.pos_ in ("VERB", "AUX") and node.lemma_.lower() not in verbs and node.dep_ != "xcomp":
+            # ("refused to engage ..., calling him": an xcomp shares its head's subject)
+            own = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")]
+            # "Putin said he will not negotiate ..., calling him ...": a pronoun subject on the
+            # way is the speaker again; no subject at all, or someone named, is someone else
+            if not own or own[0].lower_ not in _PRONOUNS:
+                return True
+    return False
+
+
+def _verb_holds(pa: ParsedArticle, q: Quote, lexicon: AttributionLexicon) -> bool:
+    """A short phrase given a speaker by the quotation pass: its verb's clause holds the phrase
+    and the verb's subject is its own, not borrowed through a clause of someone else."""
+    if q.verb_start is None:
+        return True
+    s = next((x for x in pa.sentences if x.field == q.field and x.start <= q.verb_start < x.end and x.span is not None), None)
+    if s is None:
+        return True
+    base = s.start - s.span.start_char
+    verb = next((t for t in s.span if base + t.idx == q.verb_start), None)
+    if verb is None:
+        return True
+    verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
+    subj = _subject_of(verb, lexicon.reporting)
+    return _governs(verb, base, q.start) and not (subj is not None and _borrowed_subject(verb, subj, verbs))
 
 
 def _resolve_pronoun(pa: ParsedArticle, q: Quote, sents: list[Sentence], index: EntityIndex) -> None:
@@ -110,6 +209,17 @@ def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityI
     for q in quotes:
         if q.kind == "short" and not q.nested and q.speaker is not None and q.speaker.lower() in _PRONOUNS:
             _resolve_pronoun(pa, q, by_field.get(q.field, []), index)
+        if q.kind == "short" and not q.nested and _LABEL_BEFORE.search(
+                pa.article.field_text(q.field)[max(0, q.outer_start - 40):q.outer_start + 1]):
+            # a name for something ("what's known as the “nuclear option”"): nobody's words
+            q.speaker = q.entity = q.verb = q.verb_lemma = None
+            q.meta["near_speech"] = True
+            q.meta["label_term"] = True
+            continue
+        if q.kind == "short" and not q.nested and q.speaker is not None and not _verb_holds(pa, q, lexicon):
+            q.speaker = q.entity = q.verb = q.verb_lemma = None
+            q.meta["near_speech"] = True
+            continue
         if q.kind != "short" or q.nested or q.speaker is not None:
             continue
         sents = by_field.get(q.field, [])
@@ -122,13 +232,22 @@ def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityI
             continue
         key = _norm_words(q.text)
         same = None
+        inside_unattributed = False
         for o in quotes:
-            if o is q or o.speaker is None or not key:
+            if o is q or not key:
                 continue
             other = _norm_words(o.text)
-            if other == key or (o.kind == "quote" and re.search(r"(?<![\w’'-])" + re.escape(key) + r"(?![\w’'-])", other)):
+            if other == key and o.speaker is not None:
                 same = o
                 break
+            if o.kind == "quote" and re.search(r"(?<![\w’'-])" + re.escape(key) + r"(?![\w’'-])", other):
+                # a headline's ‘Dead Wrong’ inside a quotation of the body: someone's words, but a
+                # word or phrase inside a longer quotation ("bigoted" in "bigoted statements",
+                # Roberts's "balls and strikes" in Teachout's) does not say whose
+                inside_unattributed = True  # a famous phrase is quoted by many: whose it is stays open
+        if same is None and inside_unattributed:
+            q.meta["near_speech"] = True
+            continue
         if same is not None:
             q.speaker, q.entity, q.verb, q.verb_lemma = same.speaker, same.entity, same.verb, same.verb_lemma
             q.meta["attributed_by"] = "same words"
@@ -144,6 +263,25 @@ def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityI
                 prev = (None, None, None)
         if here is not None or prev is not None:
             q.meta["near_speech"] = True
+        elif k is not None and index.in_span(pa.position, q.field, sents[k].start, sents[k].end):
+            # a person is named in the sentence ("Mary Cheney: Sister Is ‘Dead Wrong’"): the words
+            # may be theirs, so they are not claimed as the outlet's own distancing
+            q.meta["near_speech"] = True
+    _drop_conflicts(quotes)
+
+
+def _drop_conflicts(quotes: list[Quote]) -> None:
+    """The same short phrase given to two different speakers in one article: one of them is
+    wrong and the text does not say which, so neither is claimed."""
+    by_key: dict[tuple[int, str, str], set[str]] = {}
+    for q in quotes:
+        if q.kind == "short" and not q.nested and q.speaker and q.meta.get("attributed_by") in ("sentence", "same words"):
+            by_key.setdefault((q.article, q.field, _norm_words(q.text)), set()).add(q.speaker.lower())
+    for q in quotes:
+        if q.kind == "short" and not q.nested and q.speaker and q.meta.get("attributed_by") in ("sentence", "same words"):
+            if len(by_key.get((q.article, q.field, _norm_words(q.text)), ())) > 1:
+                q.speaker = q.entity = q.verb = q.verb_lemma = None
+                q.meta["near_speech"] = True
 
 
 def _others_words(text: str, sents: list[Sentence], k: int, q: Quote) -> bool:

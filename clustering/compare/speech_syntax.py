@@ -117,6 +117,7 @@ def _is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
         and tok.lemma_.lower() in reporting
         and not _so_called(tok)
         and not _naming_call(tok)
+        and not noun_use(tok)
     )
 
 
@@ -136,6 +137,12 @@ def _naming_call(tok: Any) -> bool:
         return False
     objects = [c for c in kids if c.dep_ in ("dobj", "oprd", "attr")]
     return len(objects) == 1 and objects[0].pos_ in ("NOUN", "PROPN")  # "called him a liar": two
+
+
+def noun_use(tok: Any) -> bool:
+    """A speech word used as a noun the tagger took for a verb ("the claims", "her claims that",
+    "rejected claims"): it has a determiner or owner, or stands as an object or subject."""
+    return any(c.dep_ in ("det", "poss") for c in tok.children) or tok.dep_ in ("dobj", "pobj", "nsubj", "nsubjpass", "attr")
 
 
 def _so_called(tok: Any) -> bool:

@@ -27,13 +27,21 @@ FRESH4 = ["11c9f251-35c8-4452-b052-df9be61464c6", "2742e9c1-2943-496f-8b23-faf53
 SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in FRESH4})
 SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-5855", "allsides-5893")})
 ROUND4 = [f"basil-{s[:8]}" for s in FRESH4] + ["allsides-5855", "allsides-5893"]
+# Round 5: eight more, chosen 2026-11-28 08:12 UTC after the round-4 fixes (engine compare-9).
+FRESH5 = ["2b95d2cf-e979-4f9c-ae27-9a5370934f23", "450755dd-30d3-478b-933e-917be5c384ba",
+          "542cd22c-ea80-4669-995b-6ac6a33823f7", "576116e5-2b18-4d35-be73-36f5863c9468",
+          "86e6e27d-1440-4879-8b13-0dd2d89f7281", "ad409798-ee94-4436-92c5-92669193be14"]
+SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in FRESH5})
+SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-5779", "allsides-6053")})
+ROUND5 = [f"basil-{s[:8]}" for s in FRESH5] + ["allsides-5779", "allsides-6053"]
+ROUNDS = {"--round3": ROUND3, "--round4": ROUND4, "--round5": ROUND5}
 
 if __name__ == "__main__":
     if sys.argv[1] == "--keys":
         print(" ".join(SETS))
         sys.exit(0)
-    if sys.argv[1] in ("--round3", "--round4"):
-        print(" ".join(ROUND3 if sys.argv[1] == "--round3" else ROUND4))
+    if sys.argv[1] in ROUNDS:
+        print(" ".join(ROUNDS[sys.argv[1]]))
         sys.exit(0)
     _, _, out, key = sys.argv
     folder, story, ext = SETS[key]

@@ -427,3 +427,10 @@ def test_a_role_with_the_name_in_apposition_gives_the_name():
     )
     q = _one(quotes, "keeping the harbour open")
     assert names.get(q.entity) == "Piotr Lind" and q.speaker == "Piotr Lind"
+
+
+def test_he_said_never_continues_an_organisations_initials():
+    quotes, _ = _quotes("The AARP said on Monday that it opposed the cuts to benefits.\n\n"
+                        "“Everybody knows we need to look at a package of changes,” he said.")
+    q = _one(quotes, "Everybody knows")
+    assert not (q.speaker or "").endswith("AARP")

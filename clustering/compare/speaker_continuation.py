@@ -103,7 +103,9 @@ def _pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
     """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators"."""
     if pronoun not in ("he", "she"):
         return True
+    words = (speaker.get("speaker") or "").split()
+    if words and len(words[-1]) >= 2 and words[-1].isalpha() and words[-1].isupper():
+        return False  # "AARP", "NAACP": an organisation's initials are nobody's "he said"
     if speaker.get("entity") is not None or speaker.get("singular"):
         return True
-    words = (speaker.get("speaker") or "").split()
     return bool(words) and words[-1][:1].isupper() and not words[-1].endswith("s")

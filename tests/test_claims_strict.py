@@ -122,6 +122,8 @@ def test_summary_holds_only_the_surest_claims_and_no_counts():
     line = summary_line("Post", claims)
     assert line == "Alone reports “The ferry Nordline went to Kessel”; quotes Ilse Varga."
     assert summary_line("Post", [_c("unique", 0.85, label="x")]).startswith("Post: no single statement")
+    # the middle tier (0.9: another outlet's sentence within cosine 0.30-0.38) is listed, never summarised
+    assert summary_line("Post", [_c("unique", 0.9, label="Another fact")]).startswith("Post: no single statement")
     # a quoted sentence (often a fragment of a longer quotation) is not the summary's example
     quoted = _c("unique", 0.95, label="We will win", evidence=[{"text": "“We will win,” she said."}])
     assert "We will win" not in summary_line("Post", [quoted])

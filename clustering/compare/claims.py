@@ -30,6 +30,10 @@ UNIQUE_FAR = 0.30
 UNIQUE_NEAR = 0.38
 #: Only claims at least this confident go into the summary line.
 SUMMARY_MIN_CONFIDENCE = 0.9
+#: A summary names a unique fact only from the surest tier (no other outlet's unit within
+#: cosine UNIQUE_FAR): in the audits of rounds 3-5 every "alone" claim of that tier was true,
+#: and both false summary lines of round 5 repeated a less sure "alone" claim.
+SUMMARY_UNIQUE_MIN_CONFIDENCE = 0.95
 
 #: A rough prior per kind (the share of such claims found true by the last audit, rounded
 #: down); a claim's confidence starts here and is lowered where its own evidence is thin.
@@ -151,7 +155,7 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
     """One short line made only of the outlet's most certain listed claims.
 
     A summary is false if any part of it is, so it holds no counts and no frames: the copy
-    claim, the one unique fact the engine is surest of (at :data:`SUMMARY_MIN_CONFIDENCE`
+    claim, the one unique fact the engine is surest of (at :data:`SUMMARY_UNIQUE_MIN_CONFIDENCE`
     or above, and not a quoted sentence, often a fragment of a longer quotation), the speakers quoted at least twice with a speaker resolved in the sentence
     itself, and spellings that differ from the majority. Every part restates a listed claim.
 
@@ -171,7 +175,7 @@ def summary_line(outlet: str, claims: list[dict[str, Any]]) -> str:
         parts.append(c["statement"][len(outlet) + 1:])  # "runs the AP text, 97 % identical"
     # a quoted sentence is often one fragment of a longer quotation: the summary names a fact
     # the outlet states in its own words
-    sure = [c for c in by_kind.get("unique", []) if c["confidence"] >= SUMMARY_MIN_CONFIDENCE
+    sure = [c for c in by_kind.get("unique", []) if c["confidence"] >= SUMMARY_UNIQUE_MIN_CONFIDENCE
             and not any(q in (e.get("text") or "") for e in c.get("evidence") or [] for q in "“”\"")]
     if sure:
         best = max(sure, key=lambda c: c["confidence"])  # the first (longest developed) among equals

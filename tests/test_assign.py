@@ -161,7 +161,7 @@ def test_params_round_trip_through_a_dict():
     assert AssignParams.from_dict(p.to_dict()) == p
 
 
-def _art(vec, title_vec=None, terms=None, ents=(), when="2021-05-03", facts=None) -> ArticleSignals:
+def art_row(vec, title_vec=None, terms=None, ents=(), when="2021-05-03", facts=None) -> ArticleSignals:
     v = np.asarray(vec, dtype=np.float32)
     v = v / np.linalg.norm(v)
     t = v if title_vec is None else np.asarray(title_vec, np.float32) / np.linalg.norm(title_vec)
@@ -174,9 +174,9 @@ def _art(vec, title_vec=None, terms=None, ents=(), when="2021-05-03", facts=None
 def test_state_round_trips_through_bytes():
     a = StoryAssigner()
     rng = np.random.default_rng(1)
-    s = a.new_story(_art(rng.normal(size=16), terms={"storm": 2.0, "coast": 1.0}, ents=["florida"],
+    s = a.new_story(art_row(rng.normal(size=16), terms={"storm": 2.0, "coast": 1.0}, ents=["florida"],
                          facts=rng.normal(size=(3, 16))))
-    s = a.absorb(s, _art(rng.normal(size=16), terms={"storm": 1.0}, ents=["florida", "miami"], when=None))
+    s = a.absorb(s, art_row(rng.normal(size=16), terms={"storm": 1.0}, ents=["florida", "miami"], when=None))
     b = s.to_bytes()
     assert isinstance(b, bytes) and b[:4] == b"NPS2"
     r = StoryState.from_bytes(b)
@@ -195,11 +195,11 @@ def test_absorb_is_bounded_keeps_the_founder_and_does_not_mutate():
     p = AssignParams(max_members=3, max_facts=4, max_terms=5)
     a = StoryAssigner(p)
     rng = np.random.default_rng(2)
-    first = _art(rng.normal(size=8), terms={f"w{i}": 1.0 for i in range(4)})
+    first = art_row(rng.normal(size=8), terms={f"w{i}": 1.0 for i in range(4)})
     s0 = a.new_story(first)
     s = s0
     for i in range(10):
-        s = a.absorb(s, _art(rng.normal(size=8), terms={f"x{i}": 1.0, "w0": 1.0},
+        s = a.absorb(s, art_row(rng.normal(size=8), terms={f"x{i}": 1.0, "w0": 1.0},
                              facts=rng.normal(size=(2, 8))))
     assert s0.n_articles == 1 and s0.members.shape == (1, 8)  # input untouched
     assert s.n_articles == 11
@@ -210,14 +210,14 @@ def test_absorb_is_bounded_keeps_the_founder_and_does_not_mutate():
 
 def test_time_window_and_unknown_times():
     a = StoryAssigner(AssignParams(window_days=3))
-    s = a.new_story(_art([1, 0, 0], when="2021-05-03"))
-    s = a.absorb(s, _art([1, 0, 0], when="2021-05-05"))
+    s = a.new_story(art_row([1, 0, 0], when="2021-05-03"))
+    s = a.absorb(s, art_row([1, 0, 0], when="2021-05-05"))
     assert a.time_gap_days(s, to_datetime("2021-05-04")) == 0.0
     assert a.is_candidate(s, to_datetime("2021-05-08"))
     assert not a.is_candidate(s, to_datetime("2021-05-09"))
     assert not a.is_candidate(s, to_datetime("2021-04-29"))
     assert a.is_candidate(s, None)  # unknown is not far
-    undated = a.new_story(_art([1, 0, 0], when=None))
+    undated = a.new_story(art_row([1, 0, 0], when=None))
     assert a.is_candidate(undated, to_datetime("2030-01-01"))
     lo, hi = a.time_bounds(to_datetime("2021-05-10"))
     assert hi - lo == timedelta(days=6) and a.time_bounds(None) is None
@@ -238,12 +238,12 @@ def test_assigner_only_asks_for_the_terms_it_needs():
     stats = RecordingStats()
     for i in range(50):
         stats.add({f"noise{i}", "storm"})
-    art = _art([1, 0.1, 0], terms={"storm": 1.0, "rain": 1.0}, ents=["miami"])
+    art = art_row([1, 0.1, 0], terms={"storm": 1.0, "rain": 1.0}, ents=["miami"])
     # the fitted model uses no IDF (no term cosine, overlaps count words): scoring asks the
     # statistics for nothing
     a = StoryAssigner()
     assert "tfidf" not in a.used_columns and not a.params.overlap_idf
-    s = a.new_story(_art([1, 0, 0], terms={"storm": 1.0, "coast": 1.0}))
+    s = a.new_story(art_row([1, 0, 0], terms={"storm": 1.0, "coast": 1.0}))
     a.score(art, [s], stats)
     assert stats.asked == []
     # a model that weighs them asks for the article's and the candidates' terms, in one call
@@ -260,13 +260,13 @@ def test_scoring_computes_only_the_used_columns_and_scores_as_the_full_matrix():
     stats = InMemoryTermStats()
     stories = []
     for k in range(6):
-        st = a.new_story(_art(rng.normal(size=16), terms={"storm": 1.0, f"t{k}": 1.0}, ents=["miami"],
+        st = a.new_story(art_row(rng.normal(size=16), terms={"storm": 1.0, f"t{k}": 1.0}, ents=["miami"],
                               facts=rng.normal(size=(2, 16))))
         for _ in range(k):
-            st = a.absorb(st, _art(rng.normal(size=16), terms={"storm": 1.0}, facts=rng.normal(size=(1, 16))))
+            st = a.absorb(st, art_row(rng.normal(size=16), terms={"storm": 1.0}, facts=rng.normal(size=(1, 16))))
         stories.append(st)
         stats.add({"storm", f"t{k}"})
-    art = _art(rng.normal(size=16), terms={"storm": 1.0, "t2": 1.0}, ents=["miami"], facts=rng.normal(size=(2, 16)))
+    art = art_row(rng.normal(size=16), terms={"storm": 1.0, "t2": 1.0}, ents=["miami"], facts=rng.normal(size=(2, 16)))
     full = a.features(art, stories, stats)
     fast = a.features(art, stories, stats, a.used_columns)
     cols = [j for j, f in enumerate(FEATURES) if f in a.used_columns]
@@ -280,21 +280,21 @@ def test_scoring_computes_only_the_used_columns_and_scores_as_the_full_matrix():
 
 def test_features_have_the_declared_columns():
     a = StoryAssigner()
-    s = a.new_story(_art([1, 0, 0]))
-    x = a.features(_art([1, 0, 0]), [s, s], InMemoryTermStats())
+    s = a.new_story(art_row([1, 0, 0]))
+    x = a.features(art_row([1, 0, 0]), [s, s], InMemoryTermStats())
     assert x.shape == (2, len(FEATURES))
-    assert a.features(_art([1, 0, 0]), [], InMemoryTermStats()).shape == (0, len(FEATURES))
+    assert a.features(art_row([1, 0, 0]), [], InMemoryTermStats()).shape == (0, len(FEATURES))
 
 
 def test_online_clusterer_joins_close_articles_and_opens_far_ones():
     docs = [
-        _art([1, 0, 0, 0], terms={"storm": 1.0, "coast": 1.0}, ents=["florida"], when="2021-05-03"),
-        _art([0, 0, 1, 0], terms={"budget": 1.0, "senate": 1.0}, ents=["senate"], when="2021-05-03"),
-        _art([0.98, 0.1, 0, 0], terms={"storm": 1.0, "coast": 1.0}, ents=["florida"], when="2021-05-03"),
+        art_row([1, 0, 0, 0], terms={"storm": 1.0, "coast": 1.0}, ents=["florida"], when="2021-05-03"),
+        art_row([0, 0, 1, 0], terms={"budget": 1.0, "senate": 1.0}, ents=["senate"], when="2021-05-03"),
+        art_row([0.98, 0.1, 0, 0], terms={"storm": 1.0, "coast": 1.0}, ents=["florida"], when="2021-05-03"),
         # the same words a month later: outside the window, a new story
-        _art([1, 0, 0, 0], terms={"storm": 1.0, "coast": 1.0}, ents=["florida"], when="2021-06-10"),
+        art_row([1, 0, 0, 0], terms={"storm": 1.0, "coast": 1.0}, ents=["florida"], when="2021-06-10"),
         # undated: may still join
-        _art([0, 0.05, 1, 0], terms={"budget": 1.0, "senate": 1.0}, ents=["senate"], when=None),
+        art_row([0, 0.05, 1, 0], terms={"budget": 1.0, "senate": 1.0}, ents=["senate"], when=None),
     ]
     labels = OnlineStoryClusterer().fit_predict(docs)
     assert labels[0] == labels[2]
@@ -304,17 +304,17 @@ def test_online_clusterer_joins_close_articles_and_opens_far_ones():
 
 def test_choose_ignores_candidates_outside_the_window():
     a = StoryAssigner()
-    far = a.new_story(_art([1, 0, 0], when="2021-01-01"))
-    j, best = a.choose(_art([1, 0, 0], when="2021-05-03"), [far], InMemoryTermStats())
+    far = a.new_story(art_row([1, 0, 0], when="2021-01-01"))
+    j, best = a.choose(art_row([1, 0, 0], when="2021-05-03"), [far], InMemoryTermStats())
     assert j is None and best == 0.0
 
 
 def _lone_pair(ents_b: list[str]) -> tuple[ArticleSignals, ArticleSignals]:
     """Two articles a day apart whose headlines share nothing (the logistic score is low) but
     whose title + lead vectors are close (cosine 0.8)."""
-    a = _art([1, 0, 0, 0], terms={"irs": 1.0, "hearing": 1.0}, ents=["lerner", "irs"], when="2021-05-03",
+    a = art_row([1, 0, 0, 0], terms={"irs": 1.0, "hearing": 1.0}, ents=["lerner", "irs"], when="2021-05-03",
              title_vec=[0, 0, 0, 1])
-    b = _art([0.8, 0.6, 0, 0], terms={"official": 1.0, "amendment": 1.0}, ents=ents_b, when="2021-05-04",
+    b = art_row([0.8, 0.6, 0, 0], terms={"official": 1.0, "amendment": 1.0}, ents=ents_b, when="2021-05-04",
              title_vec=[0, 0, 1, 0])
     return a, b
 
@@ -330,7 +330,7 @@ def test_a_lone_candidate_joins_on_the_dense_rule_unless_the_names_differ():
     a, b = _lone_pair(["ostrel"])
     assert len(set(OnlineStoryClusterer().fit_predict([a, b]))) == 2
     # with a second candidate of the same days the fitted score decides alone
-    other = _art([0, 0, 1, 0], terms={"budget": 1.0}, ents=["senate"], when="2021-05-03")
+    other = art_row([0, 0, 1, 0], terms={"budget": 1.0}, ents=["senate"], when="2021-05-03")
     a, b = _lone_pair(["lerner"])
     labels = OnlineStoryClusterer().fit_predict([a, other, b])
     assert labels[2] != labels[0]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from clustering.assign import OnlineStoryClusterer
 from clustering.diagnose import split_cases, split_reasons
-from tests.test_assign import _art
+from tests.test_assign import art_row
 
 
 def test_each_reason_is_named():
     arts = [
-        _art([1, 0, 0], when="2021-06-03"),  # A opens a story
-        _art([0, 1, 0], terms={"vote": 1.0}, when="2021-06-03"),  # B opens one
-        _art([0, 1, 0], terms={"vote": 1.0}, when="2021-06-03"),  # A, told as B is: joins B
-        _art([0, 0, 1], terms={"court": 1.0}, when="2021-06-03"),  # B again, in other words
-        _art([1, 0, 0], when="2021-07-10"),  # A, a month later: out of the window
+        art_row([1, 0, 0], when="2021-06-03"),  # A opens a story
+        art_row([0, 1, 0], terms={"vote": 1.0}, when="2021-06-03"),  # B opens one
+        art_row([0, 1, 0], terms={"vote": 1.0}, when="2021-06-03"),  # A, told as B is: joins B
+        art_row([0, 0, 1], terms={"court": 1.0}, when="2021-06-03"),  # B again, in other words
+        art_row([1, 0, 0], when="2021-07-10"),  # A, a month later: out of the window
     ]
     cases = split_cases(arts, ["A", "B", "A", "B", "A"])
     assert [(c.index, c.reason) for c in cases] == [(2, "rival"), (3, "under_bar"), (4, "not_candidate")]
@@ -24,7 +24,7 @@ def test_each_reason_is_named():
 
 
 def test_the_trace_makes_the_same_decisions_as_the_driver():
-    arts = [_art([1, 0, 0]), _art([1, 0.1, 0]), _art([0, 1, 0]), _art([0.1, 1, 0])]
+    arts = [art_row([1, 0, 0]), art_row([1, 0.1, 0]), art_row([0, 1, 0]), art_row([0.1, 1, 0])]
     labels = OnlineStoryClusterer().fit_predict(arts)
     assert labels == [0, 0, 1, 1]
     assert split_cases(arts, ["x", "x", "y", "y"]) == []

@@ -13,13 +13,13 @@ from clustering.baselines import dense_baseline_text, dense_online
 from clustering.calibrate import fit_logistic, story_folds
 from clustering.params import FEATURES
 from clustering.signals import undated_stand_in, to_datetime
-from tests.test_assign import _art
+from tests.test_assign import art_row
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
 
 
 def _undated(vec, at, **kw):
-    art = _art(vec, when=at, **kw)
+    art = art_row(vec, when=at, **kw)
     art.time_estimated = True
     return art
 
@@ -33,8 +33,8 @@ def test_stand_in_is_the_batch_median_else_the_ingest_time():
 
 def test_an_undated_article_only_meets_stories_near_its_stand_in():
     a = StoryAssigner(AssignParams(window_days=3, undated_window_days=7))
-    old = a.new_story(_art([1, 0, 0], when="2025-01-29"))
-    near = a.new_story(_art([1, 0, 0], when="2026-11-24"))
+    old = a.new_story(art_row([1, 0, 0], when="2025-01-29"))
+    near = a.new_story(art_row([1, 0, 0], when="2026-11-24"))
     art = _undated([1, 0, 0], NOW)
     assert not a.is_candidate(old, art.published_at, art.time_estimated)
     assert a.is_candidate(near, art.published_at, art.time_estimated)  # 4 days: inside the wider window
@@ -52,10 +52,10 @@ def test_stand_in_times_score_as_unknown_and_never_widen_real_spans():
     assert est.time_estimated and est.first_seen == to_datetime("2025-01-29")
     back = StoryState.from_bytes(est.to_bytes())
     assert back.time_estimated
-    x = a.features(_art([1, 0, 0], when="2025-01-30"), [est], InMemoryTermStats())
+    x = a.features(art_row([1, 0, 0], when="2025-01-30"), [est], InMemoryTermStats())
     assert x[0, FEATURES.index("time_unknown")] == 1.0 and x[0, FEATURES.index("time")] == 0.0
     # the first real date replaces the stand-in span
-    real = a.absorb(est, _art([1, 0, 0], when="2025-01-27"))
+    real = a.absorb(est, art_row([1, 0, 0], when="2025-01-27"))
     assert not real.time_estimated and real.first_seen == real.last_seen == to_datetime("2025-01-27")
     assert not StoryState.from_bytes(real.to_bytes()).time_estimated
     # a later stand-in does not stretch the real span
@@ -67,8 +67,8 @@ def test_the_score_does_not_change_with_unrelated_stored_stories():
     """Overlaps count words, not IDF: the same pair scores the same in an empty store and in
     one that has counted many unrelated documents."""
     a = StoryAssigner(AssignParams(background_weight=1e9))  # the prior alone as background
-    story = a.new_story(_art([1, 0.2, 0], terms={"putin": 1.0, "talks": 1.0}, ents=["putin"]))
-    art = _art([1, 0.3, 0], terms={"putin": 1.0, "peace": 1.0}, ents=["putin"])
+    story = a.new_story(art_row([1, 0.2, 0], terms={"putin": 1.0, "talks": 1.0}, ents=["putin"]))
+    art = art_row([1, 0.3, 0], terms={"putin": 1.0, "peace": 1.0}, ents=["putin"])
     empty, full = InMemoryTermStats(), InMemoryTermStats()
     for i in range(500):
         full.add({f"w{i}", "talks", "peace"})
@@ -124,9 +124,9 @@ def test_rows_with_a_stand_in_time_are_scored_by_the_undated_model():
     assert AssignParams.from_dict(a.params.to_dict()) == a.params
     assert AssignParams.from_dict({"undated_coef": {"title_mean": 9.0}}).undated_coef[FEATURES.index("time_unknown")] \
         == AssignParams().undated_coef[FEATURES.index("time_unknown")]
-    dated = a.new_story(_art([1, 0, 0], when="2025-01-29"))
+    dated = a.new_story(art_row([1, 0, 0], when="2025-01-29"))
     est = a.new_story(_undated([1, 0, 0], to_datetime("2025-01-29")))
-    art = _art([1, 0, 0], when="2025-01-29")
+    art = art_row([1, 0, 0], when="2025-01-29")
     x = a.features(art, [dated, est], InMemoryTermStats())
     scores, bars = a.rate(x)
     assert scores[0] < 0.01 and bars[0] == 0.4  # the dated model: intercept -10 only

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .lexicons import KnownEntity, NamesLexicon
-from .name_shapes import _FUZZY_MIN_LEN, _plain, _similar, _strip_function_words, translit_key
+from .name_shapes import FUZZY_MIN_LEN, plain_form, similar_key, strip_function_words, translit_key
 from .sentences import ParsedArticle
 
 
@@ -98,7 +98,7 @@ class EntityIndex:
         if len(key) < 3:
             return None
         found = [e for e in self.entities if e.mentions and (key in e.keys or any(
-            len(k) >= _FUZZY_MIN_LEN and _similar(key, k) for k in e.keys))]
+            len(k) >= FUZZY_MIN_LEN and similar_key(key, k) for k in e.keys))]
         return found[0] if len(found) == 1 else None
 
     def main_entities(self, limit: int) -> list[Entity]:
@@ -110,9 +110,9 @@ class EntityIndex:
         return [e for e in ranked if e.mentions][:limit]
 
 
-def _first_name(m: Mention, titles: frozenset[str]) -> str | None:
+def first_name(m: Mention, titles: frozenset[str]) -> str | None:
     """The first name of a full-name mention ("Hillary" of "Hillary Rodham Clinton"), if any."""
-    words = [w for w in _strip_function_words(m.form).split() if w.lower().rstrip(".") not in titles]
+    words = [w for w in strip_function_words(m.form).split() if w.lower().rstrip(".") not in titles]
     if len(words) < 2 or len(words[0].rstrip(".")) < 2:
         return None  # a surname alone, or an initial ("J. Smith")
     return words[0]
@@ -120,14 +120,14 @@ def _first_name(m: Mention, titles: frozenset[str]) -> str | None:
 
 def first_names(ent: Entity, titles: frozenset[str]) -> set[str]:
     """The distinct first names an entity's mentions use."""
-    return {f for m in ent.mentions if m.kind == "name" for f in [_first_name(m, titles)] if f}
+    return {f for m in ent.mentions if m.kind == "name" for f in [first_name(m, titles)] if f}
 
 
 def ambiguous(ent: Entity, titles: frozenset[str]) -> bool:
     """Two people share the surname (Bill and Hillary Clinton): the surname key groups them as
     one, so neither a form nor a speaker can be given to a person with certainty. A first
     name that starts another ("Joe", "Joseph") is the same person."""
-    names = sorted({_plain(f) for f in first_names(ent, titles)}, key=len)
+    names = sorted({plain_form(f) for f in first_names(ent, titles)}, key=len)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             if not b.startswith(a):

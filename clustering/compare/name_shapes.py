@@ -8,15 +8,15 @@ import unicodedata
 from difflib import SequenceMatcher
 from typing import Any
 
-_POSSESSIVE = ("’s", "'s", "’", "'")
-_HONORIFICS = {"mr", "ms", "mrs", "miss", "mx", "dr", "sir", "dame"}
+POSSESSIVE = ("’s", "'s", "’", "'")
+HONORIFICS = {"mr", "ms", "mrs", "miss", "mx", "dr", "sir", "dame"}
 # appositions that show a "PERSON" entity is really a place ("Dvorichna, a key village")
 _PLACE_NOUNS = {
     "village", "town", "city", "region", "district", "province", "county", "country", "river",
     "airport", "plant", "stronghold", "settlement", "island", "state", "capital", "port",
 }
 _FUZZY_RATIO = 0.86
-_FUZZY_MIN_LEN = 5
+FUZZY_MIN_LEN = 5
 
 
 def translit_key(word: str, rules: tuple[tuple[str, str], ...]) -> str:
@@ -28,7 +28,7 @@ def translit_key(word: str, rules: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
-def _is_place(root: Any) -> bool:
+def is_place(root: Any) -> bool:
     """A "PERSON" entity that the parse shows to be a place ("the village of Dvorichna")."""
     if any(c.dep_ == "appos" and c.lemma_.lower() in _PLACE_NOUNS for c in root.children):
         return True
@@ -37,22 +37,22 @@ def _is_place(root: Any) -> bool:
     return root.dep_ == "pobj" and root.head.head.lemma_.lower() in _PLACE_NOUNS
 
 
-def _similar(a: str, b: str) -> bool:
+def similar_key(a: str, b: str) -> bool:
     if a == b:
         return True
-    if min(len(a), len(b)) < _FUZZY_MIN_LEN or a[0] != b[0]:
+    if min(len(a), len(b)) < FUZZY_MIN_LEN or a[0] != b[0]:
         return False
     return SequenceMatcher(None, a, b).ratio() >= _FUZZY_RATIO
 
 
-_FUNCTION_WORDS = {"between", "and", "but", "with", "for", "from", "after", "before", "as", "at", "in", "on",
+FUNCTION_WORDS = {"between", "and", "but", "with", "for", "from", "after", "before", "as", "at", "in", "on",
                    "of", "to", "by", "when", "while", "if", "the", "a", "an", "says", "said"}
 
 
-def _strip_function_words(form: str) -> str:
+def strip_function_words(form: str) -> str:
     """"Between Obama" (a headline run) -> "Obama"."""
     words = form.split()
-    while len(words) > 1 and words[0].lower() in _FUNCTION_WORDS:
+    while len(words) > 1 and words[0].lower() in FUNCTION_WORDS:
         words.pop(0)
     return " ".join(words)
 
@@ -60,17 +60,17 @@ def _strip_function_words(form: str) -> str:
 _NOT_PERSON = ("ORG", "FAC", "GPE", "LOC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
 
 
-def _modifies_other_name(tok: Any) -> bool:
+def modifies_other_name(tok: Any) -> bool:
     """The token starts or sits inside a longer name the parser gives to a firm, building or
     place, with words after it ("Trump Tower", "the Trump Organization"): not a mention of the
-    person. (Words before it, "Patton Boggs", are a full name's shape: see `_full_name_before`.)"""
+    person. (Words before it, "Patton Boggs", are a full name's shape: see `full_name_before`.)"""
     if tok.ent_type_ not in _NOT_PERSON:
         return False
     ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
-    return ent is not None and any(not t.is_punct and t.text not in _POSSESSIVE for t in tok.doc[tok.i + 1:ent.end])
+    return ent is not None and any(not t.is_punct and t.text not in POSSESSIVE for t in tok.doc[tok.i + 1:ent.end])
 
 
-def _full_name_before(tok: Any, inside: set[int]) -> list[Any]:
+def full_name_before(tok: Any, inside: set[int]) -> list[Any]:
     """Capitalised proper nouns right before the token inside the same entity ("Mark Sheridan"
     tagged ORG, "Patton Boggs"): the outlet wrote the full name, not the surname alone."""
     ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
@@ -82,13 +82,13 @@ def _full_name_before(tok: Any, inside: set[int]) -> list[Any]:
     return []
 
 
-def _plain(word: str) -> str:
+def plain_form(word: str) -> str:
     """Lower case without accents ("Raúl" -> "raul")."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
 
 
-def _same_first(a: str | None, b: str | None) -> bool:
+def same_first(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return False
-    a, b = sorted((_plain(a), _plain(b)), key=len)
+    a, b = sorted((plain_form(a), plain_form(b)), key=len)
     return b.startswith(a)

@@ -19,18 +19,18 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from .entity_index import Entity, EntityIndex, Mention, _first_name, ambiguous, first_names
+from .entity_index import Entity, EntityIndex, Mention, first_name, ambiguous, first_names
 from .lexicons import NamesLexicon
 from .name_shapes import (
-    _FUNCTION_WORDS,
-    _FUZZY_MIN_LEN,
-    _HONORIFICS,
-    _POSSESSIVE,
-    _full_name_before,
-    _is_place,
-    _modifies_other_name,
-    _same_first,
-    _similar,
+    FUNCTION_WORDS,
+    FUZZY_MIN_LEN,
+    HONORIFICS,
+    POSSESSIVE,
+    full_name_before,
+    is_place,
+    modifies_other_name,
+    same_first,
+    similar_key,
     translit_key,
 )
 from .outlet_naming import naming_for_outlet, naming_variants
@@ -96,8 +96,8 @@ def build_entity_index(
 
     def name_mention(pa: ParsedArticle, para: Any, tokens: list[Any]) -> Mention | None:
         # strip possessive and titles; keep honorifics ("Mr Zelensky" is a house-style choice)
-        words = [t for t in tokens if t.text not in _POSSESSIVE and not t.is_punct]
-        while words and words[-1].text.lower() in _POSSESSIVE:
+        words = [t for t in tokens if t.text not in POSSESSIVE and not t.is_punct]
+        while words and words[-1].text.lower() in POSSESSIVE:
             words.pop()
         lead = []
         while words and words[0].text.lower().rstrip(".") in titles:
@@ -107,7 +107,7 @@ def build_entity_index(
         last_word = words[-1]
         if last_word.is_stop or not last_word.text[:1].isupper() or any(ch.isdigit() for t in words for ch in t.text):
             return None  # "Biden Dips Into", "Bill 90": a headline fragment or a label, not a name
-        honor = [t for t in lead if t.text.lower().rstrip(".") in _HONORIFICS][-1:]
+        honor = [t for t in lead if t.text.lower().rstrip(".") in HONORIFICS][-1:]
         form_tokens = honor + words
         first, last = form_tokens[0], form_tokens[-1]
         start = para.start + first.idx
@@ -137,10 +137,10 @@ def build_entity_index(
                     continue  # "Rand Paul Accuses Fauci of Lying": a title-case headline, not a name
                 if root.dep_ == "compound" and root.head.i >= ent.end:
                     continue  # "Patriot air-defense missiles": a name used as a modifier
-                if _is_place(root):
+                if is_place(root):
                     continue
                 tokens = list(ent)
-                if ent.start > 0 and doc[ent.start - 1].text.lower().rstrip(".") in _HONORIFICS:
+                if ent.start > 0 and doc[ent.start - 1].text.lower().rstrip(".") in HONORIFICS:
                     tokens = [doc[ent.start - 1]] + tokens
                 m = name_mention(pa, para, tokens)
                 if m is None:
@@ -195,12 +195,12 @@ def build_entity_index(
                 if len(key) < 3 or key in not_people:
                     continue
                 if key not in candidate_keys and not any(
-                    _similar(key, k) for k in candidate_keys if len(k) >= _FUZZY_MIN_LEN
+                    similar_key(key, k) for k in candidate_keys if len(k) >= FUZZY_MIN_LEN
                 ):
                     continue
                 if tok.dep_ == "compound" and tok.head.i > tok.i and tok.head.pos_ == "NOUN":
                     continue
-                if _modifies_other_name(tok):
+                if modifies_other_name(tok):
                     continue  # "Trump Tower", "the Trump Organization": a building's or a firm's name
                 text = para.doc.text
                 if text[tok.idx - 1 : tok.idx] == "-" or text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 1] == "-":
@@ -210,7 +210,7 @@ def build_entity_index(
                 prev = doc[tok.i - 1] if tok.i > 0 else None
                 if prev is not None and prev.idx not in inside and (
                     (known and prev.text in known.first_names)
-                    or prev.text.lower().rstrip(".") in _HONORIFICS
+                    or prev.text.lower().rstrip(".") in HONORIFICS
                 ):
                     span = [prev, tok]
                 elif (
@@ -221,8 +221,8 @@ def build_entity_index(
                     # "Andy Harris" missed by the NER model: the first name belongs to the
                     # mention (else the outlet would be counted as writing the surname alone)
                     span = [prev, tok]
-                elif _full_name_before(tok, inside):
-                    span = _full_name_before(tok, inside) + [tok]
+                elif full_name_before(tok, inside):
+                    span = full_name_before(tok, inside) + [tok]
                 m = name_mention(pa, para, span)
                 if m is not None and (m.article, m.field, m.start) not in taken:
                     raw.append(m)
@@ -243,7 +243,7 @@ def build_entity_index(
     for key, _ in key_count.most_common():
         home = next((g for g in groups if key in g["keys"]), None)
         if home is None:
-            home = next((g for g in groups if any(_similar(key, k) for k in g["keys"])), None)
+            home = next((g for g in groups if any(similar_key(key, k) for k in g["keys"])), None)
         if home is None:
             # a "person" mostly tagged as a place/organisation elsewhere (e.g. "Kyiv") is dropped
             if other_label[key] > person_label[key]:
@@ -327,7 +327,7 @@ def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
         if m.kind != "name":
             continue
         words = [w for w in m.form.split() if w.lower().rstrip(".") not in titles]
-        while words and words[0].lower() in _FUNCTION_WORDS:
+        while words and words[0].lower() in FUNCTION_WORDS:
             words.pop(0)  # "Between Obama" (a headline run): the name is "Obama"
         if words:
             forms[" ".join(words)] += 1
@@ -343,5 +343,5 @@ def _other_person(known: Any, mentions: list[Mention], titles: frozenset[str]) -
     False when the lexicon gives no first names or the story writes the surname alone only."""
     if not known.first_names:
         return False
-    firsts = {f for m in mentions if m.kind == "name" for f in [_first_name(m, titles)] if f}
-    return bool(firsts) and not any(_same_first(f, k) for f in firsts for k in known.first_names)
+    firsts = {f for m in mentions if m.kind == "name" for f in [first_name(m, titles)] if f}
+    return bool(firsts) and not any(same_first(f, k) for f in firsts for k in known.first_names)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .entity_index import EntityIndex, Mention, _first_name, ambiguous, first_names
-from .name_shapes import _plain, _same_first, _strip_function_words
+from .entity_index import EntityIndex, Mention, first_name, ambiguous, first_names
+from .name_shapes import plain_form, same_first, strip_function_words
 
 _ROLE_WORDS = {"senate", "house", "minority", "majority", "leader", "whip", "committee", "council", "party",
                "administration", "department", "ministry", "office", "state", "federal", "national"}
@@ -54,14 +54,14 @@ def naming_for_outlet(
     owners: dict[str, set[int]] = {}
     for ent in index.entities:
         for f in first_names(ent, titles):
-            owners.setdefault(_plain(f), set()).add(ent.id)
+            owners.setdefault(plain_form(f), set()).add(ent.id)
     extra: dict[int, list[Mention]] = {}
     skip: set[int] = set()
     for eid in entity_ids:
         ent = index.entity(eid)
         if ent.known is None and all(m.kind == "name" and len(m.form.split()) == 1 for m in ent.mentions):
             word = ent.mentions[0].form if ent.mentions else ""
-            home = owners.get(_plain(word), set()) - {eid}
+            home = owners.get(plain_form(word), set()) - {eid}
             if home:
                 skip.add(eid)
                 if len(home) == 1:
@@ -70,7 +70,7 @@ def naming_for_outlet(
         ent = index.entity(eid)
         if eid in skip or ent.name.lower() in _IDIOMS:
             continue
-        own_first = _first_name(next((m for m in ent.mentions if m.form == ent.name), ent.mentions[0]), titles) if ent.mentions else None
+        own_first = first_name(next((m for m in ent.mentions if m.form == ent.name), ent.mentions[0]), titles) if ent.mentions else None
         shared = ambiguous(ent, titles)
         if not any(m.field == "text" for m in ent.mentions):
             continue  # named in headlines only ("Blake Farenthold Resigns"): not a sure person
@@ -81,17 +81,17 @@ def naming_for_outlet(
         ms = [
             m for m in ent.mentions + extra.get(eid, [])
             if index.parsed[m.article].article.outlet == outlet and not _in_ranges(m, quoted)
-            and _strip_function_words(m.form).lower() not in _IDIOMS
+            and strip_function_words(m.form).lower() not in _IDIOMS
             # a shared surname: only full names with this person's first name are theirs
-            and not (shared and not _same_first(_first_name(m, titles), own_first))
+            and not (shared and not same_first(first_name(m, titles), own_first))
         ]
         if not ms:
             continue
-        forms = Counter((_strip_function_words(m.form), m.kind, m.evaluative) for m in ms)
+        forms = Counter((strip_function_words(m.form), m.kind, m.evaluative) for m in ms)
         label = ent.name
         if len(label.split()) == 1:
             # an entity grouped under a first name ("Steve"): label it with its full name
-            longer = Counter(f for m in ent.mentions for f in [_strip_function_words(m.form)]
+            longer = Counter(f for m in ent.mentions for f in [strip_function_words(m.form)]
                              if len(f.split()) >= 2 and f.split()[0] == label)
             if longer:
                 label = longer.most_common(1)[0][0]

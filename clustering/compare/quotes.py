@@ -16,10 +16,10 @@ from typing import Any
 from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
-from .scare_quotes import _resolve_short_quotes
+from .scare_quotes import resolve_short_quotes
 from .sentences import Paragraph, ParsedArticle, count_words
-from .speakers import _attribute_quote, _colon_intro, _named_subject, _someone_else_since
-from .speech_syntax import _inside_any, _is_reporting
+from .speakers import attribute_quote, colon_intro, named_subject, someone_else_since
+from .speech_syntax import inside_any, is_reporting
 
 _OPEN_SINGLE = "‘'"
 _CLOSE_SINGLE = "’'"
@@ -148,20 +148,20 @@ def extract_quotes(
             if para.field == "text":
                 for sent in para.doc.sents:
                     for tok in sent:
-                        if _is_reporting(tok, indirect_verbs) and not _inside_any(tok.idx, outer_ranges):
+                        if is_reporting(tok, indirect_verbs) and not inside_any(tok.idx, outer_ranges):
                             events.append((tok.idx, "speech", tok))
             events.sort(key=lambda e: (e[0], e[1] == "speech"))
             if para.field == "text" and prev_para is not None and prev_para.doc.text.rstrip().endswith(":"):
                 # "Obama used virtually identical language ...:" then the quotation: the
                 # introducing sentence's named subject speaks, else nobody known
-                last_speaker = _colon_intro(pa, prev_para, index)
+                last_speaker = colon_intro(pa, prev_para, index)
                 if last_speaker is not None:
                     last_speaker["at"] = para.start
             if para.field == "text":
                 prev_para = para
             for _pos, kind, item in events:
                 if kind == "speech":
-                    named = _named_subject(pa, para, item, index, reporting)
+                    named = named_subject(pa, para, item, index, reporting)
                     if named is not None:
                         named["at"] = para.start + item.idx
                         last_speaker = named
@@ -170,9 +170,9 @@ def extract_quotes(
                 if q.nested:
                     continue
                 current = last_speaker
-                if current is not None and _someone_else_since(pa, index, current, q.outer_start, article_ranges):
+                if current is not None and someone_else_since(pa, index, current, q.outer_start, article_ranges):
                     current = None  # "prompted Vieira to ask Trump ... He signaled ...": ambiguous
-                _attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, current)
+                attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, current)
                 if q.inherited and current is not None:
                     q.meta["since"] = current.get("at")
                 if q.meta.get("rejected_speaker") and para.field == "text":
@@ -186,7 +186,7 @@ def extract_quotes(
                         "at": q.outer_end,
                     }
             out.extend(doc_quotes)
-        _resolve_short_quotes(pa, [q for q in out if q.article == pa.position], index, lexicon)
+        resolve_short_quotes(pa, [q for q in out if q.article == pa.position], index, lexicon)
     for q in out:
         if q.speaker and any(ch in q.speaker for ch in "“”\""):
             # ‘“Today” show host Meredith Vieira’: the speaker starts after the last mark

@@ -8,7 +8,7 @@ from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import ParsedArticle, Sentence
-from .speech_syntax import _PRONOUNS, noun_use, _passive_participle, not_a_speaker, _possessive, _so_called, _speaker_tokens, _subject_of
+from .speech_syntax import SUBJECT_PRONOUNS, noun_use, passive_participle, not_a_speaker, possessive_at, so_called, speaker_tokens, subject_of
 
 _NAMING_VERB = r"(?:call|calls|called|calling|dubs?|dubbed|terms?|termed|labels?|label+ed|brands?|branded|describes?|described)"
 #: Words that give a term to others: "X call it", "what X call", "dubbed by X", "known among
@@ -62,7 +62,7 @@ def _speech_in(
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     found = None
     for tok in s.span:
-        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or _so_called(tok) or noun_use(tok):
+        if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or so_called(tok) or noun_use(tok):
             continue
         if any(a <= base + tok.idx < b for a, b in ranges):
             continue
@@ -71,7 +71,7 @@ def _speech_in(
             # does not hold the phrase; someone speaks nearby, but not these words
             found = found or (None, None, tok)
             continue
-        subj = None if _passive_participle(tok) else _subject_of(tok, lexicon.reporting)
+        subj = None if passive_participle(tok) else subject_of(tok, lexicon.reporting)
         if subj is not None and base + subj.left_edge.idx <= at < base + subj.right_edge.idx + len(subj.right_edge.text):
             # "“birthers” have demanded", "Dockworkers -- labeled “wreckers” -- demanded": the
             # phrase is part of the subject, so the subject does not say it
@@ -86,10 +86,10 @@ def _speech_in(
             continue
         lo = base + subj.left_edge.idx
         hi = base + subj.right_edge.idx + len(subj.right_edge.text)
-        ms = [m for m in index.in_span(pa.position, s.field, lo, hi) if not _possessive(pa.article.field_text(s.field), m.end)]
+        ms = [m for m in index.in_span(pa.position, s.field, lo, hi) if not possessive_at(pa.article.field_text(s.field), m.end)]
         if ms:
             return pa.article.field_text(s.field)[ms[-1].start:ms[-1].end], ms[-1].entity, tok
-        toks = _speaker_tokens(subj)
+        toks = speaker_tokens(subj)
         names = [c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
         if names:  # "the governor, Vasily Anokhin"
             toks = sorted(set(toks) | set(names[0].subtree), key=lambda t: t.i)
@@ -147,7 +147,7 @@ def _borrowed_subject(verb: Any, subj: Any, verbs: frozenset[str]) -> bool:
             own = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")]
             # "Putin said he will not negotiate ..., calling him ...": a pronoun subject on the
             # way is the speaker again; no subject at all, or someone named, is someone else
-            if not own or own[0].lower_ not in _PRONOUNS:
+            if not own or own[0].lower_ not in SUBJECT_PRONOUNS:
                 return True
     return False
 
@@ -165,7 +165,7 @@ def _verb_holds(pa: ParsedArticle, q: Quote, lexicon: AttributionLexicon) -> boo
     if verb is None:
         return True
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
-    subj = _subject_of(verb, lexicon.reporting)
+    subj = subject_of(verb, lexicon.reporting)
     return _governs(verb, base, q.start) and not (subj is not None and _borrowed_subject(verb, subj, verbs))
 
 
@@ -189,7 +189,7 @@ def _resolve_pronoun(pa: ParsedArticle, q: Quote, sents: list[Sentence], index: 
         q.meta["attributed_by"] = "pronoun"
 
 
-def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIndex, lexicon: AttributionLexicon) -> None:
+def resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIndex, lexicon: AttributionLexicon) -> None:
     """Find who says the words of short quoted phrases that have no speaker yet.
 
     A short quoted phrase is the outlet's own distancing (a scare quote) only when nobody is
@@ -207,7 +207,7 @@ def _resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityI
     for q in quotes:
         ranges.setdefault(q.field, []).append((q.outer_start, q.outer_end))
     for q in quotes:
-        if q.kind == "short" and not q.nested and q.speaker is not None and q.speaker.lower() in _PRONOUNS:
+        if q.kind == "short" and not q.nested and q.speaker is not None and q.speaker.lower() in SUBJECT_PRONOUNS:
             _resolve_pronoun(pa, q, by_field.get(q.field, []), index)
         if q.kind == "short" and not q.nested and _LABEL_BEFORE.search(
                 pa.article.field_text(q.field)[max(0, q.outer_start - 40):q.outer_start + 1]):

@@ -8,10 +8,10 @@ from typing import Any
 
 from .naming import EntityIndex
 from .sentences import ParsedArticle
-from .speech_syntax import _SUBJECT_DEPS, _inside_any, _possessive
+from .speech_syntax import SUBJECT_DEPS, inside_any, possessive_at
 
 
-def _someone_else_since(
+def someone_else_since(
     pa: ParsedArticle, index: EntityIndex, speaker: dict[str, Any], until: int, ranges: list[tuple[int, int]]
 ) -> bool:
     """Another person named (outside quotations) between where the last speaker was set and
@@ -22,9 +22,9 @@ def _someone_else_since(
     words = set((speaker.get("speaker") or "").split())
     text = pa.article.field_text("text")
     for m in index.in_span(pa.position, "text", since, until):
-        if _inside_any(m.start, ranges):
+        if inside_any(m.start, ranges):
             continue
-        if _possessive(text, m.end) or text[m.end:m.end + 1] in ("’", "'") or (
+        if possessive_at(text, m.end) or text[m.end:m.end + 1] in ("’", "'") or (
             m.token is not None and m.token.dep_ in ("poss", "compound", "nmod", "amod")
         ):
             continue  # "due to Donald Trump’s freeze", "the Trump administration": a modifier
@@ -63,9 +63,9 @@ def _person_subjects(pa: ParsedArticle, since: int, until: int, ranges: list[tup
             continue
         for tok in para.doc:
             at = para.start + tok.idx
-            if not since <= at < until or _inside_any(at, ranges):
+            if not since <= at < until or inside_any(at, ranges):
                 continue
-            if tok.dep_ not in _SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+            if tok.dep_ not in SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
                 continue
             prev = para.doc[tok.i - 1] if tok.i else None
             titled = any(t.lower_.rstrip(".") in _TITLES for t in tok.lefts) or (
@@ -85,9 +85,9 @@ def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: 
         if node.head.i == node.i:
             return False
         if node.dep_ in ("ccomp", "parataxis") and node.head.pos_ in ("VERB", "AUX"):
-            subj = next((c for c in node.head.children if c.dep_ in _SUBJECT_DEPS), None)
+            subj = next((c for c in node.head.children if c.dep_ in SUBJECT_DEPS), None)
             if subj is None and node.head.dep_ == "conj":
-                subj = next((c for c in node.head.head.children if c.dep_ in _SUBJECT_DEPS), None)
+                subj = next((c for c in node.head.head.children if c.dep_ in SUBJECT_DEPS), None)
             if subj is not None:
                 if subj.text in words:
                     return True
@@ -99,7 +99,7 @@ def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: 
     return False
 
 
-def _pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
+def pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
     """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators"."""
     if pronoun not in ("he", "she"):
         return True

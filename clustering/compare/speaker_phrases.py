@@ -10,7 +10,7 @@ from typing import Any
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import Paragraph, ParsedArticle
-from .speech_syntax import _NOT_SPEAKER_START, _inside_any, _sentence_bounds, _speaker_tokens
+from .speech_syntax import NOT_SPEAKER_START, inside_any, sentence_bounds, speaker_tokens
 
 
 # nouns for said words: "Her comments", "Rice’s statement", "the letter" are not speakers
@@ -41,7 +41,7 @@ def _names_someone(tokens: list[Any]) -> bool:
     )
 
 
-def _settle_subject_speaker(
+def settle_subject_speaker(
     pa: ParsedArticle, para: Paragraph, q: Quote, index: EntityIndex, verb: Any, subject: Any, named: bool
 ) -> None:
     """Second look at a speaker taken from a verb's subject (``named``: the index knows a name
@@ -55,7 +55,7 @@ def _settle_subject_speaker(
         return
     if named:
         return
-    toks = _speaker_tokens(subject)
+    toks = speaker_tokens(subject)
     name = _appositive_name(subject) if subject.pos_ == "NOUN" else None
     if name is not None:
         # "Trump lawyer Rudy Giuliani ... asked": the role's name in apposition speaks
@@ -106,12 +106,12 @@ def _words_owner(pa: ParsedArticle, para: Paragraph, q: Quote, index: EntityInde
 _CLAUSE_OPENERS = ("who", "which", "whose", "whom", "a", "an", "the", "his", "her", "their")
 
 
-def _name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, verb: Any, outer_ranges: list[tuple[int, int]]) -> Any | None:
+def name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, verb: Any, outer_ranges: list[tuple[int, int]]) -> Any | None:
     """The person named just before a verb, past a comma-delimited relative clause or
     apposition ("Trump, who ..., said"); None unless that comma chunk is the name alone."""
-    lo, _hi = _sentence_bounds(para, verb.idx, verb.idx + 1)
+    lo, _hi = sentence_bounds(para, verb.idx, verb.idx + 1)
     before = para.doc.text[lo:verb.idx]
-    if any(_inside_any(lo + i, outer_ranges) for i in range(len(before))):
+    if any(inside_any(lo + i, outer_ranges) for i in range(len(before))):
         return None
     chunks = before.split(",")
     offsets = []
@@ -133,7 +133,7 @@ def _name_before_clause(pa: ParsedArticle, para: Paragraph, index: EntityIndex, 
     return None
 
 
-def _speaker_chunk(text: str, b: int, verb_at: int) -> tuple[int, int] | None:
+def speaker_chunk(text: str, b: int, verb_at: int) -> tuple[int, int] | None:
     """The speaker phrase between a closing quote mark at ``b`` and a later reporting verb:
     the words up to the first comma ("retired Lt. Gen. Keith Kellogg, Trump’s pick ..., told").
     None when the verb follows the quotation directly ("...,” said X") or the gap is long."""
@@ -153,9 +153,9 @@ def _speaker_chunk(text: str, b: int, verb_at: int) -> tuple[int, int] | None:
     return (h0, h1) if h1 > h0 else None
 
 
-def _is_role_phrase(chunk: str) -> bool:
+def is_role_phrase(chunk: str) -> bool:
     """A short noun phrase that can speak ("a Pentagon spokesperson", "the ministry")."""
     words = chunk.split()
-    if not 1 <= len(words) <= 8 or words[0].lower() in _NOT_SPEAKER_START:
+    if not 1 <= len(words) <= 8 or words[0].lower() in NOT_SPEAKER_START:
         return False
     return not any(w.lower() in ("and", "but", "while", "as", "when", "if", "that") for w in words)

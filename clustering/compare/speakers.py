@@ -18,26 +18,26 @@ from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import Paragraph, ParsedArticle
-from .speaker_continuation import _pronoun_fits
-from .speaker_continuation import _someone_else_since as _someone_else_since  # imported from here by quotes
-from .speaker_phrases import _is_role_phrase, _name_before_clause, _settle_subject_speaker, _speaker_chunk
+from .speaker_continuation import pronoun_fits
+from .speaker_continuation import someone_else_since as someone_else_since  # imported from here by quotes
+from .speaker_phrases import is_role_phrase, name_before_clause, settle_subject_speaker, speaker_chunk
 from .speech_syntax import (
-    _PRONOUNS,
-    _SUBJECT_DEPS,
-    _inside_any,
-    _is_heading,
-    _is_reporting,
-    _passive_participle,
-    _possessive,
-    _sentence_bounds,
-    _speaker_tokens,
-    _subject_of,
-    _tokens_between,
+    SUBJECT_PRONOUNS,
+    SUBJECT_DEPS,
+    inside_any,
+    is_heading,
+    is_reporting,
+    passive_participle,
+    possessive_at,
+    sentence_bounds,
+    speaker_tokens,
+    subject_of,
+    tokens_between,
     not_a_speaker,
 )
 
 
-def _colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict[str, Any] | None:
+def colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict[str, Any] | None:
     """The named subject of a paragraph's last sentence, as a speaker record (or None)."""
     sents = list(para.doc.sents)
     if not sents:
@@ -45,7 +45,7 @@ def _colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict
     last = sents[-1]
     subjects = [
         m for m in index.in_span(pa.position, para.field, para.start + last.start_char, para.start + last.end_char)
-        if m.token is not None and m.token.dep_ in _SUBJECT_DEPS
+        if m.token is not None and m.token.dep_ in SUBJECT_DEPS
     ]
     if len({m.entity for m in subjects}) != 1:
         return None
@@ -54,20 +54,20 @@ def _colon_intro(pa: ParsedArticle, para: Paragraph, index: EntityIndex) -> dict
             "verb": None, "verb_lemma": None, "singular": True}
 
 
-def _named_subject(
+def named_subject(
     pa: ParsedArticle, para: Paragraph, verb: Any, index: EntityIndex, reporting: frozenset[str]
 ) -> dict[str, Any] | None:
     """Speaker record for an indirect-speech verb whose subject is a known person."""
     if verb.tag_ == "VB" or any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
         return None  # "what Clinton was empowered to say": no one speaks here
-    subj = _subject_of(verb, reporting)
-    if subj is None or subj.lower_ in _PRONOUNS:
+    subj = subject_of(verb, reporting)
+    if subj is None or subj.lower_ in SUBJECT_PRONOUNS:
         return None
-    toks = _speaker_tokens(subj)
+    toks = speaker_tokens(subj)
     s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
     ms = [
         m for m in index.in_span(pa.position, para.field, para.start + s0, para.start + s1)
-        if not _possessive(para.doc.text, m.end - para.start)
+        if not possessive_at(para.doc.text, m.end - para.start)
     ]
     if not ms:
         if subj.pos_ == "PROPN" and subj.text[:1].isupper():
@@ -80,7 +80,7 @@ def _named_subject(
             "verb_lemma": verb.lemma_.lower(), "singular": True}
 
 
-def _attribute_quote(
+def attribute_quote(
     pa: ParsedArticle,
     para: Paragraph,
     q: Quote,
@@ -94,7 +94,7 @@ def _attribute_quote(
     text = para.doc.text
     a = q.outer_start - para.start
     b = q.outer_end - para.start
-    if q.kind == "quote" and (para.field == "title" or _is_heading(pa, para)):
+    if q.kind == "quote" and (para.field == "title" or is_heading(pa, para)):
         # headline conventions: "‘…’: Zelenskyy reacts ..." and "‘…’ without aid: Putin"
         after = text[b:].lstrip()
         tail = [m for m in index.in_span(pa.position, para.field, para.start, para.end) if m.start >= q.outer_end]
@@ -112,7 +112,7 @@ def _attribute_quote(
                 q.speaker = first.group(0)
                 q.speaker_start, q.speaker_end = at, at + len(first.group(0))
                 q.entity = ent.id if ent is not None else None
-                if ent is None and first.group(0).lower() in _PRONOUNS | {"the", "a", "an"}:
+                if ent is None and first.group(0).lower() in SUBJECT_PRONOUNS | {"the", "a", "an"}:
                     q.speaker = None
                 return
             else:
@@ -154,46 +154,46 @@ def _attribute_quote(
         # closing mark and the verb name the speaker; the first comma-free chunk is the speaker,
         # the rest appositions (a name there, like "Trump’s", is not the one who speaks)
         if q.kind == "quote" and verb.idx >= b:
-            head = _speaker_chunk(text, b, verb.idx)
+            head = speaker_chunk(text, b, verb.idx)
             if head is not None:
                 h0, h1 = head
                 chunk = text[h0:h1]
                 ms = [
                     m
                     for m in index.in_span(pa.position, para.field, para.start + h0, para.start + h1)
-                    if not _possessive(text, m.end - para.start)
+                    if not possessive_at(text, m.end - para.start)
                 ]
                 if ms:
                     m = ms[-1]
                     q.speaker = pa.article.field_text(para.field)[m.start:m.end]
                     q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
-                    if m.end - para.start == h1 and _is_role_phrase(chunk):
+                    if m.end - para.start == h1 and is_role_phrase(chunk):
                         # the speaker as written: "the Kremlin leader", "retired Lt. Gen. Keith Kellogg"
                         q.speaker, q.speaker_start = chunk, para.start + h0
                     return
-                if chunk.lower() in _PRONOUNS:
-                    if last_speaker is not None and _pronoun_fits(chunk.lower(), last_speaker):
+                if chunk.lower() in SUBJECT_PRONOUNS:
+                    if last_speaker is not None and pronoun_fits(chunk.lower(), last_speaker):
                         q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
                     else:
                         q.speaker = None
                     return
-                if _is_role_phrase(chunk):
+                if is_role_phrase(chunk):
                     q.speaker = chunk
                     q.speaker_start, q.speaker_end = para.start + h0, para.start + h1
                     return
         if subject is None and verb.idx < a:
             # "Trump, who would have to ..., said, “...”": the parser lost the subject in the
             # relative clause; the name before it speaks
-            m = _name_before_clause(pa, para, index, verb, outer_ranges)
+            m = name_before_clause(pa, para, index, verb, outer_ranges)
             if m is not None:
                 q.speaker = pa.article.field_text(para.field)[m.start:m.end]
                 q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
                 return
     if subject is not None:
-        toks = _speaker_tokens(subject)
+        toks = speaker_tokens(subject)
         s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-        if subject.lower_ in _PRONOUNS:
-            if q.kind == "quote" and last_speaker is not None and _pronoun_fits(subject.lower_, last_speaker):
+        if subject.lower_ in SUBJECT_PRONOUNS:
+            if q.kind == "quote" and last_speaker is not None and pronoun_fits(subject.lower_, last_speaker):
                 q.speaker, q.entity, q.inherited = last_speaker["speaker"], last_speaker["entity"], True
             else:
                 q.speaker = text[s0:s1]
@@ -214,15 +214,15 @@ def _attribute_quote(
         q.speaker_start, q.speaker_end = para.start + s0, para.start + s1
         ms = [
             m for m in index.in_span(pa.position, para.field, q.speaker_start, q.speaker_end)
-            if not _possessive(text, m.end - para.start)
+            if not possessive_at(text, m.end - para.start)
         ]
         if ms:
             q.entity = ms[-1].entity
-        _settle_subject_speaker(pa, para, q, index, found[0] if found is not None else None, subject, bool(ms))
+        settle_subject_speaker(pa, para, q, index, found[0] if found is not None else None, subject, bool(ms))
         return
     if q.kind != "quote":
         return
-    if para.field == "title" or _is_heading(pa, para):
+    if para.field == "title" or is_heading(pa, para):
         # headline conventions: "‘…’: Zelenskyy reacts", "‘…’ without aid: Putin"
         ms = [
             m
@@ -236,15 +236,15 @@ def _attribute_quote(
         return
     # no speech verb: the quotation continues the last speaker only when it stands alone;
     # a sentence around it that names someone else, or says anything, decides otherwise
-    lo, hi = _sentence_bounds(para, a, b)
+    lo, hi = sentence_bounds(para, a, b)
     outside = [
-        t for t in _tokens_between(para.doc, lo, hi)
-        if not _inside_any(t.idx, outer_ranges) and (t.is_alpha or t.like_num)
+        t for t in tokens_between(para.doc, lo, hi)
+        if not inside_any(t.idx, outer_ranges) and (t.is_alpha or t.like_num)
     ]
     subjects = [
         m for m in index.in_span(pa.position, para.field, para.start + lo, para.start + hi)
-        if not _inside_any(m.start - para.start, outer_ranges)
-        and m.token is not None and m.token.dep_ in _SUBJECT_DEPS
+        if not inside_any(m.start - para.start, outer_ranges)
+        and m.token is not None and m.token.dep_ in SUBJECT_DEPS
     ]
     if len({m.entity for m in subjects}) == 1:
         # "Farenthold reflected on his time spent working to “...”": the subject speaks
@@ -267,7 +267,7 @@ _SPEECH_NOUNS = {"claim", "remark", "comment", "statement", "assertion", "sugges
 def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[str]) -> Any | None:
     """The speech noun ("claim", "remark" ...) that holds the quotation at ``[a, b)`` in the
     parse before any verb does, if one does: "his claim that X is a “...”"."""
-    inner = [t for t in _tokens_between(para.doc, a, b) if t.is_alpha]
+    inner = [t for t in tokens_between(para.doc, a, b) if t.is_alpha]
     if not inner:
         return None
     ids = {t.i for t in inner}
@@ -317,35 +317,35 @@ def _attribute(
     for _x, y in outer_ranges:
         if y <= a:
             before_start = max(before_start, y)
-    after = [t for t in _tokens_between(doc, b, after_end) if not _inside_any(t.idx, outer_ranges)]
-    before = [t for t in _tokens_between(doc, before_start, a) if not _inside_any(t.idx, outer_ranges)]
+    after = [t for t in tokens_between(doc, b, after_end) if not inside_any(t.idx, outer_ranges)]
+    before = [t for t in tokens_between(doc, before_start, a) if not inside_any(t.idx, outer_ranges)]
     # the verb that governs the quotation in the parse ("said: “...”", "“...,” he said")
-    inside = _tokens_between(doc, a, b)
+    inside = tokens_between(doc, a, b)
     inside_ids = {t.i for t in inside}
     for tok in inside:
         if tok.head.i in inside_ids:
             continue
         node = tok.head
         for _ in range(3):
-            if _is_reporting(node, reporting) and not _inside_any(node.idx, outer_ranges) and q.kind != "short":
-                return node, _subject_of(node, reporting)
+            if is_reporting(node, reporting) and not inside_any(node.idx, outer_ranges) and q.kind != "short":
+                return node, subject_of(node, reporting)
             if node.head.i == node.i:
                 break
             node = node.head
         break
-    verbs_after = [t for t in after if _is_reporting(t, reporting)]
-    verbs_before = [t for t in before if _is_reporting(t, reporting)]
+    verbs_after = [t for t in after if is_reporting(t, reporting)]
+    verbs_before = [t for t in before if is_reporting(t, reporting)]
     if q.kind == "short":
         # a partial quote belongs to the verb that governs it ("whom he called “illegitimate”")
-        inner_tokens = _tokens_between(doc, a, b)
+        inner_tokens = tokens_between(doc, a, b)
         for tok in inner_tokens[:1]:
             node = tok
             for _ in range(6):
                 node = node.head
                 if node.pos_ in ("VERB", "AUX") and node.lemma_.lower() in (reporting | cues):
-                    if _passive_participle(node):
+                    if passive_participle(node):
                         return node, None
-                    subj = _subject_of(node, reporting)
+                    subj = subject_of(node, reporting)
                     if subj is not None and any(
                         subj.left_edge.i <= t.i <= subj.right_edge.i for t in inner_tokens if t.is_alpha
                     ):
@@ -355,11 +355,11 @@ def _attribute(
                     break
         window = [t for t in before[-6:] if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in cues]
         if window:
-            return window[-1], _subject_of(window[-1], reporting)
+            return window[-1], subject_of(window[-1], reporting)
         return None
     if verbs_after:
-        return verbs_after[0], _subject_of(verbs_after[0], reporting)
+        return verbs_after[0], subject_of(verbs_after[0], reporting)
     if verbs_before:
         verb = verbs_before[-1]
-        return verb, _subject_of(verb, reporting)
+        return verb, subject_of(verb, reporting)
     return None

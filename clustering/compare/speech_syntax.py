@@ -9,9 +9,9 @@ from typing import Any
 
 from .sentences import Paragraph, ParsedArticle
 
-_PRONOUNS = {"he", "she", "they", "it", "we", "i"}
-_NOT_SPEAKER_START = {"by", "in", "on", "at", "for", "to", "from", "with", "of", "after", "before", "since", "about"}
-_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+SUBJECT_PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+NOT_SPEAKER_START = {"by", "in", "on", "at", "for", "to", "from", "with", "of", "after", "before", "since", "about"}
+SUBJECT_DEPS = ("nsubj", "nsubjpass")
 #: Words that can be a verb's subject but never name who speaks: relative, demonstrative and
 #: indefinite pronouns ("a report that called it “...”": "that" is nobody).
 NOT_SPEAKERS = frozenset({
@@ -24,22 +24,22 @@ NOT_SPEAKERS = frozenset({
 def not_a_speaker(words: str | None) -> bool:
     """True for a pronoun or relative word given as a speaker ("he", "that", "which")."""
     w = (words or "").strip().lower()
-    return w in _PRONOUNS or w in NOT_SPEAKERS
+    return w in SUBJECT_PRONOUNS or w in NOT_SPEAKERS
 _SPEECH_CARRIERS = {"statement", "letter", "email", "e-mail", "memo", "tweet", "post", "message", "note",
                     "interview", "speech", "video", "release", "op-ed", "column"}
 
 
-def _passive_participle(tok: Any) -> bool:
+def passive_participle(tok: Any) -> bool:
     """"a segment -- labeled “birthers” --": a participle with no subject of its own says
     nothing about who uses the word."""
     return tok.tag_ == "VBN" and not any(c.dep_ in ("nsubj", "agent") for c in tok.children)
 
 
-def _tokens_between(doc: Any, start: int, end: int) -> list[Any]:
+def tokens_between(doc: Any, start: int, end: int) -> list[Any]:
     return [t for t in doc if start <= t.idx and t.idx + len(t.text) <= end]
 
 
-def _speaker_tokens(subject: Any) -> list[Any]:
+def speaker_tokens(subject: Any) -> list[Any]:
     """The speaker phrase headed by ``subject``: its left modifiers and the head, plus a short
     prepositional modifier ("a spokesperson for the ministry"); appositions are left out."""
     tokens = [t for t in subject.subtree if t.i <= subject.i]
@@ -59,7 +59,7 @@ def _speaker_tokens(subject: Any) -> list[Any]:
     return sorted(tokens, key=lambda t: t.i)
 
 
-def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
+def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
     """The grammatical subject of a reporting verb, climbing out of participles and
     prepositional complements ("responded by saying", "..., adding:") to the clause that has one.
 
@@ -69,14 +69,14 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
     if (
         verb.tag_ == "VBG"
         and verb.dep_ == "pcomp"
-        and not any(c.dep_ in _SUBJECT_DEPS for c in verb.children)
+        and not any(c.dep_ in SUBJECT_DEPS for c in verb.children)
         and verb.head.dep_ == "prep"
     ):
         # "Greene accused Farenthold of telling her ...": the object of the verb above tells
         for child in verb.head.head.children:
             if child.dep_ == "dobj":
                 return child
-    if not any(c.dep_ in _SUBJECT_DEPS for c in verb.children) and verb.tag_ == "VBG":
+    if not any(c.dep_ in SUBJECT_DEPS for c in verb.children) and verb.tag_ == "VBG":
         node = verb
         for _ in range(5):
             if node.head.i == node.i:
@@ -84,12 +84,12 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
             node = node.head
             if node.lemma_.lower() in reporting:
                 for child in node.children:
-                    if child.dep_ in _SUBJECT_DEPS:
+                    if child.dep_ in SUBJECT_DEPS:
                         return child
     v = verb
     for _ in range(4):
         for child in v.children:
-            if child.dep_ in _SUBJECT_DEPS:
+            if child.dep_ in SUBJECT_DEPS:
                 return child
         if v.head.i == v.i:
             break
@@ -111,11 +111,11 @@ def _subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | Non
     return None
 
 
-def _is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
+def is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
     return (
         tok.pos_ in ("VERB", "AUX")
         and tok.lemma_.lower() in reporting
-        and not _so_called(tok)
+        and not so_called(tok)
         and not _naming_call(tok)
         and not noun_use(tok)
     )
@@ -145,17 +145,17 @@ def noun_use(tok: Any) -> bool:
     return any(c.dep_ in ("det", "poss") for c in tok.children) or tok.dep_ in ("dobj", "pobj", "nsubj", "nsubjpass", "attr")
 
 
-def _so_called(tok: Any) -> bool:
+def so_called(tok: Any) -> bool:
     """The "called" of "so-called" is a hedge, not a speech verb."""
     doc = tok.doc
     return tok.lower_ == "called" and tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].lower_ == "so"
 
 
-def _inside_any(pos: int, ranges: list[tuple[int, int]]) -> bool:
+def inside_any(pos: int, ranges: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in ranges)
 
 
-def _sentence_bounds(para: Paragraph, a: int, b: int) -> tuple[int, int]:
+def sentence_bounds(para: Paragraph, a: int, b: int) -> tuple[int, int]:
     """Start and end (paragraph offsets) of the parser sentences that the span ``[a, b)`` touches."""
     lo, hi = a, b
     for sent in para.doc.sents:
@@ -164,10 +164,10 @@ def _sentence_bounds(para: Paragraph, a: int, b: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _possessive(text: str, end: int) -> bool:
+def possessive_at(text: str, end: int) -> bool:
     """The name ending at ``end`` is a possessive ("Trump’s pick"): it is not the speaker."""
     return text[end:end + 2] in ("’s", "'s") or text[end:end + 1] in ("’", "'") and text[end - 1:end] == "s"
 
 
-def _is_heading(pa: ParsedArticle, para: Paragraph) -> bool:
+def is_heading(pa: ParsedArticle, para: Paragraph) -> bool:
     return any(s.heading for s in pa.sentences if s.field == para.field and para.start <= s.start < para.end)

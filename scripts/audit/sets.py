@@ -6,35 +6,34 @@ import sys
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-BASIL = ["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
-         "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
-         "c99adbdd-eaf3-4844-9548-2642e80de4e2", "38f7cbb7-5d6a-4c89-bcbd-8e164144172a"]
+#: Each round: (BASIL-dev story uuids, AllSides story ids). Rounds 1-2 were read while the engine
+#: was tuned; rounds 3-5 were chosen unread (2026-11-28: round 3 before any audit, round 4 at 07:45
+#: UTC after the round-3 fixes, round 5 at 08:12 UTC after the round-4 fixes, engine compare-9).
+ROUND_STORIES = {
+    "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
+               "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
+               "c99adbdd-eaf3-4844-9548-2642e80de4e2", "38f7cbb7-5d6a-4c89-bcbd-8e164144172a"],
+              ["allsides-6011", "allsides-5955"]),
+    "--round3": (["0c78e748-efbf-417c-a8c1-beeb6480147f", "2b9468af-4ab0-4f25-85f4-c3ef93d72006",
+                  "68748e7f-cf6e-4ac7-8504-454c0876880d", "70c744ad-e950-445c-8a7a-0782b0a7d20b",
+                  "c9e4d35f-aeae-462b-a8bf-e08d09a93b6e", "d1344998-0e7c-409e-aaad-df5be687fc94"],
+                 ["allsides-5752", "allsides-6073"]),
+    "--round4": (["11c9f251-35c8-4452-b052-df9be61464c6", "2742e9c1-2943-496f-8b23-faf5332e1612",
+                  "47a209b0-fc26-4a0a-a1fe-e4310d1d2419", "7a97de89-1433-46f7-bcc2-f80b041cb9a0",
+                  "97b1305c-13ca-4b74-a56a-f459bd79dfaf", "b7021938-ff8d-42ea-adec-5704c0b65237"],
+                 ["allsides-5855", "allsides-5893"]),
+    "--round5": (["2b95d2cf-e979-4f9c-ae27-9a5370934f23", "450755dd-30d3-478b-933e-917be5c384ba",
+                  "542cd22c-ea80-4669-995b-6ac6a33823f7", "576116e5-2b18-4d35-be73-36f5863c9468",
+                  "86e6e27d-1440-4879-8b13-0dd2d89f7281", "ad409798-ee94-4436-92c5-92669193be14"],
+                 ["allsides-5779", "allsides-6053"]),
+}
 SETS = {"seed": ("seed-putin", None, "seed-03")}
-SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in BASIL})
-SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-6011", "allsides-5955")})
-# Round 3: stories no one had read while the engine was tuned (chosen 2026-11-28 before auditing).
-FRESH = ["0c78e748-efbf-417c-a8c1-beeb6480147f", "2b9468af-4ab0-4f25-85f4-c3ef93d72006",
-         "68748e7f-cf6e-4ac7-8504-454c0876880d", "70c744ad-e950-445c-8a7a-0782b0a7d20b",
-         "c9e4d35f-aeae-462b-a8bf-e08d09a93b6e", "d1344998-0e7c-409e-aaad-df5be687fc94"]
-SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in FRESH})
-SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-5752", "allsides-6073")})
-ROUND3 = [f"basil-{s[:8]}" for s in FRESH] + ["allsides-5752", "allsides-6073"]
-# Round 4: eight more, chosen 2026-11-28 07:45 UTC after the round-3 fixes, read by no one before
-# their audit (the check that those fixes were not fitted to round 3).
-FRESH4 = ["11c9f251-35c8-4452-b052-df9be61464c6", "2742e9c1-2943-496f-8b23-faf5332e1612",
-          "47a209b0-fc26-4a0a-a1fe-e4310d1d2419", "7a97de89-1433-46f7-bcc2-f80b041cb9a0",
-          "97b1305c-13ca-4b74-a56a-f459bd79dfaf", "b7021938-ff8d-42ea-adec-5704c0b65237"]
-SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in FRESH4})
-SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-5855", "allsides-5893")})
-ROUND4 = [f"basil-{s[:8]}" for s in FRESH4] + ["allsides-5855", "allsides-5893"]
-# Round 5: eight more, chosen 2026-11-28 08:12 UTC after the round-4 fixes (engine compare-9).
-FRESH5 = ["2b95d2cf-e979-4f9c-ae27-9a5370934f23", "450755dd-30d3-478b-933e-917be5c384ba",
-          "542cd22c-ea80-4669-995b-6ac6a33823f7", "576116e5-2b18-4d35-be73-36f5863c9468",
-          "86e6e27d-1440-4879-8b13-0dd2d89f7281", "ad409798-ee94-4436-92c5-92669193be14"]
-SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in FRESH5})
-SETS.update({s: ("allsides-neus-2021", s, None) for s in ("allsides-5779", "allsides-6053")})
-ROUND5 = [f"basil-{s[:8]}" for s in FRESH5] + ["allsides-5779", "allsides-6053"]
-ROUNDS = {"--round3": ROUND3, "--round4": ROUND4, "--round5": ROUND5}
+ROUNDS: dict[str, list[str]] = {}
+for round_name, (basil, allsides) in ROUND_STORIES.items():
+    keys = [f"basil-{s[:8]}" for s in basil] + list(allsides)
+    SETS.update({f"basil-{s[:8]}": ("basil-dev", f"basil-{s}", None) for s in basil})
+    SETS.update({s: ("allsides-neus-2021", s, None) for s in allsides})
+    ROUNDS[round_name] = keys
 
 if __name__ == "__main__":
     if sys.argv[1] == "--keys":

@@ -434,3 +434,10 @@ def test_he_said_never_continues_an_organisations_initials():
                         "“Everybody knows we need to look at a package of changes,” he said.")
     q = _one(quotes, "Everybody knows")
     assert not (q.speaker or "").endswith("AARP")
+
+
+def test_a_dateline_is_never_a_speaker():
+    quotes, _ = _quotes("WASHINGTON – Mary Lund's mayoral campaign on Friday released a statement from her doctor "
+                        "declaring she is in “excellent physical condition and fit to serve as mayor of the city”.")
+    q = _one(quotes, "excellent physical")
+    assert q.speaker != "WASHINGTON"

@@ -60,6 +60,22 @@ def speaker_tokens(subject: Any) -> list[Any]:
 
 
 def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
+    """The grammatical subject of a reporting verb (see `_subject_candidate`), never a dateline."""
+    subj = _subject_candidate(verb, reporting)
+    return None if subj is not None and dateline(subj) else subj
+
+
+def dateline(tok: Any) -> bool:
+    """"WASHINGTON – Clinton's campaign ...": an all-capitals place opening the paragraph before
+    a dash or a bracket is a dateline, not someone who speaks."""
+    doc = tok.doc
+    nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    first = tok.i == 0 or doc[tok.i - 1].text.strip() == "" or "\n" in doc[tok.i - 1].text_with_ws
+    return (tok.text.isupper() and len(tok.text) >= 3 and first and nxt is not None
+            and nxt.text in ("–", "—", "-", "--", "(", ","))
+
+
+def _subject_candidate(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
     """The grammatical subject of a reporting verb, climbing out of participles and
     prepositional complements ("responded by saying", "..., adding:") to the clause that has one.
 

@@ -7,8 +7,11 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: Each round: (BASIL-dev story uuids, AllSides story ids). Rounds 1-2 were read while the engine
-#: was tuned; rounds 3-5 were chosen unread (2026-11-28: round 3 before any audit, round 4 at 07:45
-#: UTC after the round-3 fixes, round 5 at 08:12 UTC after the round-4 fixes, engine compare-9).
+#: was tuned; rounds 3-6 were chosen unread (2026-11-28: round 3 before any audit, round 4 at 07:45
+#: UTC after the round-3 fixes, round 5 at 08:12 UTC after the round-4 fixes, engine compare-9;
+#: round 6 in the next session, drawn at random from the unread BASIL-dev and 3-outlet AllSides
+#: stories, engine compare-12; allsides-6046, three opinion pieces the assigner keeps apart, has no
+#: comparison and was replaced by the next draw, allsides-6058).
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -26,6 +29,10 @@ ROUND_STORIES = {
                   "542cd22c-ea80-4669-995b-6ac6a33823f7", "576116e5-2b18-4d35-be73-36f5863c9468",
                   "86e6e27d-1440-4879-8b13-0dd2d89f7281", "ad409798-ee94-4436-92c5-92669193be14"],
                  ["allsides-5779", "allsides-6053"]),
+    "--round6": (["005a2961-0c2e-4575-8eec-770ba52a08e0", "06ffda2d-1caf-45ba-99e2-268aac1bf0e1",
+                  "0ffb34cd-c367-4d90-aca7-7fcac3ed8f3d", "58f414e5-a122-49f5-819e-512d91069da5",
+                  "97566c74-e000-49fb-b091-e6ec6e179de0", "b4dbeda7-a1f3-4711-ae77-db23809d1ed2"],
+                 ["allsides-5845", "allsides-6058"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

@@ -13,6 +13,9 @@ from typing import Any
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: A character lost in an earlier conversion, left as "?" or U+FFFD glued to the next word
+#: ("John ?McLaughlin"): never English, and it splits a name in two.
+_LOST = re.compile(r"(?<=\s)[?\ufffd](?=[^\W\d_])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -55,9 +58,10 @@ class CleaningRules:
 
 
 def normalize_text(text: str) -> str:
-    """Unicode NFC, no control or zero-width characters, single spaces, ``\\n`` line ends."""
+    """Unicode NFC, no control or zero-width characters or lost-character marks, single spaces,
+    ``\\n`` line ends."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub("", text.translate(_ZERO_WIDTH))
+    text = _LOST.sub("", _CONTROL.sub("", text.translate(_ZERO_WIDTH)))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:

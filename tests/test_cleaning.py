@@ -33,6 +33,9 @@ def test_seed_appeals_bylines_and_promos_never_survive_cleaning():
 def test_normalisation_strips_controls_and_zero_width_but_keeps_rtl_text():
     assert normalize_text("a\u200bb\x07c  d\r\ne") == "abc d\ne"
     assert normalize_text("שלום עולם") == "שלום עולם"
+    # a lost character glued to a name (basil-dev: "John ?McLaughlin") is dropped; questions stay
+    assert normalize_text("run by John ?McLaughlin and \ufffdPat Caddell. Why? Nobody knows ?") == (
+        "run by John McLaughlin and Pat Caddell. Why? Nobody knows ?")
 
 
 def test_content_hash_ignores_case_spacing_and_punctuation():
@@ -48,3 +51,14 @@ def test_html_goes_through_trafilatura():
     text, title = html_text_and_title(html)
     assert "The council voted" in text and "alert(1)" not in text and "Home | News" not in text
     assert title.startswith("Bridge to close")  # the <h1> headline or the <title>
+
+
+def test_a_reporters_sign_off_is_no_part_of_the_story():
+    # the sign-off closing a Fox News article (basil-dev) was claimed as a fact Fox "alone reports"
+    text = ("Police said the gunman acted alone.\n"
+            "Jane Roe is a Reporter for Harbor Ledger. Follow her on Twitter at @janeroe.\n"
+            "The Associated Press contributed to this report.\n"
+            "John Doe is a reporter who covered the trial for a decade, his editor said.")
+    out = clean_text(text, rules()).split("\n\n")
+    assert out == ["Police said the gunman acted alone.",
+                   "John Doe is a reporter who covered the trial for a decade, his editor said."]

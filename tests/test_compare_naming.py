@@ -89,3 +89,15 @@ def test_a_name_inside_a_building_or_firm_name_is_no_mention():
     for e in index.entities:
         rows_c, _ = naming_for_outlet(index, "C", [e.id])
         assert "Boggs" not in {r["form"] for r in rows_c}
+
+
+def test_an_epithet_or_a_title_is_no_person():
+    # basil-dev: "The self-titled America's Toughest Sheriff, who ..." was counted as a person
+    index = _index(
+        [("A", "The self-titled America's Toughest Sheriff, who famously re-instituted chain gangs in 1995, "
+               "said that Rick Perry has done more. Joe Arpaio endorsed Perry on Monday.")],
+        None,
+    )
+    names = {e.name for e in index.entities}
+    assert "Rick Perry" in names and "Joe Arpaio" in names
+    assert not any("Sheriff" in n or "Toughest" in n for n in names), names

@@ -441,3 +441,39 @@ def test_a_dateline_is_never_a_speaker():
                         "declaring she is in “excellent physical condition and fit to serve as mayor of the city”.")
     q = _one(quotes, "excellent physical")
     assert q.speaker != "WASHINGTON"
+
+
+# --- round 6 (unseen development stories, engine compare-12) ---------------------------------
+
+def test_he_said_after_a_person_given_with_an_age_is_not_the_last_speaker():
+    # basil-dev: a witness's "There's no place I could go," he said, was given to Rand Paul; the
+    # tagger calls "Noah Nathan, 47," an organisation, a reader knows a person by the age
+    quotes, names = _quotes(
+        "Sen. Rand Paul said aides were lying down. “It would’ve been a massacre without them,” he said.\n\n"
+        "Noah Nathan, 47, lives in a nearby apartment building and was at the dog park when the shooting "
+        "took place. He said he heard at least 30 shots. “There’s no place I could go,” he said."
+    )
+    assert names.get(_one(quotes, "massacre").entity) == "Rand Paul"
+    assert names.get(_one(quotes, "no place I could go").entity) != "Rand Paul"
+
+
+def test_an_agency_before_its_secretarys_name_is_not_the_speaker():
+    # AllSides: "the Department of Health and Human Services Secretary Xavier Becerra said" gave
+    # the next quotation to the department (the parser hangs two subjects on "said")
+    quotes, names = _quotes("“Fear of discrimination can lead individuals to forgo care,” the Department of Health "
+                            "and Human Services Secretary Xavier Becerra said in a statement. “Everyone – including "
+                            "LGBTQ people – should be able to access healthcare.”")
+    for words in ("Fear of discrimination", "Everyone"):
+        q = _one(quotes, words)
+        assert "Department" not in (q.speaker or ""), (words, q.speaker)
+        assert q.entity is None or names[q.entity] == "Xavier Becerra"
+
+
+def test_a_capitalised_name_after_a_kind_of_work_is_a_title_not_someones_words():
+    # basil-dev: "a soundtrack fit for an episodic drama like “Homeland” plays as the prime
+    # minister continues" gave “Homeland” to the prime minister
+    quotes, _ = _quotes("The prime minister speaks. For dramatic effect, a soundtrack fit for an episodic drama "
+                        "like “Homeland” plays as the prime minister continues. She read the novel “Beloved” twice.")
+    for words in ("Homeland", "Beloved"):
+        q = _one(quotes, words)
+        assert q.kind == "title" and q.speaker is None, (words, q.kind, q.speaker)

@@ -107,6 +107,8 @@ def build_entity_index(
         last_word = words[-1]
         if last_word.is_stop or not last_word.text[:1].isupper() or any(ch.isdigit() for t in words for ch in t.text):
             return None  # "Biden Dips Into", "Bill 90": a headline fragment or a label, not a name
+        if last_word.text.lower().rstrip(".") in titles or any(t.tag_ == "JJS" for t in words):
+            return None  # "America's Toughest Sheriff": a title or an epithet, not a person's name
         honor = [t for t in lead if t.text.lower().rstrip(".") in HONORIFICS][-1:]
         form_tokens = honor + words
         first, last = form_tokens[0], form_tokens[-1]

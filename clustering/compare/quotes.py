@@ -108,6 +108,20 @@ def _names_a_programme(phrase: str, after: str) -> bool:
     return bool(phrase[:1].isupper() and nxt and nxt.group(1).lower() in _PROGRAMME_NOUNS)
 
 
+#: A kind of work named before a capitalised quoted name ("an episodic drama like “Homeland”",
+#: "the film “Lincoln”", "his memoir, titled “Hard Choices”").
+_WORK_BEFORE = re.compile(
+    r"\b(?:drama|show|series|sitcom|film|movie|documentary|book|novel|memoir|song|album|play|musical|"
+    r"opera|episode|poem|painting|game)s?,?\s+(?:(?:like|such\s+as|called|titled|entitled|named)\s+)?$",
+    re.I,
+)
+
+
+def _names_a_work_before(phrase: str, before: str) -> bool:
+    """A capitalised quoted name right after a kind of work: the work's title, nobody's words."""
+    return bool(phrase[:1].isupper() and _WORK_BEFORE.search(before[-60:]))
+
+
 def extract_quotes(
     parsed: list[ParsedArticle],
     index: EntityIndex,
@@ -223,6 +237,7 @@ def _make_quotes(
         inner_text = text[inner_start:inner_end]
         if kind == "short" and para.field == "text" and (
             _is_title_of_work(inner_text) or _names_a_programme(inner_text, text[b + 1:])
+            or _names_a_work_before(inner_text, text[:a])
         ):
             kind = "title"  # "This Week", "Fox & Friends": a programme or a work, not a scare quote
         elif kind == "quote" and para.field == "text" and _is_title_of_work(inner_text) and (

@@ -53,8 +53,8 @@ _TITLES = {"rep", "sen", "gov", "mr", "mrs", "ms", "dr", "gen", "president", "se
 def _person_subjects(pa: ParsedArticle, since: int, until: int, ranges: list[tuple[int, int]]) -> list[tuple[int, Any]]:
     """Proper-noun subjects between ``since`` and ``until`` (body offsets, outside quotations)
     that name a person as a reader knows one: tagged a person there, a surname the article
-    gives to a person elsewhere ("Asa Hutchinson ... Hutchinson, though, did call"), or after a
-    title ("Rep. Smith"). The entity index may miss such a name; a reader does not."""
+    gives to a person elsewhere ("Asa Hutchinson ... Hutchinson, though, did call"), after a
+    title ("Rep. Smith"), or with an age ("Noah Nathan, 47,"). The entity index may miss such a name; a reader does not."""
     paras = [p for p in pa.paragraphs if p.field == "text"]
     surnames = {ent[-1].text for p in paras for ent in p.doc.ents if ent.label_ == "PERSON"}
     out = []
@@ -71,9 +71,15 @@ def _person_subjects(pa: ParsedArticle, since: int, until: int, ranges: list[tup
             titled = any(t.lower_.rstrip(".") in _TITLES for t in tok.lefts) or (
                 prev is not None and prev.lower_.rstrip(".") in _TITLES
             )
-            if tok.ent_type_ == "PERSON" or tok.text in surnames or titled:
+            if tok.ent_type_ == "PERSON" or tok.text in surnames or titled or _aged(tok):
                 out.append((at, tok))
     return out
+
+
+def _aged(tok: Any) -> bool:
+    """A name with an age beside it ("Noah Nathan, 47, lives nearby") is a person, whatever
+    the tagger calls it."""
+    return any(c.dep_ == "appos" and c.text.isdigit() and 1 <= int(c.text) <= 120 for c in tok.children)
 
 
 def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: EntityIndex) -> bool:

@@ -104,9 +104,12 @@ def _subject_candidate(verb: Any, reporting: frozenset[str] = frozenset()) -> An
                         return child
     v = verb
     for _ in range(4):
-        for child in v.children:
-            if child.dep_ in SUBJECT_DEPS:
-                return child
+        subjects = [c for c in v.children if c.dep_ in SUBJECT_DEPS]
+        if subjects:
+            # "the Department of Health and Human Services Secretary Xavier Becerra said": the
+            # parser may give the verb two subjects; the one nearest before it heads the phrase
+            before = [c for c in subjects if c.i < v.i]
+            return before[-1] if before else subjects[0]
         if v.head.i == v.i:
             break
         if v.head.pos_ not in ("VERB", "AUX"):

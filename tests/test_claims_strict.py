@@ -144,3 +144,23 @@ def test_a_quotation_standing_alone_is_never_what_an_outlet_alone_reports(monkey
     # the rule, not the sentence, stops it: allowed quoted sentences, the same one is claimed
     monkeypatch.setattr(outlet_facts, "_UNIQUE_MAX_QUOTED", 1.01)
     assert _about(outlet(compare(arts), "First Post")["unique_facts"], "auditor")
+
+
+def test_a_sentence_near_another_outlets_without_a_mark_of_its_own_is_not_alone():
+    # round-5 audit: "the crowd erupted into cheers" was said to be one outlet's alone while the
+    # other wrote that she "drew cheers"; MiniLM scores such paraphrases 0.35-0.53. Near another
+    # outlet's sentence, an "alone" claim needs a person, figure or name no other outlet has.
+    herald = article(1, "Harbour Herald", "Senator Vale vows to fight port deal",
+                     "Senator Mara Vale promised on Thursday to fight the port deal at a rally of dockworkers in "
+                     "Valdria.\n\n“We are going to stop this deal,” Vale told the rally at the union hall.\n\n"
+                     "As she passed the microphone to the union leader, the crowd erupted into cheers.\n\n"
+                     "Earlier in the day, volunteer Oscar Jenkins had handed out 2,500 leaflets at the harbour gates.")
+    daily = article(2, "Valdria Daily", "Vale's vow against port deal stirs city hall",
+                    "Senator Mara Vale vowed on Thursday to block the port deal, speaking to dockworkers in "
+                    "Valdria.\n\nPeople stood and applauded at the end.\n\nBy Friday the mayor was asked about the "
+                    "deal at a news conference and declined to answer.\n\nThe deal would hand the container "
+                    "terminal to a foreign operator for 30 years.")
+    alone = outlet(compare([herald, daily]), "Harbour Herald")["unique_facts"]
+    texts = " | ".join(u["text"] for u in alone)
+    assert "erupted into cheers" not in texts and "stop this deal" not in texts
+    assert "Oscar Jenkins" in texts  # a person and a figure no other outlet has: still its own

@@ -105,3 +105,8 @@ def combination(shared: dict[str, float]) -> bool:
     not people alone (two people named together are no fact)."""
     return sum(shared.values()) >= 2 and any(not t.startswith("@") for t in shared)
 
+
+def own_mark(marks: dict[str, float], other_texts: list[frozenset[str]]) -> bool:
+    """A person, figure or name of the fact (weight 1) that none of the other texts holds: what
+    makes a fact one outlet's own even when another's sentence on the topic is close."""
+    return any(w >= 1.0 and not any(t in text for text in other_texts) for t, w in marks.items())

@@ -7,11 +7,13 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: Each round: (BASIL-dev story uuids, AllSides story ids). Rounds 1-2 were read while the engine
-#: was tuned; rounds 3-6 were chosen unread (2026-11-28: round 3 before any audit, round 4 at 07:45
+#: was tuned; rounds 3-7 were chosen unread (2026-11-28: round 3 before any audit, round 4 at 07:45
 #: UTC after the round-3 fixes, round 5 at 08:12 UTC after the round-4 fixes, engine compare-9;
 #: round 6 in the next session, drawn at random from the unread BASIL-dev and 3-outlet AllSides
 #: stories, engine compare-12; allsides-6046, three opinion pieces the assigner keeps apart, has no
-#: comparison and was replaced by the next draw, allsides-6058).
+#: comparison and was replaced by the next draw, allsides-6058; round 7 the same way after the
+#: round-6 fixes, engine compare-13; allsides-5747, whose left article the assigner keeps apart,
+#: gave no sheet and was replaced by the next draw, allsides-5884).
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -33,6 +35,10 @@ ROUND_STORIES = {
                   "0ffb34cd-c367-4d90-aca7-7fcac3ed8f3d", "58f414e5-a122-49f5-819e-512d91069da5",
                   "97566c74-e000-49fb-b091-e6ec6e179de0", "b4dbeda7-a1f3-4711-ae77-db23809d1ed2"],
                  ["allsides-5845", "allsides-6058"]),
+    "--round7": (["1f99798f-2b60-4ecb-b5f4-4aa7991e8ace", "2153fb3e-6b09-410c-bfea-d095c49a54ba",
+                  "472158a1-4e39-4214-8397-904e66f2b4c5", "8dc7ccfe-5cf0-482f-9101-a7c69881da4d",
+                  "ae243a95-b2c2-410c-9e2b-b083b4b8eb48", "e71d149d-0426-43f0-87e8-8c611dad7205"],
+                 ["allsides-6103", "allsides-5884"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

@@ -101,3 +101,23 @@ def test_a_word_inside_someone_elses_long_quotation_is_not_theirs():
     said = _scare("“We take issue with the party's tolerance for bigoted statements,” the union president Lena Kos "
                   "said.\n\nA rival group condemned the union for reducing itself to a “bigoted” shell.")
     assert ("bigoted", "Lena Kos") not in said and ("bigoted", "the union president Lena Kos") not in said
+
+
+# --- round 7 (unseen development stories, engine compare-13) ---------------------------------
+
+def test_a_word_in_an_opening_clause_is_not_the_aside_speakers():
+    # AllSides: "As the television ... flashed three “guilty” counts, the room was overcome with a
+    # “sweeping sense of relief,” an aide said" gave "guilty" to the aide
+    said = _scare("As the large television on the north wall flashed three “guilty” counts, the room was overcome "
+                  "with a “sweeping sense of relief,” an aide said.")
+    assert "guilty" not in [w for w, _ in said]
+
+
+def test_keeping_a_position_is_no_distancing_verb():
+    # basil-dev: "he maintains his opposition to it" was claimed as the outlet's distancing verb
+    arts = [article(1, "A", "Marriage row", "Romney said Wednesday he maintains his opposition to same-sex marriage -- "
+                                            "the same position he has had since he “started running for office”."),
+            article(2, "B", "Marriage row", "Romney maintained that the court had erred in its ruling.")]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
+    assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"maintained": 1}

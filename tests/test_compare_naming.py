@@ -101,3 +101,13 @@ def test_an_epithet_or_a_title_is_no_person():
     names = {e.name for e in index.entities}
     assert "Rick Perry" in names and "Joe Arpaio" in names
     assert not any("Sheriff" in n or "Toughest" in n for n in names), names
+
+
+def test_a_body_is_no_person():
+    # basil-dev: "The Miami-Dade County Police Department confirmed ..." became a person
+    # "County Police Department", and another outlet's "Florida Department" its short form
+    index = _index([("A", "The Miami-Dade County Police Department confirmed Thursday it was helping federal agents. "
+                          "Cesar Sayoc was arrested."),
+                    ("B", "His record from the Florida Department of Law Enforcement shows Sayoc was arrested.")], None)
+    names = {e.name for e in index.entities}
+    assert not any("Department" in n or "Police" in n for n in names), names

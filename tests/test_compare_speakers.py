@@ -477,3 +477,27 @@ def test_a_capitalised_name_after_a_kind_of_work_is_a_title_not_someones_words()
     for words in ("Homeland", "Beloved"):
         q = _one(quotes, words)
         assert q.kind == "title" and q.speaker is None, (words, q.kind, q.speaker)
+
+
+# --- round 7 (unseen development stories, engine compare-13) ---------------------------------
+
+def test_they_never_continue_one_person_and_stop_the_carry_over():
+    # basil-dev: a letter's "..., they wrote" and the next quotations were given to the senator
+    # the letter was sent to
+    quotes, names = _quotes(
+        "All 42 members of the caucus are sending the letter to Senate Majority Leader Harry Reid warning him that "
+        "they will bring matters to a standstill.\n\n"
+        "“We cannot agree to prioritize any matters above funding the government,” they wrote. “Given our "
+        "struggling economy, preventing the tax increase should be our top priority.”\n\n"
+        "“This strategy is very cynical but very obvious and transparent,” he said in a statement."
+    )
+    for words in ("We cannot agree", "Given our struggling", "very cynical"):
+        assert names.get(_one(quotes, words).entity) != "Harry Reid", words
+
+
+def test_a_motto_in_capitals_is_a_name_not_a_quotation():
+    # basil-dev: the motto “In God We Trust”, named in the outlet's narration, was quoted as Obama's
+    quotes, _ = _quotes("President Barack Obama urged lawmakers to act, mocking them for a measure to reaffirm "
+                        "“In God We Trust” as the national motto. “That's not putting people back to work,” Obama said.")
+    assert _one(quotes, "In God We Trust").kind == "title"  # neither a quote claim nor a scare quote
+    assert _one(quotes, "back to work").kind == "quote"

@@ -31,6 +31,8 @@ _LEGAL_SUBJECTS = {"lawsuit", "suit", "complaint", "filing", "indictment", "peti
                    "plaintiff", "plaintiffs", "case", "charge", "affidavit", "subpoena", "court", "document"}
 # "claim" with an object and no reported clause takes something ("claim residency", "claim a prize")
 _TAKING = {"claim"}
+#: Verbs that also mean "to keep" ("maintains his opposition"): speech only with a clause.
+_KEEPING = {"maintain"}
 # emphatic negation: "couldn't possibly", "cannot possibly" is no hedge
 _EMPHATIC = re.compile(r"(?:\bnot|n[’']t|\bcannot|\bnever)\s+$", re.I)
 
@@ -158,6 +160,10 @@ def reporting_verbs(
             c.dep_ in _SPEECH_DEPS or c.dep_ == "xcomp" for c in tok.children
         ):
             speech = False  # "try to claim residency": to take or apply for, not to assert
+        if speech and key in _KEEPING and any(c.dep_ == "dobj" for c in tok.children) and not any(
+            c.dep_ in ("ccomp", "xcomp") for c in tok.children
+        ):
+            speech = False  # "he maintains his opposition": he keeps a position, nothing is asserted
         if speech:
             cls = lexicon.verb_class(key) or "neutral"
             if key == "allege" and any(t.lemma_.lower() in _LEGAL for t in span):

@@ -50,6 +50,14 @@ __all__ = [
 ]
 
 
+#: Last words of the names of bodies, never of people ("County Police Department").
+INSTITUTION_NOUNS = frozenset({
+    "department", "police", "office", "committee", "court", "council", "agency", "ministry", "service", "services",
+    "bureau", "administration", "association", "university", "college", "party", "company", "corporation",
+    "commission", "institute", "foundation", "board", "authority", "senate", "congress", "parliament", "network",
+})
+
+
 def _article_day(pa: ParsedArticle, fallback: date | None) -> date | None:
     when = pa.article.published_at
     return when.date() if when is not None else fallback
@@ -109,6 +117,8 @@ def build_entity_index(
             return None  # "Biden Dips Into", "Bill 90": a headline fragment or a label, not a name
         if last_word.text.lower().rstrip(".") in titles or any(t.tag_ == "JJS" for t in words):
             return None  # "America's Toughest Sheriff": a title or an epithet, not a person's name
+        if last_word.text.lower() in INSTITUTION_NOUNS:
+            return None  # "County Police Department": a body, not a person
         honor = [t for t in lead if t.text.lower().rstrip(".") in HONORIFICS][-1:]
         form_tokens = honor + words
         first, last = form_tokens[0], form_tokens[-1]

@@ -191,6 +191,8 @@ def extract_quotes(
                     q.meta["since"] = current.get("at")
                 if q.meta.get("rejected_speaker") and para.field == "text":
                     last_speaker = None  # a subject that cannot speak: a later "he said" is no one known
+                if q.kind == "quote" and q.speaker is None and q.verb is not None and para.field == "text":
+                    last_speaker = None  # "..., they wrote": someone unknown spoke; no one carries on past them
                 if q.kind == "quote" and q.speaker is not None and para.field == "text":
                     last_speaker = {
                         "speaker": q.speaker,
@@ -242,8 +244,11 @@ def _make_quotes(
             kind = "title"  # "This Week", "Fox & Friends": a programme or a work, not a scare quote
         elif kind == "quote" and para.field == "text" and _is_title_of_work(inner_text) and (
             _after_title_lead(text[:a]) or _names_a_programme(inner_text, text[b + 1:])
+            or (words <= 8 and not re.search(r"[.!?]\W*$", inner_text))
         ):
-            kind = "title"  # ‘on Fox News' “On the Record with Greta Van Susteren.”’: a show's name
+            # ‘on Fox News' “On the Record with Greta Van Susteren.”’: a show's name; “In God We
+            # Trust” in the body, every word capitalised and no sentence: a motto's or a work's name
+            kind = "title"
         elif kind == "short" and inner_text[:1].isupper() and inner_text.rstrip()[-1:] in ".!?" and words >= 2:
             kind = "quote"  # a whole quoted sentence ("Now they listen."), however short
         quotes.append(

@@ -102,6 +102,8 @@ def _governs(verb: Any, base: int, at: int) -> bool:
     is an aside to the clause that holds it ("as X said", "..., Giles said")."""
     aside = (verb.dep_ == "parataxis" or (verb.dep_ == "advcl" and any(c.lower_ == "as" for c in verb.children))
              or (verb.dep_ == "conj" and base + verb.idx > at))  # "..., said the governor"
+    if _in_opening_clause(verb, base, at):
+        return False
     for node in (verb, verb.head if aside else None):
         if node is None:
             continue
@@ -110,6 +112,17 @@ def _governs(verb: Any, base: int, at: int) -> bool:
         if lo <= at < hi:
             return True
     return False
+
+
+#: A sentence opening on a subordinate clause, the phrase inside it, before its comma.
+_OPENING_CLAUSE = re.compile(r"(?:As|When|While|After|Before|Once|Since|Because|Although|Though|If|Until)\b[^,;:—–]*$")
+
+
+def _in_opening_clause(verb: Any, base: int, at: int) -> bool:
+    """"As the television flashed three “guilty” counts, the room was overcome ..., an aide
+    said": the aside speaker gives the main clause, not the opening clause's narration."""
+    sent = verb.sent
+    return base + verb.idx > at and bool(_OPENING_CLAUSE.match(verb.doc.text[sent.start_char:at - base]))
 
 
 def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: frozenset[str]) -> bool:

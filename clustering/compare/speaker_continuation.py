@@ -106,7 +106,11 @@ def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: 
 
 
 def pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
-    """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators"."""
+    """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators";
+    "they" never continues one person."""
+    if pronoun == "they":
+        # "they wrote" after "the letter to Harry Reid": a group, never one resolved person
+        return speaker.get("entity") is None and not speaker.get("singular")
     if pronoun not in ("he", "she"):
         return True
     words = (speaker.get("speaker") or "").split()

@@ -63,6 +63,8 @@ def named_subject(
     subj = subject_of(verb, reporting)
     if subj is None or subj.lower_ in SUBJECT_PRONOUNS:
         return None
+    if subj.left_edge.i > 0 and subj.doc[subj.left_edge.i - 1].pos_ == "ADP" and subj.i == verb.i - 1:
+        return None  # "the letter to Harry Reid warning him": the parser's subject is a preposition's object
     toks = speaker_tokens(subj)
     s0, s1 = toks[0].idx, toks[-1].idx + len(toks[-1].text)
     ms = [

@@ -62,3 +62,15 @@ def test_a_reporters_sign_off_is_no_part_of_the_story():
     out = clean_text(text, rules()).split("\n\n")
     assert out == ["Police said the gunman acted alone.",
                    "John Doe is a reporter who covered the trial for a decade, his editor said."]
+
+
+def test_a_dated_correction_note_and_what_follows_it_are_cut():
+    # basil-dev: after "Correction: December 1, 2010" a page appended unrelated news, which was
+    # claimed as a fact the outlet alone reports
+    text = ("The Senate voted on Tuesday.\nCorrection: December 1, 2010\nAn earlier version misstated a date.\n"
+            "Senators Ann Poe and Bo Lin, critics of another policy, said on Sunday something else.")
+    assert clean_text(text, rules()) == "The Senate voted on Tuesday."
+    assert clean_text("Correction 1/28/25, 7:11 a.m. ET: This article has been updated.", rules()) == ""
+    # a sentence that only starts with the word stays
+    kept = "Correction officers walked out on Monday."
+    assert clean_text(kept, rules()) == kept

@@ -121,3 +121,36 @@ def test_keeping_a_position_is_no_distancing_verb():
     result = compare(arts, hashing_embed)
     assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
     assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"maintained": 1}
+
+
+# --- round 8 (unseen development stories, engine compare-14) ---------------------------------
+
+def test_words_someone_refused_or_avoided_are_not_theirs():
+    # basil-dev: "radical Islam" given to Obama, who "refuses to describe" groups so and "refused
+    # to say the words"; "the name 'tea party' or 'patriot'" called the outlet's own distancing
+    for text in ("Obama last year explained that he refuses to describe the Islamic State as groups fueled by "
+                 "“radical Islam” because the term grants them legitimacy.",
+                 "Trump demanded that Mr. Obama resign because he refused to say the words “radical Islam”.",
+                 "Trump ripped Obama and Clinton for avoiding the term “radical Islam” in their remarks."):
+        assert "radical Islam" not in [w for w, _ in _scare(text)], text
+    said = _scare("The agency flagged groups with the name 'tea party' or 'patriot' in their applications.")
+    assert said == []
+
+
+def test_a_scare_quote_needs_a_named_or_titled_speaker():
+    # basil-dev: "spill the beans" was given to "a post from someone" (and, in the outlet's text,
+    # to the wife it was threatened against)
+    said = _scare("But Mr. Trump has continued to express disbelief. After threatening to “spill the beans” on "
+                  "Mr. Cruz’s wife, Heidi Cruz, who suffered a bout of depression years ago, he retweeted a post "
+                  "from someone who made a comparison.")
+    assert not any(w == "spill the beans" and s and ("post" in s or "Cruz" in s) for w, s in said), said
+
+
+def test_insisting_on_a_demand_is_no_distancing_verb():
+    # basil-dev: "Republicans have been insisting that the Obama administration agree to ..." and
+    # "that they insist upon as a condition" were claimed as the outlet's doubt
+    for text, contested in (("Republicans have been insisting that the Obama administration agree to cuts.", {}),
+                            ("These are the tax cuts that they insist upon as a condition of their support.", {}),
+                            ("Republicans insisted that the cuts had worked.", {"insisted": 1})):
+        result = compare([article(1, "A", "Budget row", text)], hashing_embed)
+        assert outlet(result, "A")["attribution"]["by_class"]["contested"] == contested, text

@@ -111,3 +111,14 @@ def test_a_body_is_no_person():
                     ("B", "His record from the Florida Department of Law Enforcement shows Sayoc was arrested.")], None)
     names = {e.name for e in index.entities}
     assert not any("Department" in n or "Police" in n for n in names), names
+
+
+def test_a_family_or_a_persons_thing_is_no_form_of_the_person():
+    # basil-dev: "the Clintons" counted as a form of Hillary Clinton, "Trump's Twitter" as a person
+    index = _index([("A", "Hillary Clinton spoke on Sunday. Clinton said the attack was terror. Trump focused on the "
+                          "Clintons and their foundation. Katrina Pierson wrote on Trump's Twitter feed that it was false.")],
+                   None)
+    assert not any("Twitter" in e.name for e in index.entities)
+    clinton = next(e for e in index.entities if e.name == "Hillary Clinton")
+    rows, _ = naming_for_outlet(index, "A", [clinton.id])
+    assert "Clintons" not in {r["form"] for r in rows}

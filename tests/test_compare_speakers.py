@@ -501,3 +501,33 @@ def test_a_motto_in_capitals_is_a_name_not_a_quotation():
                         "“In God We Trust” as the national motto. “That's not putting people back to work,” Obama said.")
     assert _one(quotes, "In God We Trust").kind == "title"  # neither a quote claim nor a scare quote
     assert _one(quotes, "back to work").kind == "quote"
+
+
+# --- round 8 (unseen development stories, engine compare-14) ---------------------------------
+
+def test_the_one_told_or_asked_is_not_the_speaker():
+    # AllSides: "..., Fox News is told." then a bare quotation given to Fox News; basil-dev:
+    # "Rep. Joseph Crowley asked her if ... She said:" gave her answer to Crowley
+    quotes, names = _quotes("Stefanik vowed to “save our country” from the “radical Democrat Socialist agenda,” "
+                            "Fox News is told.\n\n“I know we are all here to serve the people who place their trust in us.”")
+    assert "Fox News" not in (_one(quotes, "serve the people").speaker or "")
+    quotes, names = _quotes("Rep. Joseph Crowley asked her if she could “comment briefly on the status of the "
+                            "investigation.”\n\nShe said: “Well there's a questionnaire that began this discussion "
+                            "and there's also a questionnaire out there.”")
+    assert names.get(_one(quotes, "questionnaire").entity) != "Joseph Crowley"
+
+
+def test_a_body_is_nobodys_he_said():
+    # basil-dev: "... if Congress continues to feel that ... “We know where that will lead,” he said"
+    # gave Rep. Lynch's words to Congress
+    quotes, _ = _quotes("Representative Stephen Lynch raised the threat of a special prosecutor if Congress continues "
+                        "to feel that the agency is not straightforward.\n\n“We know where that will lead. It will lead "
+                        "to a special prosecutor,” he said.")
+    assert _one(quotes, "We know where").speaker != "Congress"
+
+
+def test_a_programme_named_after_its_kind_is_a_title():
+    # basil-dev: ‘Ms. Lagarde said on the CNN program “State of the Union.”’ quoted the programme
+    quotes, _ = _quotes("“It would result in the stock market taking a hit,” Ms. Lagarde said on the CNN program "
+                        "“State of the Union.” The result could be zero growth.")
+    assert _one(quotes, "State of the Union").kind == "title"

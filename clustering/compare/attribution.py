@@ -117,6 +117,19 @@ def _legal_subject(tok: Any) -> bool:
     return False
 
 
+def _demand(tok: Any) -> bool:
+    """"insist on/upon X", "insist that they agree" (a bare verb, "should"): what one demands."""
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in ("on", "upon"):
+            return True
+        if c.dep_ == "ccomp" and (c.tag_ == "VB" or any(a.lower_ == "should" for a in c.children if a.dep_ == "aux")
+                                  # the subjunctive: "that the administration agree" (a singular subject, a bare verb)
+                                  or (c.tag_ == "VBP" and any(x.dep_ == "nsubj" and x.tag_ in ("NN", "NNP")
+                                                              for x in c.children))):
+            return True
+    return tok.dep_ == "relcl" and any(c.dep_ == "prep" and c.lower_ in ("on", "upon") for c in tok.children)
+
+
 def reporting_verbs(
     sentence: Sentence,
     ranges: list[tuple[int, int]],
@@ -170,6 +183,8 @@ def reporting_verbs(
                 cls = "neutral"  # "sued ..., alleging discrimination": the legal term, not doubt
             if cls == "contested" and _legal_subject(tok):
                 cls = "neutral"  # "the lawsuit claims Wal-Mart favors men": the suit's own words
+            if cls == "contested" and key == "insist" and _demand(tok):
+                cls = "neutral"  # "insist that the administration agree to": a demand, not a doubtful claim
             out.append((tok, key, cls))
     return out
 

@@ -119,6 +119,11 @@ def build_entity_index(
             return None  # "America's Toughest Sheriff": a title or an epithet, not a person's name
         if last_word.text.lower() in INSTITUTION_NOUNS:
             return None  # "County Police Department": a body, not a person
+        if any(t.text in POSSESSIVE for t in tokens[:-1]) or "’s " in " ".join(t.text_with_ws for t in tokens):
+            return None  # "Trump’s Twitter": something of a person's, not a name
+        before = last_word.doc[words[0].i - 1] if words[0].i > 0 else None
+        if before is not None and before.lower_ == "the" and last_word.text.endswith("s") and len(words) == 1:
+            return None  # "the Clintons": a family, not one person
         honor = [t for t in lead if t.text.lower().rstrip(".") in HONORIFICS][-1:]
         form_tokens = honor + words
         first, last = form_tokens[0], form_tokens[-1]

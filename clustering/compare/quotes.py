@@ -18,6 +18,7 @@ from .naming import EntityIndex
 from .quote import Quote
 from .scare_quotes import resolve_short_quotes
 from .sentences import Paragraph, ParsedArticle, count_words
+from .speaker_continuation import addressee
 from .speakers import attribute_quote, colon_intro, named_subject, someone_else_since
 from .speech_syntax import inside_any, is_reporting
 
@@ -112,7 +113,8 @@ def _names_a_programme(phrase: str, after: str) -> bool:
 #: "the film “Lincoln”", "his memoir, titled “Hard Choices”").
 _WORK_BEFORE = re.compile(
     r"\b(?:drama|show|series|sitcom|film|movie|documentary|book|novel|memoir|song|album|play|musical|"
-    r"opera|episode|poem|painting|game)s?,?\s+(?:(?:like|such\s+as|called|titled|entitled|named)\s+)?$",
+    r"opera|episode|poem|painting|game|program|programme|podcast|broadcast|newspaper|magazine)s?,?\s+"
+    r"(?:(?:like|such\s+as|called|titled|entitled|named)\s+)?$",
     re.I,
 )
 
@@ -194,12 +196,14 @@ def extract_quotes(
                 if q.kind == "quote" and q.speaker is None and q.verb is not None and para.field == "text":
                     last_speaker = None  # "..., they wrote": someone unknown spoke; no one carries on past them
                 if q.kind == "quote" and q.speaker is not None and para.field == "text":
+                    verb_tok = next((t for t in para.doc if para.start + t.idx == q.verb_start), None)
                     last_speaker = {
                         "speaker": q.speaker,
                         "entity": q.entity,
                         "verb": q.verb,
                         "verb_lemma": q.verb_lemma,
                         "at": q.outer_end,
+                        "addressee": addressee(verb_tok) if verb_tok is not None else None,
                     }
             out.extend(doc_quotes)
         resolve_short_quotes(pa, [q for q in out if q.article == pa.position], index, lexicon)
@@ -244,6 +248,7 @@ def _make_quotes(
             kind = "title"  # "This Week", "Fox & Friends": a programme or a work, not a scare quote
         elif kind == "quote" and para.field == "text" and _is_title_of_work(inner_text) and (
             _after_title_lead(text[:a]) or _names_a_programme(inner_text, text[b + 1:])
+            or _names_a_work_before(inner_text, text[:a])
             or (words <= 8 and not re.search(r"[.!?]\W*$", inner_text))
         ):
             # ‘on Fox News' “On the Record with Greta Van Susteren.”’: a show's name; “In God We

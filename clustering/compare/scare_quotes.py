@@ -25,7 +25,10 @@ _OTHERS_TERM = re.compile(
 #: "what's known as the “nuclear option”", "the so-called “marriage penalty”": the phrase is a
 #: name for something, given by nobody in particular; no claim either way.
 _LABEL_BEFORE = re.compile(
-    r"(?:\bso[- ]called|\bknown\s+as|\bwhat(?:\s+is|’s|'s)\s+(?:called|known\s+as)|\bdubbed|\btermed|\breferred\s+to\s+as)"
+    r"(?:\bso[- ]called|\bknown\s+as|\bwhat(?:\s+is|’s|'s)\s+(?:called|known\s+as)|\bdubbed|\btermed|\breferred\s+to\s+as"
+    # a word mentioned, not used: "avoiding the term “radical Islam”", "the name 'tea party' or 'patriot'"
+    r"|\b(?:the|a|this|that)\s+(?:term|word|name|phrase|label|slogan|motto|hashtag)s?"
+    r"(?:\s+[“\"‘'][^“”\"‘’']{1,40}[”\"’'],?\s+(?:or|and))?)"
     r"\s+(?:(?:the|a|an)\s+)?[“\"‘']?$",
     re.I,
 )
@@ -39,6 +42,10 @@ _EVALUATIVE_ACTS = frozenset({
 #: ("Thibodeau said many Republicans were still deciding whether ... “spiritual guidance”").
 _INNER_VOICE = frozenset({"decide", "consider", "weigh", "wonder", "debate", "discuss", "articulate", "think",
                           "believe", "argue", "suggest", "conclude", "determine", "question", "promise", "vow"})
+#: Role nouns that name one speaker without a proper name ("the governor", "a spokeswoman").
+_ROLE = re.compile(r"\b(?:governor|mayor|president|minister|spokes(?:man|woman|person)|senator|secretary|"
+                   r"chairman|chairwoman|director|chief|leader|official|aide|adviser|advisor|ambassador|"
+                   r"general|judge|prosecutor|lawyer|attorney|commissioner|sheriff|premier|chancellor)\b")
 _AS_BEFORE = re.compile(r"(?<!\bsuch )(?<!\bwell )\bas\s*$", re.I)
 
 
@@ -71,6 +78,9 @@ def _speech_in(
             # does not hold the phrase; someone speaks nearby, but not these words
             found = found or (None, None, tok)
             continue
+        if withheld(tok):
+            found = found or (None, None, tok)  # "he refused to say the words ...": not his words
+            continue
         subj = None if passive_participle(tok) else subject_of(tok, lexicon.reporting)
         if subj is not None and base + subj.left_edge.idx <= at < base + subj.right_edge.idx + len(subj.right_edge.text):
             # "“birthers” have demanded", "Dockworkers -- labeled “wreckers” -- demanded": the
@@ -93,6 +103,11 @@ def _speech_in(
         names = [c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
         if names:  # "the governor, Vasily Anokhin"
             toks = sorted(set(toks) | set(names[0].subtree), key=lambda t: t.i)
+        if not any(t.pos_ == "PROPN" for t in toks) and not _ROLE.search(" ".join(t.lower_ for t in toks)):
+            # "a post from someone", "the candidates": no name and no speaking role; someone
+            # speaks near the phrase, but the text does not make it certain who
+            found = found or (None, None, tok)
+            continue
         return pa.article.field_text(s.field)[base + toks[0].idx:base + toks[-1].idx + len(toks[-1].text)], None, tok
     return found
 
@@ -179,7 +194,23 @@ def _verb_holds(pa: ParsedArticle, q: Quote, lexicon: AttributionLexicon) -> boo
         return True
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     subj = subject_of(verb, lexicon.reporting)
-    return _governs(verb, base, q.start) and not (subj is not None and _borrowed_subject(verb, subj, verbs))
+    return (_governs(verb, base, q.start) and not withheld(verb)
+            and not (subj is not None and _borrowed_subject(verb, subj, verbs)))
+
+
+#: Verbs whose complement is speech not made ("he refuses to describe them as “radical Islam”").
+_WITHHOLD = frozenset({"refuse", "decline", "avoid", "fail", "reject", "resist", "neglect", "hesitate", "stop"})
+
+
+def withheld(verb: Any) -> bool:
+    """The speech verb says what someone did not say: negated ("did not say"), or the complement
+    of refuse/decline/avoid... ("refuses to describe ... as “radical Islam”"); the words are
+    someone else's term, not the subject's."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return True
+    head = verb.head
+    return verb.dep_ in ("xcomp", "ccomp") and (
+        head.lemma_.lower() in _WITHHOLD or any(c.dep_ == "neg" for c in head.children))
 
 
 def _resolve_pronoun(pa: ParsedArticle, q: Quote, sents: list[Sentence], index: EntityIndex) -> None:

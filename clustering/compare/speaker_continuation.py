@@ -108,6 +108,10 @@ def _reported_by(token: Any, speaker: dict[str, Any], pa: ParsedArticle, index: 
 def pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
     """"he"/"she" continue a person (a resolved entity or a name), not "Republican senators";
     "they" never continues one person."""
+    if speaker.get("addressee") == {"he": "him", "she": "her"}.get(pronoun):
+        return False  # "Crowley asked her ... She said:": the one asked answers
+    if speaker.get("body"):
+        return pronoun == "they"  # "Congress", "the White House": nobody's "he said"
     if pronoun == "they":
         # "they wrote" after "the letter to Harry Reid": a group, never one resolved person
         return speaker.get("entity") is None and not speaker.get("singular")
@@ -119,3 +123,8 @@ def pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
     if speaker.get("entity") is not None or speaker.get("singular"):
         return True
     return bool(words) and words[-1][:1].isupper() and not words[-1].endswith("s")
+
+
+def addressee(verb: Any) -> str | None:
+    """"him" or "her" as the object of a speech verb ("Crowley asked her if ..."), else None."""
+    return next((c.lower_ for c in verb.children if c.dep_ in ("dobj", "dative") and c.lower_ in ("him", "her")), None)

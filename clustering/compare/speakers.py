@@ -18,7 +18,7 @@ from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import Paragraph, ParsedArticle
-from .speaker_continuation import pronoun_fits
+from .speaker_continuation import addressee, pronoun_fits
 from .speaker_continuation import someone_else_since as someone_else_since  # imported from here by quotes
 from .speaker_phrases import is_role_phrase, name_before_clause, settle_subject_speaker, speaker_chunk
 from .speech_syntax import (
@@ -74,12 +74,15 @@ def named_subject(
     if not ms:
         if subj.pos_ == "PROPN" and subj.text[:1].isupper():
             # a name the index does not know ("Weekly Standard Editor Bill Kristol"): it still
-            # speaks, so a later "he said" is not given to an earlier speaker
+            # speaks, so a later "he said" is not given to an earlier speaker; a body
+            # ("if Congress continues to feel ...") is nobody's "he said"
+            body = subj.ent_type_ in ("ORG", "GPE", "NORP", "LOC", "FAC")
             return {"speaker": para.doc.text[s0:s1], "entity": None, "verb": verb.text,
-                    "verb_lemma": verb.lemma_.lower(), "singular": True}
+                    "verb_lemma": verb.lemma_.lower(), "singular": not body, "body": body,
+                    "addressee": addressee(verb)}
         return None
     return {"speaker": para.doc.text[s0:s1], "entity": ms[-1].entity, "verb": verb.text,
-            "verb_lemma": verb.lemma_.lower(), "singular": True}
+            "verb_lemma": verb.lemma_.lower(), "singular": True, "addressee": addressee(verb)}
 
 
 def attribute_quote(

@@ -59,9 +59,16 @@ def speaker_tokens(subject: Any) -> list[Any]:
     return sorted(tokens, key=lambda t: t.i)
 
 
+#: Verbs of telling: their passive subject is the one told ("..., Fox News is told"), not the speaker.
+_TELLING = frozenset({"tell", "inform", "ask", "brief", "advise", "warn", "assure", "notify", "remind", "question"})
+
+
 def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
-    """The grammatical subject of a reporting verb (see `_subject_candidate`), never a dateline."""
+    """The grammatical subject of a reporting verb (see `_subject_candidate`), never a dateline,
+    never the passive subject of a verb of telling (the hearer)."""
     subj = _subject_candidate(verb, reporting)
+    if subj is not None and subj.dep_ == "nsubjpass" and subj.head.lemma_.lower() in _TELLING:
+        return None
     return None if subj is not None and dateline(subj) else subj
 
 

@@ -74,3 +74,11 @@ def test_a_dated_correction_note_and_what_follows_it_are_cut():
     # a sentence that only starts with the word stays
     kept = "Correction officers walked out on Monday."
     assert clean_text(kept, rules()) == kept
+
+
+def test_a_print_edition_note_is_no_part_of_the_story():
+    # basil-dev: "A version of this article appears in print on October 12, 2012, on page A16 ..."
+    # was claimed as a fact The New York Times alone reports
+    text = ("Biden and Ryan debated on Thursday.\nA version of this article appears in print on October 12, 2012, "
+            "on page A16 of the New York edition with the headline: Night of Ripostes.")
+    assert clean_text(text, rules()) == "Biden and Ryan debated on Thursday."

@@ -154,3 +154,24 @@ def test_insisting_on_a_demand_is_no_distancing_verb():
                             ("Republicans insisted that the cuts had worked.", {"insisted": 1})):
         result = compare([article(1, "A", "Budget row", text)], hashing_embed)
         assert outlet(result, "A")["attribution"]["by_class"]["contested"] == contested, text
+
+
+# --- round 9 (unseen development stories, engine compare-15) ---------------------------------
+
+def test_a_phrase_two_speakers_hold_is_neither_ones():
+    # basil-dev: "Ryan says this is to preserve Medicare, not “end” it, as Obama’s campaign claims"
+    # gave "end" to Ryan; "Gowdy asked that Clinton agree to a “transcribed” interview" to Clinton
+    assert _scare("Ryan says this is to preserve Medicare, not “end” it, as Obama’s campaign claims.") == []
+    assert _scare("Rep. Trey Gowdy made the request in a letter. Gowdy asked that Clinton agree to a “transcribed” "
+                  "interview.") == []
+    # one speaker's own aside still gives the words
+    assert [w for w, _ in _scare("The plan is “reckless,” as Senator Ann Poe says.")] == ["reckless"]
+
+
+def test_asserting_oneself_is_no_distancing_verb():
+    # basil-dev: "America asserted itself more aggressively" was claimed as the outlet's doubt
+    arts = [article(1, "A", "Doctrine", "Under that doctrine America asserted itself more aggressively abroad."),
+            article(2, "B", "Doctrine", "Rubio asserted that the doctrine had failed.")]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
+    assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"asserted": 1}

@@ -122,3 +122,16 @@ def test_a_family_or_a_persons_thing_is_no_form_of_the_person():
     clinton = next(e for e in index.entities if e.name == "Hillary Clinton")
     rows, _ = naming_for_outlet(index, "A", [clinton.id])
     assert "Clintons" not in {r["form"] for r in rows}
+
+
+def test_a_middle_initial_or_a_doctrine_is_no_name():
+    # basil-dev: "Representative Paul D. Ryan" gave a form "D. Ryan"; a headline's "Hawkish Foreign
+    # Policy Doctrine" became a person "Policy Doctrine"
+    index = _index([("A", "WASHINGTON - Representative Paul D. Ryan’s budget blueprint assumes the same amount of "
+                          "Medicare savings as President Obama’s health care law. Ryan said the plan works. Rubio Lays "
+                          "Out Hawkish Foreign Policy Doctrine, aides said.")], None)
+    names = {e.name for e in index.entities}
+    assert not any("Doctrine" in n or n.startswith("D.") for n in names), names
+    for e in index.entities:
+        rows, _ = naming_for_outlet(index, "A", [e.id])
+        assert "D. Ryan" not in {r["form"] for r in rows}

@@ -531,3 +531,15 @@ def test_a_programme_named_after_its_kind_is_a_title():
     quotes, _ = _quotes("“It would result in the stock market taking a hit,” Ms. Lagarde said on the CNN program "
                         "“State of the Union.” The result could be zero growth.")
     assert _one(quotes, "State of the Union").kind == "title"
+
+
+def test_recalling_a_governor_is_not_speech():
+    # AllSides: "The effort aimed at recalling California Gov. Gavin Newsom ..." gave the secretary of
+    # state's office's words to Newsom with the verb "recalling"
+    quotes, names = _quotes("The effort aimed at recalling California Gov. Gavin Newsom (D) has enough signatures to "
+                            "qualify for the ballot, according to data released by the California secretary of state on "
+                            "Monday.\n\nAccording to the secretary’s office, 1,626,042 valid signatures have been "
+                            "collected.\n\n“This now triggers the next phase of the recall process, a 30-business-day "
+                            "period in which voters may withdraw.”")
+    q = _one(quotes, "next phase")
+    assert names.get(q.entity) != "Gavin Newsom" and q.verb != "recalling"

@@ -33,6 +33,7 @@ _LEGAL_SUBJECTS = {"lawsuit", "suit", "complaint", "filing", "indictment", "peti
 _TAKING = {"claim"}
 #: Verbs that also mean "to keep" ("maintains his opposition"): speech only with a clause.
 _KEEPING = {"maintain"}
+_REFLEXIVE = {"itself", "himself", "herself", "themselves", "ourselves", "myself", "yourself"}
 # emphatic negation: "couldn't possibly", "cannot possibly" is no hedge
 _EMPHATIC = re.compile(r"(?:\bnot|n[’']t|\bcannot|\bnever)\s+$", re.I)
 
@@ -177,6 +178,8 @@ def reporting_verbs(
             c.dep_ in ("ccomp", "xcomp") for c in tok.children
         ):
             speech = False  # "he maintains his opposition": he keeps a position, nothing is asserted
+        if speech and any(c.dep_ == "dobj" and c.lower_ in _REFLEXIVE for c in tok.children):
+            speech = False  # "America asserted itself": it acted, nothing is claimed
         if speech:
             cls = lexicon.verb_class(key) or "neutral"
             if key == "allege" and any(t.lemma_.lower() in _LEGAL for t in span):

@@ -14,6 +14,8 @@ from here, as before.
 """
 from __future__ import annotations
 
+import re
+
 import bisect
 from collections import Counter
 from datetime import date
@@ -55,6 +57,7 @@ INSTITUTION_NOUNS = frozenset({
     "department", "police", "office", "committee", "court", "council", "agency", "ministry", "service", "services",
     "bureau", "administration", "association", "university", "college", "party", "company", "corporation",
     "commission", "institute", "foundation", "board", "authority", "senate", "congress", "parliament", "network",
+    "doctrine", "policy",
 })
 
 
@@ -122,6 +125,8 @@ def build_entity_index(
         if any(t.text in POSSESSIVE for t in tokens[:-1]) or "’s " in " ".join(t.text_with_ws for t in tokens):
             return None  # "Trump’s Twitter": something of a person's, not a name
         before = last_word.doc[words[0].i - 1] if words[0].i > 0 else None
+        if re.fullmatch(r"[A-Z]\.", words[0].text) and before is not None and before.text[:1].isupper():
+            return None  # "Paul D. Ryan" read from its middle initial: a piece of a longer name
         if before is not None and before.lower_ == "the" and last_word.text.endswith("s") and len(words) == 1:
             return None  # "the Clintons": a family, not one person
         honor = [t for t in lead if t.text.lower().rstrip(".") in HONORIFICS][-1:]

@@ -46,6 +46,9 @@ _INNER_VOICE = frozenset({"decide", "consider", "weigh", "wonder", "debate", "di
 _ROLE = re.compile(r"\b(?:governor|mayor|president|minister|spokes(?:man|woman|person)|senator|secretary|"
                    r"chairman|chairwoman|director|chief|leader|official|aide|adviser|advisor|ambassador|"
                    r"general|judge|prosecutor|lawyer|attorney|commissioner|sheriff|premier|chancellor)\b")
+#: "..., as Obama’s campaign claims": an aside after the phrase gives it to someone else too.
+_AS_ASIDE = re.compile(r"\bas\s+(?:[\w’'-]+\s+){1,6}(?:claims?|says?|argues?|contends?|alleges?|puts\s+it|calls\s+it)\b",
+                       re.I)
 _AS_BEFORE = re.compile(r"(?<!\bsuch )(?<!\bwell )\bas\s*$", re.I)
 
 
@@ -68,6 +71,7 @@ def _speech_in(
     base = s.start - s.span.start_char
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     found = None
+    hits: list[tuple[str, int | None, Any]] = []
     for tok in s.span:
         if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or so_called(tok) or noun_use(tok):
             continue
@@ -98,7 +102,8 @@ def _speech_in(
         hi = base + subj.right_edge.idx + len(subj.right_edge.text)
         ms = [m for m in index.in_span(pa.position, s.field, lo, hi) if not possessive_at(pa.article.field_text(s.field), m.end)]
         if ms:
-            return pa.article.field_text(s.field)[ms[-1].start:ms[-1].end], ms[-1].entity, tok
+            hits.append((pa.article.field_text(s.field)[ms[-1].start:ms[-1].end], ms[-1].entity, tok))
+            continue
         toks = speaker_tokens(subj)
         names = [c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
         if names:  # "the governor, Vasily Anokhin"
@@ -108,8 +113,13 @@ def _speech_in(
             # speaks near the phrase, but the text does not make it certain who
             found = found or (None, None, tok)
             continue
-        return pa.article.field_text(s.field)[base + toks[0].idx:base + toks[-1].idx + len(toks[-1].text)], None, tok
-    return found
+        hits.append((pa.article.field_text(s.field)[base + toks[0].idx:base + toks[-1].idx + len(toks[-1].text)], None, tok))
+    if at >= 0 and len({(h[1] if h[1] is not None else h[0]) for h in hits}) > 1:
+        # "Ryan says this is to preserve Medicare, not “end” it, as Obama’s campaign claims",
+        # "Gowdy asked that Clinton agree to a “transcribed” interview": two speakers hold the
+        # phrase; the text does not say whose word it is
+        return None, None, hits[0][2]
+    return hits[0] if hits else found
 
 
 def _governs(verb: Any, base: int, at: int) -> bool:
@@ -260,6 +270,10 @@ def resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIn
             q.meta["near_speech"] = True
             q.meta["label_term"] = True
             continue
+        if q.kind == "short" and not q.nested and q.speaker is not None and _aside_after(pa, q, by_field, q.speaker):
+            q.speaker = q.entity = q.verb = q.verb_lemma = None
+            q.meta["near_speech"] = True  # "not “end” it, as Obama’s campaign claims": whose word is open
+            continue
         if q.kind == "short" and not q.nested and q.speaker is not None and not _verb_holds(pa, q, lexicon):
             q.speaker = q.entity = q.verb = q.verb_lemma = None
             q.meta["near_speech"] = True
@@ -269,6 +283,9 @@ def resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIn
         sents = by_field.get(q.field, [])
         k = next((i for i, s in enumerate(sents) if s.start <= q.start < max(s.end, s.start + 1)), None)
         here = _speech_in(pa, sents[k], ranges.get(q.field, []), index, lexicon, q.start) if k is not None else None
+        if here is not None and here[0] is not None and _aside_after(pa, q, by_field, here[0]):
+            q.meta["near_speech"] = True  # "not “end” it, as Obama’s campaign claims": whose word is open
+            continue
         if here is not None and here[0] is not None:
             q.speaker, q.entity = here[0], here[1]
             q.verb, q.verb_lemma = here[2].text, here[2].lemma_.lower()
@@ -312,6 +329,14 @@ def resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIn
             # may be theirs, so they are not claimed as the outlet's own distancing
             q.meta["near_speech"] = True
     _drop_conflicts(quotes)
+
+
+def _aside_after(pa: ParsedArticle, q: Quote, by_field: dict[str, list[Sentence]], speaker: str | None) -> bool:
+    """An "as X claims" aside of someone other than the phrase's speaker follows the phrase in
+    its sentence ("“reckless,” as Poe says" is Poe's own aside)."""
+    s = next((x for x in by_field.get(q.field, []) if x.start <= q.start < x.end), None)
+    m = _AS_ASIDE.search(pa.article.field_text(q.field)[q.outer_end:s.end]) if s is not None else None
+    return m is not None and not (speaker and speaker.split()[-1] in m.group(0))
 
 
 def _drop_conflicts(quotes: list[Quote]) -> None:

@@ -144,7 +144,14 @@ def is_reporting(tok: Any, reporting: frozenset[str]) -> bool:
         and not so_called(tok)
         and not _naming_call(tok)
         and not noun_use(tok)
+        and not _removes_someone(tok)
     )
+
+
+def _removes_someone(tok: Any) -> bool:
+    """"the effort aimed at recalling Gov. Gavin Newsom": to recall a person is to remove them
+    from office, not to say anything."""
+    return tok.lemma_.lower() == "recall" and any(c.dep_ == "dobj" and c.pos_ == "PROPN" for c in tok.children)
 
 
 _QUOTE_MARKS = "“”\"‘’"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: Each round: (BASIL-dev story uuids, AllSides story ids). Rounds 1-2 were read while the engine
-#: was tuned; rounds 3-9 were chosen unread (2026-11-28: round 3 before any audit, round 4 at 07:45
+#: was tuned; rounds 3-10 were chosen unread (2026-11-28: round 3 before any audit, round 4 at 07:45
 #: UTC after the round-3 fixes, round 5 at 08:12 UTC after the round-4 fixes, engine compare-9;
 #: round 6 in the next session, drawn at random from the unread BASIL-dev and 3-outlet AllSides
 #: stories, engine compare-12; allsides-6046, three opinion pieces the assigner keeps apart, has no
@@ -15,7 +15,9 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: round-6 fixes, engine compare-13; allsides-5747, whose left article the assigner keeps apart,
 #: gave no sheet and was replaced by the next draw, allsides-5884; round 8 the same way after the
 #: round-7 fixes, engine compare-14; round 9, the last six unread BASIL-dev stories and the next two
-#: AllSides draws, after the round-8 fixes, engine compare-15).
+#: AllSides draws, after the round-8 fixes, engine compare-15; round 10, twenty AllSides stories drawn
+#: at random (no unread BASIL-dev story is left; 6022 and 5764, whose left article the assigner keeps
+#: apart, gave no sheet), after the round-9 fixes, engine compare-16).
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -49,6 +51,10 @@ ROUND_STORIES = {
                   "7f9c83f7-3efa-4c7a-adef-3ebdeda96042", "a28a0329-0887-42dc-bd3d-3bb4f8926757",
                   "b5eefefb-2a33-45de-abe1-f855c94165f4", "c5534b7e-a373-4962-8345-3847bc41a636"],
                  ["allsides-6052", "allsides-6099"]),
+    "--round10": ([], ["allsides-6074", "allsides-5758", "allsides-5986", "allsides-6019", "allsides-6077",
+                       "allsides-5748", "allsides-5853", "allsides-6006", "allsides-6023", "allsides-5896",
+                       "allsides-5828", "allsides-5759", "allsides-6039", "allsides-5927",
+                       "allsides-5782", "allsides-5878", "allsides-5948", "allsides-5982"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

@@ -21,8 +21,11 @@ def _about(items: list[dict], word: str) -> list[dict]:
     return [i for i in items if word in (i.get("text") or "") + (i.get("label") or "")]
 
 
-def _attribution(text: str) -> dict:
-    result = compare([article(1, "Test Outlet", "A plain headline", text)], hashing_embed)
+def _attribution(text: str, own_distancing: bool = True) -> dict:
+    # these tests check the rules that stop an own-distancing claim, so such claims are switched
+    # on (the product withholds them all by default: CompareParams.claim_own_distancing)
+    result = compare([article(1, "Test Outlet", "A plain headline", text)], hashing_embed,
+                     CompareParams(claim_own_distancing=own_distancing))
     return outlet(result, "Test Outlet")["attribution"]
 
 
@@ -144,3 +147,12 @@ def test_a_quotation_is_never_claimed_as_left_out():
     fact = [f for f in result["facts"] if "nobody will lose a job" in f["text"]]
     assert fact and {"First Post", "Second Times"} <= set(fact[0]["carriers"])  # carried strictly by both
     assert not _about(outlet(result, "Third Herald")["omitted_facts"], "lose a job")
+
+
+def test_own_distancing_is_withheld_and_said_so():
+    # unseen audit rounds 4-10: 3 of 11 "own distancing" claims true; the product abstains and says so
+    text = f"The port authority’s “reform” of the harbour fees takes effect in June.\n\n{FILLER}"
+    result = compare([article(1, "Test Outlet", "A plain headline", text)], hashing_embed)
+    assert not [c for c in result["claims"] if c["kind"] == "scare_quote"]
+    notes = [a["statement"] for a in result["abstentions"] if a["kind"] == "scare_quote"]
+    assert notes and "not claimed as the outlet’s own distancing" in notes[0]

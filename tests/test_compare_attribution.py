@@ -1,6 +1,7 @@
 """Attribution: reporting verbs by class, hedges and scare quotes, own voice only."""
 from __future__ import annotations
 
+from clustering.compare import CompareParams
 from tests.test_compare_helpers import DOCK_STRIKE, article, compare, hashing_embed, outlet
 
 
@@ -70,7 +71,9 @@ def test_a_neutral_label_in_quotation_marks_is_no_distancing():
 
 
 def _scare(text: str) -> list[tuple[str, str | None]]:
-    result = compare([article(1, "A", "Senate row", text)], hashing_embed)
+    # own-distancing claims switched on: these tests check who a phrase is given to, or that it
+    # is nobody's (the product withholds own distancing by default)
+    result = compare([article(1, "A", "Senate row", text)], hashing_embed, CompareParams(claim_own_distancing=True))
     return [(s["text"].strip(".,"), s.get("attributed_to")) for s in outlet(result, "A")["attribution"]["scare_quotes"]]
 
 

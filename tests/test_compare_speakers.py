@@ -30,8 +30,11 @@ def _one(quotes, words: str):
     return found[0]
 
 
-def _scare(text: str, title: str = "A plain headline") -> dict:
-    result = compare([article(1, "Test Outlet", title, text)], hashing_embed)
+def _scare(text: str, title: str = "A plain headline", own_distancing: bool = True) -> dict:
+    # own-distancing claims switched on unless asked: these tests check the rules that decide
+    # between a speaker, nobody and the outlet (the product withholds own distancing by default)
+    result = compare([article(1, "Test Outlet", title, text)], hashing_embed,
+                     CompareParams(claim_own_distancing=own_distancing))
     return outlet(result, "Test Outlet")["attribution"]
 
 
@@ -147,10 +150,18 @@ def test_headline_word_quoted_in_the_body_by_a_speaker_is_theirs():
     assert att["scare_quotes"] and all("Kov" in (s["attributed_to"] or "") for s in att["scare_quotes"])
 
 
-def test_word_with_nobody_saying_it_is_own_distancing():
-    att = _scare("Cargo traffic at the port stopped on Monday.\n\n"
-                 "The port authority’s “reform” of the safety rules takes effect in June.")
-    (s,) = att["scare_quotes"]
+def test_word_with_nobody_saying_it_is_own_distancing_only_when_asked():
+    text = ("Cargo traffic at the port stopped on Monday.\n\n"
+            "The port authority’s “reform” of the safety rules takes effect in June.")
+    # by default withheld: readers of unseen stories found such phrases more often someone's
+    # (a document's, an agency's) than the outlet's own distancing
+    att = _scare(text, own_distancing=False)
+    assert att["scare_quotes"] == []
+    (u,) = [x for x in att["scare_quotes_unclear"] if x["text"] == "reform"]
+    assert u["withheld"] == "own_distancing" and not u["own_distancing"]
+    result = compare([article(1, "Test Outlet", "A plain headline", text)], hashing_embed,
+                     CompareParams(claim_own_distancing=True))
+    (s,) = outlet(result, "Test Outlet")["attribution"]["scare_quotes"]
     assert s["own_distancing"] and s["attributed_to"] is None
 
 

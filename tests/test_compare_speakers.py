@@ -554,3 +554,22 @@ def test_recalling_a_governor_is_not_speech():
                             "period in which voters may withdraw.”")
     q = _one(quotes, "next phase")
     assert names.get(q.entity) != "Gavin Newsom" and q.verb != "recalling"
+
+
+# --- round 10 (unseen AllSides stories, engine compare-16) ------------------------------------
+
+def test_the_one_prompted_to_ask_speaks_not_the_sentences_subject():
+    # AllSides: "A California transit employee killed eight co-workers ..., prompting the state’s
+    # governor to ask: “What the hell is wrong with us?”" gave the governor's words to the gunman
+    quotes, _ = _quotes("A California transit employee killed eight co-workers on Wednesday, the latest in a spate "
+                        "of mass shootings, prompting the state’s governor to ask: “What the hell is wrong with us?”")
+    assert "transit employee" not in (_one(quotes, "What the hell").speaker or "")
+
+
+def test_a_platform_carries_a_post_and_does_not_speak():
+    # AllSides: "said a June 2 Facebook post from the WTF Files" gave the words to Facebook
+    quotes, _ = _quotes("“Dr Fauci exposed for the fraud he is,” said a June 2 Facebook post from the WTF Files. "
+                        "“His fellow scientist could tell early on that the virus looked manufactured.”")
+    for words in ("exposed for the fraud", "fellow scientist"):
+        q = _one(quotes, words)
+        assert q.speaker != "Facebook" and "WTF Files" in (q.speaker or ""), (words, q.speaker)

@@ -14,6 +14,9 @@ from .speech_syntax import NOT_SPEAKER_START, inside_any, sentence_bounds, speak
 
 
 # nouns for said words: "Her comments", "Rice’s statement", "the letter" are not speakers
+#: Platforms that carry someone's words ("a Facebook post"): never the one who says them.
+_PLATFORMS = {"facebook", "twitter", "instagram", "youtube", "tiktok", "truth social", "telegram", "reddit",
+              "linkedin", "snapchat", "x", "threads", "substack", "medium"}
 _WORDS_NOUNS = {"comment", "remark", "statement", "letter", "word", "claim", "assertion", "testimony",
                 "message", "tweet", "post", "email", "e-mail", "note", "speech", "answer", "response",
                 "reply", "description", "characterization", "characterisation", "suggestion", "accusation"}
@@ -92,6 +95,12 @@ def _words_owner(pa: ParsedArticle, para: Paragraph, q: Quote, index: EntityInde
         elif poss is None:
             chain = [c for c in subject.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]  # "a White House statement"
             chain = [t for c in chain for t in c.subtree if t.pos_ == "PROPN"]
+            if " ".join(t.lower_ for t in chain) in _PLATFORMS:
+                chain = []  # "a Facebook post": the platform carries the words, it does not say them
+            by = next((c for c in subject.rights if c.dep_ == "prep" and c.lower_ in ("from", "by")), None)
+            pobj = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+            if pobj is not None and pobj.pos_ == "PROPN":
+                chain = [t for t in pobj.subtree if t.pos_ == "PROPN"]  # "a post from the WTF Files"
     if not chain:
         q.meta["rejected_speaker"] = text[subject.left_edge.idx:subject.idx + len(subject.text)]
         return

@@ -109,6 +109,10 @@ def _subject_candidate(verb: Any, reporting: frozenset[str] = frozenset()) -> An
                 for child in node.children:
                     if child.dep_ in SUBJECT_DEPS:
                         return child
+    if verb.dep_ == "xcomp" and not any(c.dep_ in SUBJECT_DEPS for c in verb.children):
+        obj = next((c for c in verb.head.children if c.dep_ == "dobj" and c.i < verb.i), None)
+        if obj is not None and obj.pos_ in ("NOUN", "PROPN"):
+            return obj  # "prompting the state’s governor to ask": the one prompted asks
     v = verb
     for _ in range(4):
         subjects = [c for c in v.children if c.dep_ in SUBJECT_DEPS]

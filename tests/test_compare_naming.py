@@ -135,3 +135,13 @@ def test_a_middle_initial_or_a_doctrine_is_no_name():
     for e in index.entities:
         rows, _ = naming_for_outlet(index, "A", [e.id])
         assert "D. Ryan" not in {r["form"] for r in rows}
+
+
+def test_a_possessive_after_a_name_keeps_the_name():
+    # "Enrique Peña Nieto’s government" is a mention of Peña Nieto (only "Trump's Twitter", a
+    # possessive inside the span, is something of a person's)
+    index = _index([("A", "Mexican President Enrique Peña Nieto met Trump on Wednesday. Peña Nieto’s aides said the "
+                          "talks went well. Peña Nieto left.")], None)
+    (e,) = [e for e in index.entities if "Nieto" in e.name]
+    rows, _ = naming_for_outlet(index, "A", [e.id])
+    assert sum(r["count"] for r in rows) == 3, rows

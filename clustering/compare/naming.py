@@ -122,7 +122,7 @@ def build_entity_index(
             return None  # "America's Toughest Sheriff": a title or an epithet, not a person's name
         if last_word.text.lower() in INSTITUTION_NOUNS:
             return None  # "County Police Department": a body, not a person
-        if any(t.text in POSSESSIVE for t in tokens[:-1]) or "’s " in " ".join(t.text_with_ws for t in tokens):
+        if any(t.text in POSSESSIVE for t in tokens[:-1]):
             return None  # "Trump’s Twitter": something of a person's, not a name
         before = last_word.doc[words[0].i - 1] if words[0].i > 0 else None
         if re.fullmatch(r"[A-Z]\.", words[0].text) and before is not None and before.text[:1].isupper():

@@ -14,9 +14,8 @@ from here, as before.
 """
 from __future__ import annotations
 
-import re
-
 import bisect
+import re
 from collections import Counter
 from datetime import date
 from typing import Any

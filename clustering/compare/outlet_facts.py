@@ -101,6 +101,8 @@ def unique_facts(
     leads, ranges, said_at, voice_of_sentence = inputs.leads, inputs.ranges, inputs.said_at, inputs.voice_of_sentence
     main_people, plan = inputs.main_people, inputs.plan
     unique = []
+    # the outlet's own name is no mark of a fact ("He said later on Fox News that ..." in Fox News)
+    own_name = stems(w.lower() for w in re.findall(r"[A-Za-z]{2,}", o))
     for f in own_facts:
         if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
             continue
@@ -134,8 +136,6 @@ def unique_facts(
             if hits or any(combination(shared_distinctive(marks, w)) for w in cov.window_stems(v)):
                 break
         else:
-            # the outlet's own name is no mark ("He said later on Fox News that ..." in Fox News)
-            own_name = stems(w.lower() for w in re.findall(r"[A-Za-z]{2,}", o))
             if nearest >= UNIQUE_NEAR_BAR and not own_mark(
                     {t: w for t, w in marks.items() if t not in own_name},
                     [cov.text_stems(v) for v in plan.voices if v != own_voice]):

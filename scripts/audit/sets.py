@@ -17,7 +17,9 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: round-7 fixes, engine compare-14; round 9, the last six unread BASIL-dev stories and the next two
 #: AllSides draws, after the round-8 fixes, engine compare-15; round 10, twenty AllSides stories drawn
 #: at random (no unread BASIL-dev story is left; 6022 and 5764, whose left article the assigner keeps
-#: apart, gave no sheet), after the round-9 fixes, engine compare-16).
+#: apart, gave no sheet), after the round-9 fixes, engine compare-16; --check18, six more unread
+#: AllSides stories drawn at random for a last check of engine compare-18 (6057, split by the
+#: assigner, gave no sheet).
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -55,6 +57,8 @@ ROUND_STORIES = {
                        "allsides-5748", "allsides-5853", "allsides-6006", "allsides-6023", "allsides-5896",
                        "allsides-5828", "allsides-5759", "allsides-6039", "allsides-5927",
                        "allsides-5782", "allsides-5878", "allsides-5948", "allsides-5982"]),
+    "--check18": ([], ["allsides-6016", "allsides-6090", "allsides-6027", "allsides-6107",
+                       "allsides-5851"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

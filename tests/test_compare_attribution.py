@@ -178,3 +178,12 @@ def test_asserting_oneself_is_no_distancing_verb():
     result = compare(arts, hashing_embed)
     assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
     assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"asserted": 1}
+
+
+def test_a_phrase_an_unnamed_speaker_also_holds_is_not_the_named_ones():
+    # AllSides (last check, compare-18): "what the union's executive called a “hijacking” and the
+    # US state department said was “a shocking act”" gave "hijacking" to the state department
+    said = _scare("EU leaders are due to discuss their response to what the union's executive called a "
+                  "“hijacking” and the US state department said was “a shocking act”.")
+    assert ("hijacking", "the US state department") not in said
+    assert ("a shocking act", "the US state department") in said

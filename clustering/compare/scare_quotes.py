@@ -72,6 +72,7 @@ def _speech_in(
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     found = None
     hits: list[tuple[str, int | None, Any]] = []
+    unnamed = False  # a speech verb holding the phrase whose subject is no one nameable
     for tok in s.span:
         if tok.pos_ not in ("VERB", "AUX") or tok.lemma_.lower() not in verbs or so_called(tok) or noun_use(tok):
             continue
@@ -112,12 +113,14 @@ def _speech_in(
             # "a post from someone", "the candidates": no name and no speaking role; someone
             # speaks near the phrase, but the text does not make it certain who
             found = found or (None, None, tok)
+            unnamed = True
             continue
         hits.append((pa.article.field_text(s.field)[base + toks[0].idx:base + toks[-1].idx + len(toks[-1].text)], None, tok))
-    if at >= 0 and len({(h[1] if h[1] is not None else h[0]) for h in hits}) > 1:
+    if at >= 0 and hits and (unnamed or len({(h[1] if h[1] is not None else h[0]) for h in hits}) > 1):
         # "Ryan says this is to preserve Medicare, not “end” it, as Obama’s campaign claims",
-        # "Gowdy asked that Clinton agree to a “transcribed” interview": two speakers hold the
-        # phrase; the text does not say whose word it is
+        # "Gowdy asked that Clinton agree to a “transcribed” interview", "what the union's
+        # executive called a “hijacking” and the US state department said was ...": two
+        # speakers (one maybe unnamed) hold the phrase; the text does not say whose word it is
         return None, None, hits[0][2]
     return hits[0] if hits else found
 

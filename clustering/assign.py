@@ -136,7 +136,7 @@ class StoryAssigner:
         """The time pre-filter: may this story receive an article published at that time?
 
         ``estimated``: ``published_at`` is an undated article's stand-in
-        (:func:`clustering.signals.undated_stand_in`; the wider window applies). A story without
+        (:func:`clustering.undated.undated_stand_in`; the wider window applies). A story without
         any time is always a candidate; an article without any time (no stand-in) may be
         compared with every story (give undated articles a stand-in instead).
         """

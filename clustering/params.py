@@ -62,7 +62,7 @@ class AssignParams:
             its ``[first_seen, last_seen]`` span (unknown times are always candidates).
         undated_window_days: The window around an undated article's stand-in time (the
             median date of the articles it arrived with, else its ingest time; see
-            ``clustering.signals.undated_stand_in``): wider, because the stand-in is a guess.
+            ``clustering.undated.undated_stand_in``): wider, because the stand-in is a guess.
         time_cap_days: The time features are capped here (beyond it, "far" is all we know).
         threshold: Join the best story if its score (a probability) is at least this (the
             rows whose times are both real; see ``undated_*``).

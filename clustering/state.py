@@ -80,7 +80,7 @@ class StoryState:
         entities: Entity key -> number of members naming it (top ``max_entities``).
         title_terms: Headline term -> number of member headlines with it.
         time_estimated: True while every member was undated: ``first_seen``/``last_seen``
-            are then stand-in times (``clustering.signals.undated_stand_in``), a guess.
+            are then stand-in times (``clustering.undated.undated_stand_in``), a guess.
     """
 
     n_articles: int

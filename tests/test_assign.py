@@ -339,7 +339,7 @@ def test_a_lone_candidate_joins_on_the_dense_rule_unless_the_names_differ():
 # -- real model ------------------------------------------------------------------------------
 
 def test_seed_groups_the_putin_zelensky_story_and_nothing_else(minilm):
-    from clustering.signals import place_undated
+    from clustering.undated import place_undated
 
     from service.usecases.replay import published_order
 

@@ -12,7 +12,8 @@ from clustering.assign import AssignParams, InMemoryTermStats, StoryAssigner, St
 from clustering.baselines import dense_baseline_text, dense_online
 from clustering.calibrate import fit_logistic, story_folds
 from clustering.params import FEATURES
-from clustering.signals import undated_stand_in, to_datetime
+from clustering.signals import to_datetime
+from clustering.undated import undated_stand_in
 from tests.test_assign import art_row
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)

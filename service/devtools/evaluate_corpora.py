@@ -25,7 +25,7 @@ from clustering.baselines import dense_baseline_text, dense_online
 from clustering.calibrate import BEFORE, cross_validate_lone, online_labels
 from clustering.params import AssignParams
 from clustering.metrics import clustering_scores
-from clustering.signals import place_undated
+from clustering.undated import place_undated
 from service.store.models import Article, utcnow
 from service.usecases.embeddings import encode_grouped
 from service.usecases.replay import SAMPLE, article_fields, published_order, read_jsonl, replay_rows

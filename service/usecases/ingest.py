@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from clustering.cleaning import CleaningRules, content_hash
 from clustering.copies import CopyParams, fingerprint
-from clustering.signals import place_undated
+from clustering.undated import place_undated
 from service.errors import validation_errors
 from service.outlets import OutletRegistry, slugify
 from service.schemas import ArticleIn

@@ -187,3 +187,21 @@ def test_a_phrase_an_unnamed_speaker_also_holds_is_not_the_named_ones():
                   "“hijacking” and the US state department said was “a shocking act”.")
     assert ("hijacking", "the US state department") not in said
     assert ("a shocking act", "the US state department") in said
+
+
+def test_a_pronoun_with_another_person_between_is_not_the_earlier_subject():
+    # "she" may be the reporter named in between, not the man who is the sentence's subject
+    said = _scare("Mayor Ivo Marek snapped at a reporter on Friday after she asked why he was “optimistic” about the "
+                  "harbour deal.")
+    assert ("optimistic", "Mayor Ivo Marek") not in said and ("optimistic", "Ivo Marek") not in said
+    # with nobody in between the pronoun is still the subject ("whom he described as ...")
+    said = _scare("Mayor Ivo Marek said he would not meet Anna Berg, whom he described as “reckless.”")
+    assert [w for w, who in said if who and "Marek" in who] == ["reckless"]
+
+
+def test_a_question_put_to_someone_is_not_their_words():
+    # "Asked whether ... “reckless,” X said": the word is the questioner's, not the one asked
+    said = _scare("Asked whether the harbour plan was “reckless,” Senator Ada Brook said she would not comment.")
+    assert "reckless" not in [w for w, who in said if who]
+    said = _scare("Asked by a reporter if the deal was “dead,” Senator Ada Brook shook her head and said no.")
+    assert "dead" not in [w for w, who in said if who]

@@ -43,9 +43,14 @@ _EVALUATIVE_ACTS = frozenset({
 _INNER_VOICE = frozenset({"decide", "consider", "weigh", "wonder", "debate", "discuss", "articulate", "think",
                           "believe", "argue", "suggest", "conclude", "determine", "question", "promise", "vow"})
 #: Role nouns that name one speaker without a proper name ("the governor", "a spokeswoman").
-_ROLE = re.compile(r"\b(?:governor|mayor|president|minister|spokes(?:man|woman|person)|senator|secretary|"
-                   r"chairman|chairwoman|director|chief|leader|official|aide|adviser|advisor|ambassador|"
-                   r"general|judge|prosecutor|lawyer|attorney|commissioner|sheriff|premier|chancellor)\b")
+_ROLE_WORDS = (r"governor|mayor|president|minister|spokes(?:man|woman|person)|senator|secretary|"
+               r"chairman|chairwoman|director|chief|leader|official|aide|adviser|advisor|ambassador|"
+               r"general|judge|prosecutor|lawyer|attorney|commissioner|sheriff|premier|chancellor")
+_ROLE = re.compile(rf"\b(?:{_ROLE_WORDS})\b")
+#: Nouns for a person that a later "he"/"she" may mean instead of the sentence's subject.
+_PERSON_NOUN = re.compile(rf"\b(?:{_ROLE_WORDS}|reporter|journalist|correspondent|questioner|interviewer|host|"
+                          r"anchor|woman|man|girl|boy|wife|husband|mother|father|daughter|son|sister|brother|"
+                          r"friend|colleague|officer|student|teacher|lawmaker|congress(?:wo)?man)s?\b", re.I)
 #: "..., as Obama’s campaign claims": an aside after the phrase gives it to someone else too.
 _AS_ASIDE = re.compile(r"\bas\s+(?:[\w’'-]+\s+){1,6}(?:claims?|says?|argues?|contends?|alleges?|puts\s+it|calls\s+it)\b",
                        re.I)
@@ -86,6 +91,10 @@ def _speech_in(
         if withheld(tok):
             found = found or (None, None, tok)  # "he refused to say the words ...": not his words
             continue
+        if at >= 0 and _asked_of(tok, base, at):
+            # "Asked whether the plan was “reckless,” Brook said ...": the questioner's word
+            found = found or (None, None, tok)
+            continue
         subj = None if passive_participle(tok) else subject_of(tok, lexicon.reporting)
         if subj is not None and base + subj.left_edge.idx <= at < base + subj.right_edge.idx + len(subj.right_edge.text):
             # "“birthers” have demanded", "Dockworkers -- labeled “wreckers” -- demanded": the
@@ -123,6 +132,20 @@ def _speech_in(
         # speakers (one maybe unnamed) hold the phrase; the text does not say whose word it is
         return None, None, hits[0][2]
     return hits[0] if hits else found
+
+
+def _asked_of(verb: Any, base: int, at: int) -> bool:
+    """The phrase lies in a question put to the verb's subject, inside the verb's clause (or the
+    verb is that question): a passive "asked"/"told" ("Asked whether it was “reckless”, Brook said ...", "when asked about
+    the “crisis”"), so the words are the questioner's, not the one asked."""
+    for t in verb.subtree:
+        if t.lemma_.lower() not in ("ask", "question", "tell", "press") or t.tag_ != "VBN":
+            continue
+        if any(c.dep_ == "nsubj" for c in t.children):
+            continue  # "she had asked ...": active, the subject asks
+        if base + t.left_edge.idx <= at < base + t.right_edge.idx + len(t.right_edge.text):
+            return True
+    return False
 
 
 def _governs(verb: Any, base: int, at: int) -> bool:
@@ -207,7 +230,7 @@ def _verb_holds(pa: ParsedArticle, q: Quote, lexicon: AttributionLexicon) -> boo
         return True
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     subj = subject_of(verb, lexicon.reporting)
-    return (_governs(verb, base, q.start) and not withheld(verb)
+    return (_governs(verb, base, q.start) and not withheld(verb) and not _asked_of(verb, base, q.start)
             and not (subj is not None and _borrowed_subject(verb, subj, verbs)))
 
 
@@ -241,6 +264,10 @@ def _resolve_pronoun(pa: ParsedArticle, q: Quote, sents: list[Sentence], index: 
     ]
     if len({m.entity for m in subjects}) == 1:
         m = subjects[-1]
+        if _PERSON_NOUN.search(pa.article.field_text(q.field)[m.end:q.speaker_start or q.start]):
+            # "Biden snapped at a reporter ... after she asked why he was “confident”": someone
+            # else stands between the subject and the pronoun; whom it means is not certain
+            return
         q.speaker = pa.article.field_text(q.field)[m.start:m.end]
         q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
         q.meta["attributed_by"] = "pronoun"

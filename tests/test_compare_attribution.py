@@ -205,3 +205,27 @@ def test_a_question_put_to_someone_is_not_their_words():
     assert "reckless" not in [w for w, who in said if who]
     said = _scare("Asked by a reporter if the deal was “dead,” Senator Ada Brook shook her head and said no.")
     assert "dead" not in [w for w, who in said if who]
+
+
+def test_contending_with_something_and_jobless_claims_are_no_distancing_verbs():
+    arts = [
+        article(1, "A", "Dockworkers contending with low pay: reports",
+                "As Mayor Ivo Marek contends with a budget gap, the harbour strike drags on. The port reopened as "
+                "initial unemployment claims through state programs dropped to 44,000 last week. The development came as "
+                "initial unemployment claims through regular state programs dropped to 444,000 last week."),
+        article(2, "B", "Port row", "The strike is illegal, Mayor Ivo Marek contends. Union leader Piotr Lind claimed "
+                "the port was safe."),
+    ]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
+    assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"contended": 1, "claimed": 1}
+
+
+def test_a_participle_on_a_person_gives_the_words_to_that_person():
+    # "X quoted an official saying ... “big mistake”": the official speaks, not X
+    said = _scare("As the strike spread last spring, the Harbour Gazette quoted a senior port official saying that the "
+                  "city was making a “grave error” by closing the docks.")
+    assert not [who for w, who in said if w == "grave error" and who and "Gazette" in who]
+    # a statement's issuer still speaks through it
+    said = _scare("Senator Ada Brook issued a statement saying the closure was a “grave error” for the city.")
+    assert [who for w, who in said if w == "grave error"] == ["Senator Ada Brook"]

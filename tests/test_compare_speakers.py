@@ -573,3 +573,20 @@ def test_a_platform_carries_a_post_and_does_not_speak():
     for words in ("exposed for the fraud", "fellow scientist"):
         q = _one(quotes, words)
         assert q.speaker != "Facebook" and "WTF Files" in (q.speaker or ""), (words, q.speaker)
+
+
+def test_a_bare_quotation_after_a_sentence_of_narration_does_not_continue_reported_speech():
+    # "Israel has said ... At least 12 people have died ... “The President conveyed to ...”":
+    # a sentence of narration stands between the reported speech and the quotation
+    quotes, _ = _quotes(
+        "Mayor Ivo Marek has said more than 3,400 crates were lost in the harbour. At least 12 dockers were hurt "
+        "in the strike.\n\n“The city conveyed to the union its deep concern about the harbour and the crates.”"
+    )
+    q = _one(quotes, "conveyed")
+    assert q.speaker is None or "Marek" not in q.speaker
+    # right after the speaker's own quotation, a bare quotation still continues them
+    quotes, _ = _quotes(
+        "“We will reopen the harbour next week,” Mayor Ivo Marek said.\n\n“The city conveyed to the union its deep "
+        "concern about the harbour and the crates.”"
+    )
+    assert "Marek" in (_one(quotes, "conveyed").speaker or "")

@@ -131,6 +131,22 @@ def _demand(tok: Any) -> bool:
     return tok.dep_ == "relcl" and any(c.dep_ == "prep" and c.lower_ in ("on", "upon") for c in tok.children)
 
 
+def _no_assertion(tok: Any) -> bool:
+    """A verb of the ``always`` list that asserts nothing: "contend with" (to cope with:
+    "Harris contends with intense scrutiny"), or a plural noun the tagger read as a verb, with a
+    common noun right before it as its subject and nothing reported ("initial unemployment claims
+    through state programs dropped")."""
+    kids = list(tok.children)
+    if any(c.dep_ in _SPEECH_DEPS or c.dep_ in ("xcomp", "dobj") for c in kids) or tok.dep_ == "parataxis":
+        return False
+    if tok.lemma_.lower() == "contend" and any(c.dep_ == "prep" and c.lower_ in ("with", "against") for c in kids):
+        return True
+    doc = tok.doc
+    before = doc[tok.i - 1] if tok.i > 0 else None
+    return (tok.tag_ == "VBZ" and before is not None and before.dep_ == "nsubj" and before.head.i == tok.i
+            and before.tag_ in ("NN", "NNS"))
+
+
 def reporting_verbs(
     sentence: Sentence,
     ranges: list[tuple[int, int]],
@@ -180,6 +196,8 @@ def reporting_verbs(
             speech = False  # "he maintains his opposition": he keeps a position, nothing is asserted
         if speech and any(c.dep_ == "dobj" and c.lower_ in _REFLEXIVE for c in tok.children):
             speech = False  # "America asserted itself": it acted, nothing is claimed
+        if speech and pos not in quote_verbs and _no_assertion(tok):
+            speech = False  # "contends with scrutiny", "unemployment claims ... dropped": nothing asserted
         if speech:
             cls = lexicon.verb_class(key) or "neutral"
             if key == "allege" and any(t.lemma_.lower() in _LEGAL for t in span):

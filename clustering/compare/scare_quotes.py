@@ -8,7 +8,8 @@ from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import ParsedArticle, Sentence
-from .speech_syntax import SUBJECT_PRONOUNS, noun_use, passive_participle, not_a_speaker, possessive_at, so_called, speaker_tokens, subject_of
+from .speech_syntax import (SUBJECT_PRONOUNS, noun_use, not_a_speaker, passive_participle, possessive_at, so_called,
+                            speaker_tokens, speaking_participle, subject_of)
 
 _NAMING_VERB = r"(?:call|calls|called|calling|dubs?|dubbed|terms?|termed|labels?|label+ed|brands?|branded|describes?|described)"
 #: Words that give a term to others: "X call it", "what X call", "dubbed by X", "known among
@@ -190,6 +191,8 @@ def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: fro
         if any(c.dep_ in ("nsubj", "nsubjpass") and c.i not in own and not not_a_speaker(c.lower_)
                for c in t.children):
             return True
+        if speaking_participle(t) and t.head.i not in own:
+            return True  # "X quoted an official saying ...": the official is the inner voice
     return False
 
 
@@ -231,7 +234,8 @@ def _verb_holds(pa: ParsedArticle, q: Quote, lexicon: AttributionLexicon) -> boo
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     subj = subject_of(verb, lexicon.reporting)
     return (_governs(verb, base, q.start) and not withheld(verb) and not _asked_of(verb, base, q.start)
-            and not (subj is not None and _borrowed_subject(verb, subj, verbs)))
+            and not (subj is not None and (_borrowed_subject(verb, subj, verbs)
+                                           or _inner_voice(s.span, verb, subj, base, q.start, verbs))))
 
 
 #: Verbs whose complement is speech not made ("he refuses to describe them as “radical Islam”").

@@ -128,3 +128,20 @@ def pronoun_fits(pronoun: str, speaker: dict[str, Any]) -> bool:
 def addressee(verb: Any) -> str | None:
     """"him" or "her" as the object of a speech verb ("Crowley asked her if ..."), else None."""
     return next((c.lower_ for c in verb.children if c.dep_ in ("dobj", "dative") and c.lower_ in ("him", "her")), None)
+
+
+def narration_between(pa: ParsedArticle, speaker: dict[str, Any], until: int) -> bool:
+    """A whole sentence with no quotation in it lies between the last speaker's speech and
+    ``until`` (body offsets): the narration has moved on, so a quotation standing alone after
+    it may be anyone's ("Israel has said ... At least 12 people have died ... “The President
+    conveyed ...”")."""
+    since = speaker.get("at")
+    if since is None:
+        return False
+    text = pa.article.field_text("text")
+    return any(
+        s.field == "text" and since <= s.start and s.end <= until and s.end > s.start
+        and not any(ch in text[s.start:s.end] for ch in "“”\"")
+        and not text[s.start:s.end].rstrip().endswith((",", ":"))  # "He added,": it introduces the quotation
+        for s in pa.sentences
+    )

@@ -18,7 +18,7 @@ from .lexicons import AttributionLexicon
 from .naming import EntityIndex
 from .quote import Quote
 from .sentences import Paragraph, ParsedArticle
-from .speaker_continuation import addressee, pronoun_fits
+from .speaker_continuation import addressee, narration_between, pronoun_fits
 from .speaker_continuation import someone_else_since as someone_else_since  # imported from here by quotes
 from .speaker_phrases import is_role_phrase, name_before_clause, settle_subject_speaker, speaker_chunk
 from .speech_syntax import (
@@ -258,8 +258,9 @@ def attribute_quote(
         q.speaker_start, q.speaker_end, q.entity = m.start, m.end, m.entity
         q.meta["attributed_by"] = "subject without speech verb"
         return
-    if last_speaker is not None and not outside:
-        # a quotation standing alone after its speaker was named (or continuing one)
+    if last_speaker is not None and not outside and not (para.field == "text" and narration_between(pa, last_speaker, q.outer_start)):
+        # a quotation standing alone after its speaker was named (or continuing one), with no
+        # sentence of narration in between
         q.speaker, q.entity = last_speaker["speaker"], last_speaker["entity"]
         q.verb, q.verb_lemma = last_speaker.get("verb"), last_speaker.get("verb_lemma")
         q.inherited = True

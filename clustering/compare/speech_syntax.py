@@ -29,6 +29,15 @@ _SPEECH_CARRIERS = {"statement", "letter", "email", "e-mail", "memo", "tweet", "
                     "interview", "speech", "video", "release", "op-ed", "column"}
 
 
+def speaking_participle(tok: Any) -> bool:
+    """"a top Chinese health official saying that ...": a participle on a noun that reports a
+    clause; the noun speaks (not a statement or a post, whose issuer speaks through it)."""
+    return (tok.tag_ == "VBG" and tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN")
+            and tok.head.lemma_.lower() not in _SPEECH_CARRIERS
+            and not any(c.dep_ in SUBJECT_DEPS for c in tok.children)
+            and any(c.dep_ in ("ccomp", "parataxis") for c in tok.children))
+
+
 def passive_participle(tok: Any) -> bool:
     """"a segment -- labeled “birthers” --": a participle with no subject of its own says
     nothing about who uses the word."""
@@ -99,6 +108,8 @@ def _subject_candidate(verb: Any, reporting: frozenset[str] = frozenset()) -> An
         for child in verb.head.head.children:
             if child.dep_ == "dobj":
                 return child
+    if speaking_participle(verb):
+        return verb.head  # "quoted a top Chinese health official saying ...": the official speaks
     if not any(c.dep_ in SUBJECT_DEPS for c in verb.children) and verb.tag_ == "VBG":
         node = verb
         for _ in range(5):

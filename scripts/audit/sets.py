@@ -19,7 +19,11 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: at random (no unread BASIL-dev story is left; 6022 and 5764, whose left article the assigner keeps
 #: apart, gave no sheet), after the round-9 fixes, engine compare-16; --check18, six more unread
 #: AllSides stories drawn at random for a last check of engine compare-18 (6057, split by the
-#: assigner, gave no sheet).
+#: assigner, gave no sheet); round 11, in the next session, aimed at the kinds still under 0.93 (scare
+#: quotes, contested verbs): 79 unread 3-outlet AllSides stories drawn at random (seed 20261128) were
+#: replayed and the 20 whose sheet holds at least one attribution claim (scare quote, contested verb,
+#: hedge, frame or omission; counted, not read) were kept; the first ten replayed were read while
+#: screening and left out; engine compare-20.
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -59,6 +63,10 @@ ROUND_STORIES = {
                        "allsides-5782", "allsides-5878", "allsides-5948", "allsides-5982"]),
     "--check18": ([], ["allsides-6016", "allsides-6090", "allsides-6027", "allsides-6107",
                        "allsides-5851"]),
+    "--round11": ([], ["allsides-6091", "allsides-5781", "allsides-5904", "allsides-5775", "allsides-6102",
+                       "allsides-6030", "allsides-6029", "allsides-5993", "allsides-5901", "allsides-5746",
+                       "allsides-6104", "allsides-6063", "allsides-6026", "allsides-6010", "allsides-5992",
+                       "allsides-5888", "allsides-5883", "allsides-5877", "allsides-5806", "allsides-5783"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

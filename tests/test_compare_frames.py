@@ -13,9 +13,13 @@ def test_codebook_has_the_generic_frames():
 CALM = "The weather was calm on Monday.\n\nShips waited in the bay.\n\nThe harbour master spoke to the crews."
 
 
+#: The hand-made texts here are a few sentences long; the sentence floor is tested on its own.
+SHORT = CompareParams(frame_min_outlet_sentences=0)
+
+
 def _frames(text: str, params: CompareParams | None = None, other: str = CALM) -> dict:
     """Frames of outlet A, compared with outlet B writing ``other``."""
-    result = compare([article(1, "A", "Port", text), article(2, "B", "Harbour", other)], hashing_embed, params)
+    result = compare([article(1, "A", "Port", text), article(2, "B", "Harbour", other)], hashing_embed, params or SHORT)
     return {f["frame"]: f for f in outlet(result, "A")["frames"]}
 
 
@@ -50,7 +54,7 @@ def test_conflict_and_legality_in_the_dock_strike():
 def test_thresholds_decide_present():
     text = "The strike costs the port millions of dollars in lost exports.\n\nThe weather was calm.\n\nShips waited."
     assert not _frames(text)["economic"]["present"]
-    assert _frames(text, CompareParams(frame_min_sentences=1))["economic"]["present"]
+    assert _frames(text, CompareParams(frame_min_sentences=1, frame_min_outlet_sentences=0))["economic"]["present"]
 
 
 def test_no_stress_without_a_clear_margin_or_self_expressing_evidence():
@@ -64,3 +68,13 @@ def test_no_stress_without_a_clear_margin_or_self_expressing_evidence():
     # a single outlet stresses nothing "more than the others"
     alone = compare([article(1, "A", "Port", text)], hashing_embed)
     assert not any(f["present"] for f in outlet(alone, "A")["frames"])
+
+
+def test_no_frame_is_stressed_between_texts_too_short_to_compare():
+    text = ("The strike costs the port millions of dollars a day in lost exports.\n\n"
+            "Traders expect grain prices to rise and the budget to shrink.\n\nThe weather was calm.")
+    assert _frames(text)["economic"]["present"]  # the floor off (SHORT)
+    assert not _frames(text, CompareParams())["economic"]["present"]  # by default: 4 and 4 sentences
+    calm = " ".join(f"Ship number {i} waited in the bay." for i in range(10))
+    longer = text + "\n\n" + " ".join(f"Crew {i} rested." for i in range(6))
+    assert _frames(longer, CompareParams(), other=calm)["economic"]["present"]

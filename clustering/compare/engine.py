@@ -36,7 +36,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-21"
+ENGINE_VERSION = "compare-22"
 _NAMING_MAX_ENTITIES = 8
 
 
@@ -251,6 +251,7 @@ def compare_story(
         params.frame_min_sentences,
         params.frame_min_share,
         params.max_evidence,
+        min_outlet_sentences=params.frame_min_outlet_sentences,
     )
     lap("terms_frames")
 

@@ -10,7 +10,8 @@ when the engine can back it: at least ``frame_min_sentences`` cue sentences maki
 ``frame_min_share`` of the outlet's sentences, at least two of them expressing the frame on
 their own (two different cues, or a cue phrase such as "hit back"), and a clear margin:
 ``vs_others`` of at least :data:`STRESS_MARGIN` and a score at least :data:`STRESS_RATIO`
-times that of every other outlet. The evidence listed is those self-expressing sentences.
+times that of every other outlet; and every outlet's text has at least
+``frame_min_outlet_sentences`` sentences (shares of a few sentences differ by chance). The evidence listed is those self-expressing sentences.
 Only frames whose cues are specific enough that two of them in a sentence make the sentence
 express the frame (:data:`SPECIFIC_FRAMES`) are ever present: an audit found a legal argument
 given as evidence of "human interest", and "both sides" as evidence of "conflict".
@@ -62,6 +63,7 @@ def frames_for_outlets(
     min_sentences: int,
     min_share: float,
     max_evidence: int,
+    min_outlet_sentences: int = 0,
 ) -> dict[str, list[dict[str, Any]]]:
     """Frame scores with evidence for every outlet of the story.
 
@@ -72,6 +74,7 @@ def frames_for_outlets(
         min_sentences: Cue sentences needed for "present".
         min_share: Share of sentences needed for "present".
         max_evidence: Evidence sentences listed per frame.
+        min_outlet_sentences: Sentences every outlet needs before any frame is "present".
 
     Returns:
         ``{outlet: [{"frame", "label", "score", "present", "vs_others", "sentences", "evidence"}]}``
@@ -85,6 +88,8 @@ def frames_for_outlets(
         n = max(len(sentences), 1)
         scores[outlet] = {fid: len(h) / n for fid, h in hits.items()}
     out: dict[str, list[dict[str, Any]]] = {}
+    # shares of a handful of sentences differ by chance: compare only texts long enough
+    comparable = all(len(s) >= min_outlet_sentences for s in outlet_sentences.values())
     for outlet, hits in hits_by_outlet.items():
         others = [o for o in scores if o != outlet]
         rows = []
@@ -98,7 +103,8 @@ def frames_for_outlets(
             strong = [x for x in h if expresses(x[1])]
             ranked = sorted(strong, key=lambda x: (-len(set(x[1])), x[0].index))[:max_evidence]
             present = (
-                f.id in SPECIFIC_FRAMES
+                comparable
+                and f.id in SPECIFIC_FRAMES
                 and len(h) >= min_sentences
                 and score >= min_share
                 and len(strong) >= min(MIN_STRONG, min_sentences)

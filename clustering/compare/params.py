@@ -42,6 +42,10 @@ class CompareParams:
         tone_max_entities: How many of the story's main entities get a tone score.
         frame_min_sentences: Cue sentences needed before a frame can be called present.
         frame_min_share: Share of the outlet's sentences with cues needed for "present".
+        frame_min_outlet_sentences: Sentences every outlet of the story needs before any frame
+            is called stressed: shares of a few sentences (excerpts, briefs) differ by chance;
+            an unseen audit found "stresses security more" on an excerpt whose peers' excerpts
+            were as security-heavy in words the cue list lacks (docs/claims.md, round 11).
         max_evidence: Evidence items listed per finding.
         max_facts_in_summary: Facts named in the one-line summary.
         claim_own_distancing: Claim a quoted phrase with no speaker in the text as the outlet's
@@ -70,6 +74,7 @@ class CompareParams:
     tone_max_entities: int = 4
     frame_min_sentences: int = 2
     frame_min_share: float = 0.08
+    frame_min_outlet_sentences: int = 8
     max_evidence: int = 3
     max_facts_in_summary: int = 1
     claim_own_distancing: bool = False

@@ -23,7 +23,8 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: quotes, contested verbs): 79 unread 3-outlet AllSides stories drawn at random (seed 20261128) were
 #: replayed and the 20 whose sheet holds at least one attribution claim (scare quote, contested verb,
 #: hedge, frame or omission; counted, not read) were kept; the first ten replayed were read while
-#: screening and left out; engine compare-20.
+#: screening and left out; engine compare-20; round 12 the same way after the round-11 fixes: the next 100
+#: draws replayed, all 38 whose sheet holds an attribution claim kept, engine compare-22.
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -67,6 +68,14 @@ ROUND_STORIES = {
                        "allsides-6030", "allsides-6029", "allsides-5993", "allsides-5901", "allsides-5746",
                        "allsides-6104", "allsides-6063", "allsides-6026", "allsides-6010", "allsides-5992",
                        "allsides-5888", "allsides-5883", "allsides-5877", "allsides-5806", "allsides-5783"]),
+    "--round12": ([], ["allsides-5740", "allsides-5766", "allsides-5767", "allsides-5777", "allsides-5790",
+                      "allsides-5793", "allsides-5817", "allsides-5832", "allsides-5836", "allsides-5837",
+                      "allsides-5842", "allsides-5865", "allsides-5876", "allsides-5881", "allsides-5894",
+                      "allsides-5899", "allsides-5903", "allsides-5920", "allsides-5929", "allsides-5934",
+                      "allsides-5935", "allsides-5937", "allsides-5943", "allsides-5954", "allsides-5963",
+                      "allsides-5966", "allsides-5979", "allsides-5981", "allsides-5988", "allsides-5989",
+                      "allsides-6005", "allsides-6021", "allsides-6061", "allsides-6065", "allsides-6066",
+                      "allsides-6087", "allsides-6089", "allsides-6112"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

@@ -229,3 +229,22 @@ def test_a_participle_on_a_person_gives_the_words_to_that_person():
     # a statement's issuer still speaks through it
     said = _scare("Senator Ada Brook issued a statement saying the closure was a “grave error” for the city.")
     assert [who for w, who in said if w == "grave error"] == ["Senator Ada Brook"]
+
+
+def test_a_suit_claiming_something_is_its_legal_claim():
+    arts = [article(1, "A", "Port row", "Former dockers sued the port authority in 2019, claiming that its pay rules "
+                    "violated labour laws."),
+            article(2, "B", "Port row", "Union leader Piotr Lind claimed the port was safe.")]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
+    assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"claimed": 1}
+
+
+def test_the_accused_does_not_say_the_words_of_the_accusation():
+    # "FBI accused of running 'fake tip line'": the headline's passive; the accusers' words
+    result = compare([article(1, "A", "Port Authority accused of running 'fake tip line' during strike inquiry",
+                              "Seven senators demanded the port explain its tip line during the strike inquiry.")],
+                     hashing_embed, CompareParams(claim_own_distancing=True))
+    assert not [s for s in outlet(result, "A")["attribution"]["scare_quotes"] if s["attributed_to"]]
+    said = _scare("The harbour police were accused of running a “fake tip line” during the strike inquiry.")
+    assert not [who for w, who in said if w == "fake tip line" and who]

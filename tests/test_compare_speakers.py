@@ -590,3 +590,33 @@ def test_a_bare_quotation_after_a_sentence_of_narration_does_not_continue_report
         "concern about the harbour and the crates.”"
     )
     assert "Marek" in (_one(quotes, "conveyed").speaker or "")
+
+
+def test_a_name_right_before_a_coordinated_said_is_the_speaker():
+    # "The United States will not lock down ... but “...” as ..., expert Dr. Anthony Fauci said":
+    # the parser may hang "said" on the first clause (conj) and the name on a preposition; the
+    # name right before the verb speaks, not the first clause's subject. The parse is given.
+    import spacy
+    from spacy.tokens import Doc
+
+    from clustering.compare.speech_syntax import subject_of
+
+    words = ["The", "port", "will", "close", "but", "crews", "suffer", "among", "expert", "Anna", "Berg", "said", "."]
+    heads = [1, 3, 3, 3, 3, 6, 3, 6, 7, 10, 8, 3, 3]
+    deps = ["det", "nsubj", "aux", "ROOT", "cc", "nsubj", "conj", "prep", "pobj", "compound", "appos", "conj", "punct"]
+    pos = ["DET", "NOUN", "AUX", "VERB", "CCONJ", "NOUN", "VERB", "ADP", "NOUN", "PROPN", "PROPN", "VERB", "PUNCT"]
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=pos)
+    said = doc[11]
+    assert subject_of(said, frozenset({"say"})).text == "Berg"
+
+
+def test_she_after_a_possessed_contention_is_not_the_earlier_speaker():
+    # "MSNBC's Nicolle Wallace's contention that the speech, in which Scott praised ..., was “...”.
+    # Operation Warp Speed, she claimed, “...”": she is Wallace, not Scott
+    quotes, _ = _quotes(
+        "Senator Piotr Lind gave the reply to the mayor’s speech last night.\n\n"
+        "Take the Harbour Herald’s Anna Berg’s contention that the speech, in which Lind praised the port "
+        "workers, was “delivered from another planet.” The strike fund, she claimed, “did nothing at all to "
+        "help a single family in the harbour.”"
+    )
+    assert "Lind" not in (_one(quotes, "did nothing at all").speaker or "")

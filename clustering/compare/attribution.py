@@ -31,6 +31,8 @@ _LEGAL_SUBJECTS = {"lawsuit", "suit", "complaint", "filing", "indictment", "peti
                    "plaintiff", "plaintiffs", "case", "charge", "affidavit", "subpoena", "court", "document"}
 # "claim" with an object and no reported clause takes something ("claim residency", "claim a prize")
 _TAKING = {"claim"}
+#: Acts of going to law: a "claiming ..." hung on them states the suit's claim.
+_SUING = {"sue", "file", "petition", "appeal", "countersue"}
 #: Verbs that also mean "to keep" ("maintains his opposition"): speech only with a clause.
 _KEEPING = {"maintain"}
 _REFLEXIVE = {"itself", "himself", "herself", "themselves", "ourselves", "myself", "yourself"}
@@ -202,6 +204,8 @@ def reporting_verbs(
             cls = lexicon.verb_class(key) or "neutral"
             if key == "allege" and any(t.lemma_.lower() in _LEGAL for t in span):
                 cls = "neutral"  # "sued ..., alleging discrimination": the legal term, not doubt
+            if cls == "contested" and key in ("claim", "allege", "contend") and tok.head.lemma_.lower() in _SUING:
+                cls = "neutral"  # "sued the NCAA, claiming that its rules violated ...": the suit's claim
             if cls == "contested" and _legal_subject(tok):
                 cls = "neutral"  # "the lawsuit claims Wal-Mart favors men": the suit's own words
             if cls == "contested" and key == "insist" and _demand(tok):

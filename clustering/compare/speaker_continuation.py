@@ -8,7 +8,7 @@ from typing import Any
 
 from .naming import EntityIndex
 from .sentences import ParsedArticle
-from .speech_syntax import SUBJECT_DEPS, inside_any, possessive_at
+from .speech_syntax import SPEECH_NOUNS, SUBJECT_DEPS, inside_any, possessive_at
 
 
 def someone_else_since(
@@ -24,6 +24,8 @@ def someone_else_since(
     for m in index.in_span(pa.position, "text", since, until):
         if inside_any(m.start, ranges):
             continue
+        if m.token is not None and m.token.dep_ == "poss" and m.token.head.lemma_.lower() in SPEECH_NOUNS:
+            return True  # "Nicolle Wallace’s contention that ... she claimed": the one who contends
         if possessive_at(text, m.end) or text[m.end:m.end + 1] in ("’", "'") or (
             m.token is not None and m.token.dep_ in ("poss", "compound", "nmod", "amod")
         ):

@@ -22,6 +22,7 @@ from .speaker_continuation import addressee, narration_between, pronoun_fits
 from .speaker_continuation import someone_else_since as someone_else_since  # imported from here by quotes
 from .speaker_phrases import is_role_phrase, name_before_clause, settle_subject_speaker, speaker_chunk
 from .speech_syntax import (
+    SPEECH_NOUNS,
     SUBJECT_PRONOUNS,
     SUBJECT_DEPS,
     inside_any,
@@ -266,8 +267,6 @@ def attribute_quote(
         q.inherited = True
 
 
-_SPEECH_NOUNS = {"claim", "remark", "comment", "statement", "assertion", "suggestion", "charge",
-                 "accusation", "allegation", "description", "characterization", "characterisation"}
 
 
 def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[str]) -> Any | None:
@@ -282,7 +281,7 @@ def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[st
         return None
     node = top.head
     for _ in range(6):
-        if node.pos_ == "NOUN" and node.lemma_.lower() in _SPEECH_NOUNS:
+        if node.pos_ == "NOUN" and node.lemma_.lower() in SPEECH_NOUNS:
             return node
         if node.pos_ in ("VERB", "AUX") and (node.dep_ not in ("ccomp", "acl", "relcl") or node.lemma_.lower() in reporting):
             return None  # a verb governs it first ("issued a statement saying “...”")

@@ -25,6 +25,10 @@ def not_a_speaker(words: str | None) -> bool:
     """True for a pronoun or relative word given as a speaker ("he", "that", "which")."""
     w = (words or "").strip().lower()
     return w in SUBJECT_PRONOUNS or w in NOT_SPEAKERS
+#: Nouns of saying: their owner speaks ("his claim that X is a “...”", "Wallace’s contention that ...").
+SPEECH_NOUNS = frozenset({"claim", "remark", "comment", "statement", "assertion", "suggestion", "charge",
+                          "accusation", "allegation", "description", "characterization", "characterisation",
+                          "contention", "argument", "insistence"})
 _SPEECH_CARRIERS = {"statement", "letter", "email", "e-mail", "memo", "tweet", "post", "message", "note",
                     "interview", "speech", "video", "release", "op-ed", "column"}
 
@@ -72,11 +76,20 @@ def speaker_tokens(subject: Any) -> list[Any]:
 _TELLING = frozenset({"tell", "inform", "ask", "brief", "advise", "warn", "assure", "notify", "remind", "question"})
 
 
+#: Verbs aimed at someone: their passive subject is the target ("the FBI was accused of ..."),
+#: and so is the subject of a headline's reduced passive ("FBI accused of running ...").
+_TARGETING = frozenset({"accuse", "charge", "blame", "criticize", "criticise", "attack", "condemn", "slam",
+                        "blast", "praise", "mock", "fault"})
+
+
 def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
     """The grammatical subject of a reporting verb (see `_subject_candidate`), never a dateline,
-    never the passive subject of a verb of telling (the hearer)."""
+    never the passive subject of a verb of telling (the hearer) or of accusing (the accused)."""
+    if (verb.lemma_.lower() in _TARGETING and not any(c.dep_ in ("dobj", "ccomp") for c in verb.children)
+            and any(c.dep_ == "prep" and c.lower_ in ("of", "for") for c in verb.children)):
+        return None  # "FBI accused of running ‘fake tip line’": the headline's passive
     subj = _subject_candidate(verb, reporting)
-    if subj is not None and subj.dep_ == "nsubjpass" and subj.head.lemma_.lower() in _TELLING:
+    if subj is not None and subj.dep_ == "nsubjpass" and subj.head.lemma_.lower() in _TELLING | _TARGETING:
         return None
     return None if subj is not None and dateline(subj) else subj
 
@@ -110,6 +123,10 @@ def _subject_candidate(verb: Any, reporting: frozenset[str] = frozenset()) -> An
                 return child
     if speaking_participle(verb):
         return verb.head  # "quoted a top Chinese health official saying ...": the official speaks
+    before = verb.doc[verb.i - 1] if verb.i > 0 else None
+    if (verb.dep_ == "conj" and before is not None and before.pos_ == "PROPN"
+            and not any(c.dep_ in SUBJECT_DEPS for c in verb.children)):
+        return before  # "... but “...” as ..., expert Dr. Anthony Fauci said": the parser lost the name
     if not any(c.dep_ in SUBJECT_DEPS for c in verb.children) and verb.tag_ == "VBG":
         node = verb
         for _ in range(5):

@@ -620,3 +620,11 @@ def test_she_after_a_possessed_contention_is_not_the_earlier_speaker():
         "help a single family in the harbour.”"
     )
     assert "Lind" not in (_one(quotes, "did nothing at all").speaker or "")
+
+
+def test_a_speakers_name_is_shown_without_the_writers_adjectives():
+    # "a defensive and at times surly President Biden insisted": the speaker is "President Biden"
+    quotes, _ = _quotes("In a speech on Friday, a defensive and at times surly Mayor Ivo Marek insisted the strike was "
+                        "an “extraordinary success,” despite the stranded crews.")
+    speakers = [q.speaker for q in quotes if q.text.startswith("extraordinary")]
+    assert speakers and all(s and "surly" not in s and "Marek" in s for s in speakers)

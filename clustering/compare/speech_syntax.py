@@ -52,10 +52,23 @@ def tokens_between(doc: Any, start: int, end: int) -> list[Any]:
     return [t for t in doc if start <= t.idx and t.idx + len(t.text) <= end]
 
 
+#: Adjectives that belong to a speaker's role, kept before a name.
+_ROLE_ADJECTIVES = frozenset({"former", "retired", "acting", "interim", "late", "deputy", "senior", "chief", "top",
+                              "outgoing", "incoming", "junior", "assistant", "vice", "then", "longtime", "veteran",
+                              "republican", "democratic", "independent", "conservative", "liberal", "progressive"})
+
+
 def speaker_tokens(subject: Any) -> list[Any]:
     """The speaker phrase headed by ``subject``: its left modifiers and the head, plus a short
     prepositional modifier ("a spokesperson for the ministry"); appositions are left out."""
     tokens = [t for t in subject.subtree if t.i <= subject.i]
+    if subject.pos_ == "PROPN" and tokens and tokens[0].lower_ in ("a", "an"):
+        # "a defensive and at times surly President Biden": an indefinite article before a name
+        # introduces the writer's epithets, not part of the name; role words ("a former") are
+        cut = [k for k, t in enumerate(tokens)
+               if (t.pos_ == "ADJ" or t.dep_ == "amod") and t.text.islower() and t.lower_ not in _ROLE_ADJECTIVES]
+        if cut:
+            tokens = tokens[cut[-1] + 1:]
     # cut anything before a comma that splits the left part (rare) and leading punctuation
     while tokens and (tokens[0].is_punct or tokens[0].dep_ == "punct"):
         tokens.pop(0)

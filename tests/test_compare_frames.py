@@ -75,6 +75,10 @@ def test_no_frame_is_stressed_between_texts_too_short_to_compare():
             "Traders expect grain prices to rise and the budget to shrink.\n\nThe weather was calm.")
     assert _frames(text)["economic"]["present"]  # the floor off (SHORT)
     assert not _frames(text, CompareParams())["economic"]["present"]  # by default: 4 and 4 sentences
+    # the page says why no frame is claimed
+    result = compare([article(1, "A", "Port", text), article(2, "B", "Harbour", CALM)], hashing_embed)
+    notes = [n["statement"] for n in result["abstentions"] if n["kind"] == "frame" and n["outlet"] == "A"]
+    assert notes and "too short" in notes[0]
     calm = " ".join(f"Ship number {i} waited in the bay." for i in range(10))
     longer = text + "\n\n" + " ".join(f"Crew {i} rested." for i in range(6))
     assert _frames(longer, CompareParams(), other=calm)["economic"]["present"]

@@ -227,8 +227,12 @@ def _abstentions(o: dict[str, Any], claims: list[dict[str, Any]], n_outlets: int
     if "tone" not in kinds:
         note("tone", f"No clear tone: not enough of {name}’s own evaluative wording about the main people.")
     if "frame" not in kinds and n_outlets >= 2:
-        note("frame", f"No frame stressed: {name} uses no frame clearly more than the other outlets "
-                      "(only frames with specific cues are ever claimed).")
+        if any(fr.get("comparable") is False for fr in o.get("frames") or []):
+            note("frame", "No frame compared: some outlet’s text is too short (a few sentences) to say that one "
+                          "stresses a frame more than the others.")
+        else:
+            note("frame", f"No frame stressed: {name} uses no frame clearly more than the other outlets "
+                          "(only frames with specific cues are ever claimed).")
     return notes
 
 

@@ -77,7 +77,8 @@ def frames_for_outlets(
         min_outlet_sentences: Sentences every outlet needs before any frame is "present".
 
     Returns:
-        ``{outlet: [{"frame", "label", "score", "present", "vs_others", "sentences", "evidence"}]}``
+        ``{outlet: [{"frame", "label", "score", "present", "comparable", "vs_others", "sentences",
+        "evidence"}]}`` (``comparable``: every outlet's text is long enough to call a frame stressed)
         sorted by score.
     """
     scores: dict[str, dict[str, float]] = {}
@@ -118,6 +119,7 @@ def frames_for_outlets(
                     "label": f.label,
                     "score": round(score, 3),
                     "present": present,
+                    "comparable": comparable,
                     "vs_others": round(score - mean_others, 3),
                     "sentences": len(h),
                     "evidence": [

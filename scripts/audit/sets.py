@@ -24,7 +24,8 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: replayed and the 20 whose sheet holds at least one attribution claim (scare quote, contested verb,
 #: hedge, frame or omission; counted, not read) were kept; the first ten replayed were read while
 #: screening and left out; engine compare-20; round 12 the same way after the round-11 fixes: the next 100
-#: draws replayed, all 38 whose sheet holds an attribution claim kept, engine compare-22.
+#: draws replayed, all 38 whose sheet holds an attribution claim kept, engine compare-22; round 13 the same
+#: way after the round-12 fixes: the next 80 draws, all 35 with attribution claims kept, engine compare-25.
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -76,6 +77,13 @@ ROUND_STORIES = {
                       "allsides-5966", "allsides-5979", "allsides-5981", "allsides-5988", "allsides-5989",
                       "allsides-6005", "allsides-6021", "allsides-6061", "allsides-6065", "allsides-6066",
                       "allsides-6087", "allsides-6089", "allsides-6112"]),
+    "--round13": ([], ["allsides-5750", "allsides-5770", "allsides-5787", "allsides-5791", "allsides-5795",
+                      "allsides-5804", "allsides-5819", "allsides-5820", "allsides-5825", "allsides-5834",
+                      "allsides-5844", "allsides-5847", "allsides-5882", "allsides-5898", "allsides-5910",
+                      "allsides-5914", "allsides-5925", "allsides-5926", "allsides-5952", "allsides-5957",
+                      "allsides-5958", "allsides-5964", "allsides-5967", "allsides-5974", "allsides-5984",
+                      "allsides-5987", "allsides-6008", "allsides-6038", "allsides-6054", "allsides-6080",
+                      "allsides-6081", "allsides-6085", "allsides-6088", "allsides-6092", "allsides-6098"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

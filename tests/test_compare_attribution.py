@@ -248,3 +248,11 @@ def test_the_accused_does_not_say_the_words_of_the_accusation():
     assert not [s for s in outlet(result, "A")["attribution"]["scare_quotes"] if s["attributed_to"]]
     said = _scare("The harbour police were accused of running a “fake tip line” during the strike inquiry.")
     assert not [who for w, who in said if w == "fake tip line" and who]
+
+
+def test_a_headlines_jobless_claims_is_a_noun():
+    arts = [article(1, "A", "Jobless Claims Dip to 412,000 as Harbour Reopening Continues",
+                    "Fewer people filed for benefits last week."),
+            article(2, "B", "Port row", "Union leader Piotr Lind claimed the port was safe.")]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}

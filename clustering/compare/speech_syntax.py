@@ -219,9 +219,9 @@ def _naming_call(tok: Any) -> bool:
 
 def noun_use(tok: Any) -> bool:
     """A speech word used as a noun the tagger took for a verb ("the claims", "her claims that",
-    "rejected claims"): it has a determiner or owner, or stands as an object, a subject or a
-    noun's modifier ("Jobless Claims Dip": compound)."""
-    return any(c.dep_ in ("det", "poss") for c in tok.children) or tok.dep_ in (
+    "rejected claims"): it has a determiner, an owner or a noun modifier ("U.S. Jobless Claims"),
+    or stands as an object, a subject or a noun's modifier ("Jobless Claims Dip": compound)."""
+    return any(c.dep_ in ("det", "poss", "compound") for c in tok.children) or tok.dep_ in (
         "dobj", "pobj", "nsubj", "nsubjpass", "attr", "compound")
 
 

@@ -300,7 +300,9 @@ def extract_terms(title: str, text: str, params: "AssignParams | None" = None) -
     return {t: 1.0 + math.log(c) if c >= 1 else float(c) for t, c in counts.items()}
 
 
-def _is_title_case(text: str) -> bool:
+def is_title_case(text: str) -> bool:
+    """A headline in title case: at least 60 % of its content words start with a capital, so
+    capitals do not mark names there."""
     words = [w for w in _TOKEN.findall(text) if w[0].isalpha()]
     content = [w for w in words if w.casefold() not in _FUNCTION_WORDS]
     if len(content) < 3:
@@ -372,7 +374,7 @@ def extract_entities(
         return list(dict.fromkeys(k for k in keys if len(k) >= 2))
     body_keys = _heuristic_entities(body, sentence_initial_ok=False)
     body_set = set(body_keys)
-    if _is_title_case(title):
+    if is_title_case(title):
         # every word of a title-case headline is capitalised: trust only names the lead has
         title_keys = [k for k in _heuristic_entities(title, True) if k in body_set]
     else:

@@ -20,6 +20,8 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from clustering.signals import is_title_case
+
 from .entity_index import Entity, EntityIndex, Mention, first_name, ambiguous, first_names
 from .lexicons import NamesLexicon
 from .name_shapes import (
@@ -69,13 +71,6 @@ def _sentence_at(starts: dict[tuple[int, str], tuple[list[int], list[int]]], art
     offsets, indices = starts.get((article, field_name), ([], []))
     i = bisect.bisect_right(offsets, pos) - 1
     return indices[i] if i >= 0 else -1
-
-
-def _title_cased(text: str) -> bool:
-    """A headline in title case ("Court to Allow Schools to Censor Students"): most of its words
-    of four letters or more start with a capital, so capitals do not mark names there."""
-    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if len(w) >= 4]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def build_entity_index(
@@ -156,7 +151,7 @@ def build_entity_index(
     for pa in parsed:
         for para in pa.paragraphs:
             doc = para.doc
-            title_case = para.field == "title" and _title_cased(doc.text)
+            title_case = para.field == "title" and is_title_case(doc.text)
             for ent in doc.ents:
                 if ent.label_ != "PERSON":
                     if ent.label_ in ("GPE", "LOC", "ORG", "NORP", "FAC"):

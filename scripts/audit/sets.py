@@ -26,6 +26,7 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: screening and left out; engine compare-20; round 12 the same way after the round-11 fixes: the next 100
 #: draws replayed, all 38 whose sheet holds an attribution claim kept, engine compare-22; round 13 the same
 #: way after the round-12 fixes: the next 80 draws, all 35 with attribution claims kept, engine compare-25.
+#: --check28: the next six draws, not screened, for a last check of engine compare-28.
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -84,6 +85,8 @@ ROUND_STORIES = {
                       "allsides-5958", "allsides-5964", "allsides-5967", "allsides-5974", "allsides-5984",
                       "allsides-5987", "allsides-6008", "allsides-6038", "allsides-6054", "allsides-6080",
                       "allsides-6081", "allsides-6085", "allsides-6088", "allsides-6092", "allsides-6098"]),
+    "--check28": ([], ["allsides-5860", "allsides-5867", "allsides-5905", "allsides-5940", "allsides-5960",
+                       "allsides-5985"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

@@ -27,6 +27,10 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 #: draws replayed, all 38 whose sheet holds an attribution claim kept, engine compare-22; round 13 the same
 #: way after the round-12 fixes: the next 80 draws, all 35 with attribution claims kept, engine compare-25.
 #: --check28: the next six draws, not screened, for a last check of engine compare-28.
+#: --round14 (next session): the last 33 draws (267-299 of the shuffled list), not screened, engine compare-28;
+#: every one was replayed and judged, whether or not its sheet holds an attribution claim.
+#: --round15: every AllSides story of two articles (none read before: the draws above were of three),
+#: engine compare-29, after the round-14 fixes; not screened.
 ROUND_STORIES = {
     "tuned": (["2058ec60-5372-4f5f-83a3-da780be3a350", "be026bd1-52b1-4789-bfd3-3632af17b054",
                "ccf19ab6-7878-4378-b99c-2b08cc21371f", "f688c56d-7fae-42ef-b7f7-7db207b58d27",
@@ -87,6 +91,19 @@ ROUND_STORIES = {
                       "allsides-6081", "allsides-6085", "allsides-6088", "allsides-6092", "allsides-6098"]),
     "--check28": ([], ["allsides-5860", "allsides-5867", "allsides-5905", "allsides-5940", "allsides-5960",
                        "allsides-5985"]),
+    "--round14": ([], ["allsides-6013", "allsides-6093", "allsides-5831", "allsides-5975", "allsides-5961",
+                  "allsides-5891", "allsides-6048", "allsides-5997", "allsides-5887", "allsides-5835",
+                  "allsides-5838", "allsides-5840", "allsides-5959", "allsides-6024", "allsides-5772",
+                  "allsides-6082", "allsides-5744", "allsides-5936", "allsides-5800", "allsides-5980",
+                  "allsides-5794", "allsides-6047", "allsides-5873", "allsides-5956", "allsides-6069",
+                  "allsides-5761", "allsides-5875", "allsides-5856", "allsides-5854", "allsides-6101",
+                  "allsides-6045", "allsides-6032", "allsides-5811"]),
+    "--round15": ([], ["allsides-6106", "allsides-6108", "allsides-6078", "allsides-6060", "allsides-6056",
+                  "allsides-6044", "allsides-6034", "allsides-6018", "allsides-5998", "allsides-5994",
+                  "allsides-5995", "allsides-5968", "allsides-5970", "allsides-5942", "allsides-5938",
+                  "allsides-5933", "allsides-5928", "allsides-5922", "allsides-5924", "allsides-5919",
+                  "allsides-5909", "allsides-5906", "allsides-5900", "allsides-5885", "allsides-5874",
+                  "allsides-5859", "allsides-5815", "allsides-5808", "allsides-5765"]),
 }
 SETS = {"seed": ("seed-putin", None, "seed-03")}
 ROUNDS: dict[str, list[str]] = {}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from clustering.compare import CompareParams
 from clustering.compare.coverage import loose_match
-from clustering.compare.distinctive import combination, distinctive, name_words, shared_distinctive, stem, stems
+from clustering.compare.distinctive import (
+    combination, distinctive, kin_names, name_words, own_mark, shared_distinctive, stem, stems,
+)
 from clustering.compare.naming import build_entity_index, naming_for_outlet
 from clustering.compare.sentences import parse_articles
 from clustering.compare.speech_syntax import not_a_speaker
@@ -111,6 +113,21 @@ def test_distinctive_combinations():
     assert combination(shared_distinctive(marks, stems({"nordline", "#40000000"})))
     assert not combination(shared_distinctive(marks, stems({"divert", "weather"})))
     assert not combination({"@3": 1.0, "@5": 1.0})  # two people alone are no fact
+
+
+def test_another_spelling_or_an_institution_is_no_mark_of_ones_own():
+    # "The Department of Defense announced ... the transfer of Abdul Latif Nasir back to Morocco"
+    # beside "the Pentagon ... Abdullatif Nasser ... a Moroccan man": nothing in it is the outlet's own
+    others = name_words("In announcing his transfer, the Pentagon cited Abdullatif Nasser, a Westlandic man.")
+    texts = [stems({"transfer", "pentagon", "cite", "westlandic"})]
+    assert kin_names("nasir", "nasser") and kin_names("latif", "abdullatif") and kin_names(stem("westland"), "westlandic")
+    assert not kin_names("nasir", "kessel") and not kin_names("brook", "berg")
+    marks = {"@4": 1.0, stem("department"): 1.0, "latif": 1.0, stem("westland"): 1.0, stem("morning"): 0.5}
+    assert not own_mark(marks, texts, others, frozenset({"department"}), {"@4": "nasir"})
+    # without the other spellings, or with a name nobody else writes, the mark is the outlet's own
+    assert own_mark(marks, texts, frozenset(), frozenset({"department"}), {"@4": "nasir"})
+    assert own_mark({**marks, "kessel": 1.0}, texts, others, frozenset({"department"}), {"@4": "nasir"})
+    assert own_mark({stem("department"): 1.0}, texts, others)  # an institution counts unless it is listed as one
 
 
 def test_a_fact_told_across_adjacent_sentences_is_a_combination_only_together():

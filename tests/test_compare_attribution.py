@@ -231,6 +231,16 @@ def test_a_participle_on_a_person_gives_the_words_to_that_person():
     assert [who for w, who in said if w == "grave error"] == ["Senator Ada Brook"]
 
 
+def test_a_word_in_a_clause_with_its_own_subject_is_not_the_speakers_for_certain():
+    # "Republicans said tax hikes are a “red line” after President Biden hosted them ... to forge
+    # “consensus”": "consensus" lies in what Biden did; the word may be his, not theirs
+    said = _scare("The two top congressional Republicans said Wednesday that tax hikes are a “red line” in negotiations "
+                  "after Mayor Kovač hosted them at the town hall for the first time to try to forge “consensus” on "
+                  "massive port spending.")
+    assert ("red line", "The two top congressional Republicans") in said
+    assert not [who for w, who in said if w == "consensus"]
+
+
 def test_a_suit_claiming_something_is_its_legal_claim():
     arts = [article(1, "A", "Port row", "Former dockers sued the port authority in 2019, claiming that its pay rules "
                     "violated labour laws."),
@@ -238,6 +248,21 @@ def test_a_suit_claiming_something_is_its_legal_claim():
     result = compare(arts, hashing_embed)
     assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
     assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"claimed": 1}
+
+
+def test_a_participle_hung_on_the_suit_states_its_claim():
+    # "The lawsuit will be a class-action, with X as the lead plaintiff, claiming that ...": the
+    # participle has no subject of its own; the clause it hangs on is the suit's
+    arts = [article(1, "A", "Port row", "The lawsuit will be a class action, with the dockers' union as the lead "
+                    "plaintiff, claiming that its members were underpaid by the port."),
+            article(2, "B", "Port row", "The port's director spoke on Monday, claiming that the dockers were overpaid."),
+            article(3, "C", "Port row", "The Labour Department announced Monday that it is investigating five ports, "
+                    "claiming the rules discriminate against older dockers.")]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
+    assert sum(outlet(result, "B")["attribution"]["by_class"]["contested"].values()) == 1
+    # an agency's "it" above the participle is no suit: its claim stays reported at a distance
+    assert sum(outlet(result, "C")["attribution"]["by_class"]["contested"].values()) == 1
 
 
 def test_the_accused_does_not_say_the_words_of_the_accusation():

@@ -610,6 +610,32 @@ def test_a_name_right_before_a_coordinated_said_is_the_speaker():
     assert subject_of(said, frozenset({"say"})).text == "Berg"
 
 
+def test_a_verb_hung_on_a_relative_clause_does_not_take_its_subject():
+    # "Raisi said ..., something the United States and ... Israel seek to slow, and urged the U.S.
+    # to ...": the parser hangs "urged" on the relative clause; its subject (the United States)
+    # is not the one who urged. The parse is given.
+    import spacy
+    from spacy.tokens import Doc
+
+    from clustering.compare.speech_syntax import subject_of
+
+    words = ["Kovač", "said", "it", "stays", ",", "something", "the", "Board", "seeks", "to", "slow", ",", "and",
+             "urged", "the", "union", "to", "act", "."]
+    heads = [1, 1, 3, 1, 1, 1, 7, 8, 5, 10, 8, 8, 8, 8, 15, 13, 17, 13, 1]
+    deps = ["nsubj", "ROOT", "nsubj", "ccomp", "punct", "npadvmod", "det", "nsubj", "relcl", "aux", "xcomp", "punct",
+            "cc", "conj", "det", "dobj", "aux", "xcomp", "punct"]
+    pos = ["PROPN", "VERB", "PRON", "VERB", "PUNCT", "PRON", "DET", "PROPN", "VERB", "PART", "VERB", "PUNCT", "CCONJ",
+           "VERB", "DET", "NOUN", "PART", "VERB", "PUNCT"]
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=pos)
+    urged = doc[13]
+    assert subject_of(urged, frozenset({"say", "urge"})) is None
+    # a relative pronoun's clause still gives its verbs a subject ("who met ... and urged ...")
+    doc = Doc(spacy.blank("en").vocab, words=["crews", "who", "met", "her", "and", "urged", "her"],
+              heads=[0, 2, 0, 2, 2, 2, 5], deps=["ROOT", "nsubj", "relcl", "dobj", "cc", "conj", "dobj"],
+              pos=["NOUN", "PRON", "VERB", "PRON", "CCONJ", "VERB", "PRON"])
+    assert subject_of(doc[5], frozenset({"urge"})).text == "who"
+
+
 def test_she_after_a_possessed_contention_is_not_the_earlier_speaker():
     # "MSNBC's Nicolle Wallace's contention that the speech, in which Scott praised ..., was “...”.
     # Operation Warp Speed, she claimed, “...”": she is Wallace, not Scott

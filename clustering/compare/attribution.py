@@ -103,8 +103,12 @@ def _evaluative(word: str) -> bool:
 
 
 def _legal_subject(tok: Any) -> bool:
-    """The verb's subject (or that of the verb it is coordinated with) is a legal document or party."""
-    for node in (tok, tok.head if tok.dep_ == "conj" else None):
+    """The verb's subject (or that of the verb it is coordinated with, or, for a participle
+    without a subject of its own, that of the clause it hangs on: "The lawsuit will be a
+    class-action, ..., claiming that ...") is a legal document or party."""
+    hanging = (tok.tag_ == "VBG" and tok.dep_ in ("advcl", "acl", "xcomp")
+               and not any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children))
+    for node in (tok, tok.head if tok.dep_ == "conj" or hanging else None):
         if node is None:
             continue
         kids = list(node.children)
@@ -114,9 +118,12 @@ def _legal_subject(tok: Any) -> bool:
             kids = [t for c in node.lefts for t in c.subtree if t.dep_ in ("nsubj", "nsubjpass")][:1]
         for c in kids:
             if c.dep_ in ("nsubj", "nsubjpass") and (
-                c.lower_ in _LEGAL_SUBJECTS or c.lemma_.lower() in _LEGAL_SUBJECTS or c.lower_ == "it"
+                c.lower_ in _LEGAL_SUBJECTS or c.lemma_.lower() in _LEGAL_SUBJECTS
+                or (c.lower_ == "it" and (node is tok or not hanging))
             ):
-                return True  # "it claims": a thing (the suit, the report) claims, not a person
+                # "it claims": a thing (the suit, the report) claims, not a person; but "it is
+                # investigating ..., claiming ...": the "it" of the clause above may be an agency
+                return True
     return False
 
 

@@ -106,7 +106,43 @@ def combination(shared: dict[str, float]) -> bool:
     return sum(shared.values()) >= 2 and any(not t.startswith("@") for t in shared)
 
 
-def own_mark(marks: dict[str, float], other_texts: list[frozenset[str]]) -> bool:
+def own_mark(marks: dict[str, float], other_texts: list[frozenset[str]],
+             other_names: frozenset[str] = frozenset(), weak: frozenset[str] = frozenset(),
+             surnames: dict[str, str] | None = None) -> bool:
     """A person, figure or name of the fact (weight 1) that none of the other texts holds: what
-    makes a fact one outlet's own even when another's sentence on the topic is close."""
-    return any(w >= 1.0 and not any(t in text for text in other_texts) for t, w in marks.items())
+    makes a fact one outlet's own even when another's sentence on the topic is close.
+
+    A name is not the fact's own when another text writes it another way (``other_names``: the
+    words the other texts capitalise; "Nasir" / "Nasser", "Latif" / "Abdullatif": see
+    :func:`kin_names`), nor when it is a word that heads an institution's name (``weak``:
+    "Department of Defense" / "the Pentagon"). A person (``@id``) is checked the same way by the
+    surname ``surnames`` gives them ("Abdul Latif Nasir" / "Abdullatif Nasser")."""
+    weak_stems = stems(weak)
+    surnames = surnames or {}
+    for t, w in marks.items():
+        if w < 1.0 or t in weak_stems or any(t in text for text in other_texts):
+            continue
+        spelled = surnames.get(t) if t.startswith("@") else (None if t.startswith("#") else t)
+        if spelled and any(kin_names(spelled, u) for u in other_names):
+            continue
+        return True
+    return False
+
+
+def _skeleton(word: str) -> str:
+    """A word's consonants after its first letter, doubled letters once ("nasser" -> "nsr")."""
+    out = word[:1]
+    for ch in word[1:]:
+        if ch not in "aeiouy" and ch != out[-1]:
+            out += ch
+    return out
+
+
+def kin_names(a: str, b: str) -> bool:
+    """Two lower-case spellings that may write one name: one inside the other ("latif" /
+    "abdullatif"; a stem "depart" / "department"), or the same consonants ("nasir" / "nasser",
+    "mohammed" / "muhammad"). Generous on purpose: it only ever stops a claim."""
+    if min(len(a), len(b)) >= 4 and (a in b or b in a):
+        return True
+    sa, sb = _skeleton(a), _skeleton(b)
+    return len(sa) >= 3 and sa == sb

@@ -36,7 +36,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-28"
+ENGINE_VERSION = "compare-29"
 _NAMING_MAX_ENTITIES = 8
 
 
@@ -296,7 +296,8 @@ def compare_story(
     carried = {f.id: carriers(f, sentence_outlet, outlets) for f in facts}
     fact_inputs = OutletFactInputs(
         articles, facts, by_index, carried, coverage, cov, tokens, leads, ranges, said_at, voice_of_sentence,
-        main_people, lexicons.names.titles, plan, params.omission_share,
+        main_people, lexicons.names.titles, plan, params.omission_share, lexicons.names.institutions,
+        {f"@{e.id}": e.name.split()[-1].lower() for e in index.entities if e.name.split()},
     )
     facts_out = []
     for f in facts:

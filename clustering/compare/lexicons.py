@@ -155,6 +155,7 @@ class NamesLexicon:
     translit: tuple[tuple[str, str], ...] = (("yy", "y"), ("iy", "y"), ("ij", "y"), ("yi", "y"), ("j", "y"))
     not_people: frozenset[str] = frozenset({"Kyiv", "Moscow", "Washington", "Kremlin", "Beijing"})
     entities: tuple[KnownEntity, ...] = ()
+    institutions: frozenset[str] = frozenset({"department", "ministry", "office", "agency", "committee", "board"})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "NamesLexicon":
@@ -193,6 +194,7 @@ class NamesLexicon:
             translit=tuple((a, b) for a, b in names.get("translit", cls.translit)),
             not_people=frozenset(names.get("not_people", cls.not_people)),
             entities=tuple(entities),
+            institutions=frozenset(w.lower() for w in names.get("institutions", cls.institutions)),
         )
 
 

@@ -5,7 +5,7 @@ builds them once per story (:class:`OutletFactInputs`) and asks for each outlet'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .articles import CompareArticle
@@ -70,6 +70,8 @@ class OutletFactInputs:
         voice_of_sentence: The voice of each sentence.
         main_people: The story's main actors, as ``@entity`` tokens.
         titles: Titles of the names lexicon.
+        institutions: Words that head institutions' names (no mark of a fact of one's own).
+        surnames: ``@id`` -> the person's surname, lower case (another spelling elsewhere).
         plan: The story's voices and copies.
         omission_share: Share of the other voices that must carry an omitted fact.
     """
@@ -89,6 +91,8 @@ class OutletFactInputs:
     titles: frozenset[str]
     plan: VoicePlan
     omission_share: float
+    institutions: frozenset[str] = frozenset()
+    surnames: dict[str, str] = field(default_factory=dict)
 
 
 def unique_facts(
@@ -103,6 +107,9 @@ def unique_facts(
     unique = []
     # the outlet's own name is no mark of a fact ("He said later on Fox News that ..." in Fox News)
     own_name = stems(w.lower() for w in re.findall(r"[A-Za-z]{2,}", o))
+    # the words each voice writes with a capital (another spelling of a name is no mark of one's own)
+    voice_names = {v: name_words(" ".join(s.text for s in by_index.values() if voice_of_sentence.get(s.index) == v))
+                   for v in plan.voices}
     for f in own_facts:
         if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
             continue
@@ -138,7 +145,9 @@ def unique_facts(
         else:
             if nearest >= UNIQUE_NEAR_BAR and not own_mark(
                     {t: w for t, w in marks.items() if t not in own_name},
-                    [cov.text_stems(v) for v in plan.voices if v != own_voice]):
+                    [cov.text_stems(v) for v in plan.voices if v != own_voice],
+                    frozenset().union(*(voice_names[v] for v in plan.voices if v != own_voice)),
+                    inputs.institutions, inputs.surnames):
                 continue  # near another voice's sentence and nothing of its own: maybe a paraphrase
             ref = evidence(articles[s.article], s.field, s.start, s.end)
             label = f.label if i0 == f.representative else fact_label(display_text(s))

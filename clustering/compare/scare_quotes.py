@@ -186,6 +186,8 @@ def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: fro
     for t in span:
         if t.i == verb.i or not (lo <= base + t.idx < hi) or t.pos_ not in ("VERB", "AUX"):
             continue
+        if _narrated_clause(t, own, base, at):
+            return True
         if t.lemma_.lower() not in verbs and t.lemma_.lower() not in _INNER_VOICE:
             continue
         if any(c.dep_ in ("nsubj", "nsubjpass") and c.i not in own and not not_a_speaker(c.lower_)
@@ -194,6 +196,19 @@ def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: fro
         if speaking_participle(t) and t.head.i not in own:
             return True  # "X quoted an official saying ...": the official is the inner voice
     return False
+
+
+def _narrated_clause(t: Any, own: set[int], base: int, at: int) -> bool:
+    """The phrase lies in a subordinate clause with a subject of its own ("X said tax hikes are a
+    “red line” after President Biden hosted them to try to forge “consensus”"): what the clause's
+    subject did may be the speaker's report or the writer's narration, and the word may be the
+    clause subject's; whose word it is is not certain."""
+    if t.dep_ != "advcl" or not any(c.dep_ == "mark" for c in t.children):
+        return False
+    if not base + t.left_edge.idx <= at < base + t.right_edge.idx + len(t.right_edge.text):
+        return False
+    return any(c.dep_ in ("nsubj", "nsubjpass") and c.i not in own and c.pos_ in ("PROPN", "NOUN")
+               for c in t.children)
 
 
 def _borrowed_subject(verb: Any, subj: Any, verbs: frozenset[str]) -> bool:

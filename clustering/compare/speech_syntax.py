@@ -169,6 +169,13 @@ def _subject_candidate(verb: Any, reporting: frozenset[str] = frozenset()) -> An
                 v = v.head.head  # "Steele issued a statement saying ...": the statement's issuer
                 continue
             break  # "Needless to say, the war ...": no speaker above a non-verb
+        if v.dep_ == "conj" and v.head.dep_ == "relcl":
+            inner = next((c for c in v.head.children if c.dep_ in SUBJECT_DEPS), None)
+            if inner is not None and inner.lower_ not in ("who", "that", "which"):
+                # "X said ..., something the United States and Israel seek to slow, and urged the
+                # U.S. to ...": the parser may hang the verb on a relative clause with a subject
+                # of its own; whether that subject or the main clause's acts is not certain
+                return None
         if v.dep_ == "conj" and v.head.dep_ == "ccomp" and v.head.head.lemma_.lower() in reporting:
             # "X said the F.B.I. ruined ... and said ...": the parser hangs the second "said" on
             # the reported clause; it is coordinated with the first one, whose subject speaks

@@ -82,3 +82,20 @@ def test_no_frame_is_stressed_between_texts_too_short_to_compare():
     calm = " ".join(f"Ship number {i} waited in the bay." for i in range(10))
     longer = text + "\n\n" + " ".join(f"Crew {i} rested." for i in range(6))
     assert _frames(longer, CompareParams(), other=calm)["economic"]["present"]
+
+
+def test_frames_are_measured_but_not_claimed_unless_switched_on():
+    # audited "stresses F more" claims held half the time: by default the frame is measured
+    # (present, with evidence) and the page says it is not a finding; claim_frames=True claims it
+    text = ("The strike costs the port millions of dollars a day in lost exports.\n\n"
+            "Traders expect grain prices to rise and the budget to shrink.\n\nThe weather was calm.")
+    arts = [article(1, "A", "Port", text), article(2, "B", "Harbour", CALM)]
+    result = compare(arts, hashing_embed, SHORT)
+    eco = {f["frame"]: f for f in outlet(result, "A")["frames"]}["economic"]
+    assert eco["present"] and eco["withheld"]
+    assert not [c for c in result["claims"] if c["kind"] == "frame"]
+    notes = [n["statement"] for n in result["abstentions"] if n["kind"] == "frame" and n["outlet"] == "A"]
+    assert notes and "not claimed" in notes[0]
+    claimed = compare(arts, hashing_embed, CompareParams(frame_min_outlet_sentences=0, claim_frames=True))
+    frames = [c for c in claimed["claims"] if c["kind"] == "frame"]
+    assert [c["outlet"] for c in frames] == ["A"] and "Economic" in frames[0]["statement"]

@@ -134,7 +134,7 @@ def _outlet_claims(o: dict[str, Any], facts: dict[str, dict[str, Any]], majority
                               [x for e in ev[:3] for x in _span(e)], PRIOR["tone"] - (0.1 if len(ev) < 2 else 0.0),
                               entity=entity, value=v))
     for fr in o.get("frames") or []:
-        if fr.get("present") and (fr.get("vs_others") or 0) > 0:
+        if fr.get("present") and (fr.get("vs_others") or 0) > 0 and not fr.get("withheld"):
             label = fr.get("label") or fr.get("frame")
             ev = [x for e in (fr.get("evidence") or [])[:3] for x in _span(e)]
             out.append(_claim("frame", name, f"{name} stresses the “{label}” frame more than the other outlets", ev,
@@ -230,6 +230,10 @@ def _abstentions(o: dict[str, Any], claims: list[dict[str, Any]], n_outlets: int
         if any(fr.get("comparable") is False for fr in o.get("frames") or []):
             note("frame", "No frame compared: some outlet’s text is too short (a few sentences) to say that one "
                           "stresses a frame more than the others.")
+        elif any(fr.get("withheld") for fr in o.get("frames") or []):
+            note("frame", "Frames are measured, not claimed: careful readers could not confirm “stresses a frame "
+                          "more than the others” often enough (half of the audited claims held), so the frame mix "
+                          "is a measurement of cue words, not a finding.")
         else:
             note("frame", f"No frame stressed: {name} uses no frame clearly more than the other outlets "
                           "(only frames with specific cues are ever claimed).")

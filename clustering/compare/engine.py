@@ -36,7 +36,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-29"
+ENGINE_VERSION = "compare-30"
 _NAMING_MAX_ENTITIES = 8
 
 
@@ -253,6 +253,10 @@ def compare_story(
         params.max_evidence,
         min_outlet_sentences=params.frame_min_outlet_sentences,
     )
+    if not params.claim_frames:
+        for rows in frames.values():
+            for row in rows:
+                row["withheld"] = True  # measured, never claimed (CompareParams.claim_frames)
     lap("terms_frames")
 
     main_entities = [e.id for e in index.main_entities(params.tone_max_entities)]

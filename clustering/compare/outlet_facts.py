@@ -31,6 +31,10 @@ _UNIQUE_MIN_TOKENS = 4
 #: A sentence that ends like this is whole (a cut-off excerpt "Vance announced in March..."
 #: is not): a full stop, question or exclamation mark, maybe inside a closing quote or bracket.
 _WHOLE_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
+#: A sentence that starts like one: a capital or a figure, maybe after an opening quote mark (not
+#: "[ranked choice voting] round by round elimination report,” the BOE said": a piece of a
+#: quotation the sentence splitter cut at an editor's bracket).
+_SENTENCE_START = re.compile(r"^[\s\"“‘'(]*[A-Z0-9]")
 
 
 def _claimable(s: Sentence, tokens: dict[int, frozenset[str]], leads: set[int],
@@ -42,6 +46,7 @@ def _claimable(s: Sentence, tokens: dict[int, frozenset[str]], leads: set[int],
     attributed quotations, so "“...,” the spokesman said" keeps its speaker in the sentence."""
     return (not s.heading and s.index not in leads and s.words >= _UNIQUE_MIN_WORDS
             and len(tokens.get(s.index, ())) >= _UNIQUE_MIN_TOKENS and whole_sentence(s.text)
+            and bool(_SENTENCE_START.match(s.text))
             and (quoted_share(ranges.get((s.article, s.field), []), s.start, s.end) < _UNIQUE_MAX_QUOTED
                  or any(a == s.article and f == s.field and s.start <= v < s.end for a, f, v in said_at)))
 

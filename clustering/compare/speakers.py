@@ -112,6 +112,8 @@ def attribute_quote(
             first = re.match(r"[A-Z][\w’'.-]*", after[1:].lstrip())
             at = q.outer_end + len(text[b:]) - len(after) + 1 + (len(after[1:]) - len(after[1:].lstrip()))
             if tail and first and tail[0].start <= at + len(first.group(0)) and tail[0].end >= at:
+                if possessive_at(text, tail[0].end - para.start):
+                    return  # "‘...’: George Floyd's family to hold rallies": the family speaks, not Floyd
                 pick = tail[0]
             elif first:
                 ent = index.resolve_word(first.group(0).rstrip(".’'"))
@@ -187,9 +189,10 @@ def attribute_quote(
                     q.speaker = chunk
                     q.speaker_start, q.speaker_end = para.start + h0, para.start + h1
                     return
-        if subject is None and verb.idx < a:
+        if subject is None and verb.idx < a and not any(c.dep_ == "auxpass" for c in verb.children):
             # "Trump, who would have to ..., said, “...”": the parser lost the subject in the
-            # relative clause; the name before it speaks
+            # relative clause; the name before it speaks (not before a passive: "since ... Day
+            # was added in 1983 — activists returned to their refrain: “...”" names no speaker)
             m = name_before_clause(pa, para, index, verb, outer_ranges)
             if m is not None:
                 q.speaker = pa.article.field_text(para.field)[m.start:m.end]
@@ -251,6 +254,9 @@ def attribute_quote(
         m for m in index.in_span(pa.position, para.field, para.start + lo, para.start + hi)
         if not inside_any(m.start - para.start, outer_ranges)
         and m.token is not None and m.token.dep_ in SUBJECT_DEPS
+        # the subject of the main clause, not of a phrase inside it ("Within hours of Mayor X
+        # signing the act ..., activists returned to their refrain: “...”")
+        and (m.token.head.dep_ == "ROOT" or m.token.head.dep_ == "conj" and m.token.head.head.dep_ == "ROOT")
     ]
     if len({m.entity for m in subjects}) == 1:
         # "Farenthold reflected on his time spent working to “...”": the subject speaks

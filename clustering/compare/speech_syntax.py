@@ -95,6 +95,10 @@ _TARGETING = frozenset({"accuse", "charge", "blame", "criticize", "criticise", "
                         "blast", "praise", "mock", "fault"})
 
 
+#: Passive speech verbs whose subject is still the speaker ("he was quoted as saying", "was heard saying").
+_PASSIVE_SPEAKERS = frozenset({"quote", "hear", "record", "overhear"})
+
+
 def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
     """The grammatical subject of a reporting verb (see `_subject_candidate`), never a dateline,
     never the passive subject of a verb of telling (the hearer) or of accusing (the accused)."""
@@ -104,6 +108,8 @@ def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None
     subj = _subject_candidate(verb, reporting)
     if subj is not None and subj.dep_ == "nsubjpass" and subj.head.lemma_.lower() in _TELLING | _TARGETING:
         return None
+    if subj is not None and subj.dep_ == "nsubjpass" and subj.head.i == verb.i and verb.lemma_.lower() not in _PASSIVE_SPEAKERS:
+        return None  # "since Martin Luther King Jr. Day was added in 1983": what is added, said or noted does not speak
     return None if subj is not None and dateline(subj) else subj
 
 

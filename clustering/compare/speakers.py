@@ -29,6 +29,7 @@ from .speech_syntax import (
     is_heading,
     is_reporting,
     passive_participle,
+    passive_topic,
     possessive_at,
     sentence_bounds,
     speaker_tokens,
@@ -275,6 +276,13 @@ def attribute_quote(
 
 
 
+def _active_subject(verb: Any, reporting: frozenset[str]) -> Any | None:
+    """The subject of the speech verb of a quotation, unless it is only the verb's passive
+    subject (``passive_topic``: "since ... Day was added in 1983 — activists ...: “...”")."""
+    subj = subject_of(verb, reporting)
+    return None if passive_topic(verb, subj) else subj
+
+
 def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[str]) -> Any | None:
     """The speech noun ("claim", "remark" ...) that holds the quotation at ``[a, b)`` in the
     parse before any verb does, if one does: "his claim that X is a “...”"."""
@@ -339,7 +347,7 @@ def _attribute(
         node = tok.head
         for _ in range(3):
             if is_reporting(node, reporting) and not inside_any(node.idx, outer_ranges) and q.kind != "short":
-                return node, subject_of(node, reporting)
+                return node, _active_subject(node, reporting)
             if node.head.i == node.i:
                 break
             node = node.head
@@ -369,8 +377,8 @@ def _attribute(
             return window[-1], subject_of(window[-1], reporting)
         return None
     if verbs_after:
-        return verbs_after[0], subject_of(verbs_after[0], reporting)
+        return verbs_after[0], _active_subject(verbs_after[0], reporting)
     if verbs_before:
         verb = verbs_before[-1]
-        return verb, subject_of(verb, reporting)
+        return verb, _active_subject(verb, reporting)
     return None

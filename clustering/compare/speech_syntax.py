@@ -99,6 +99,15 @@ _TARGETING = frozenset({"accuse", "charge", "blame", "criticize", "criticise", "
 _PASSIVE_SPEAKERS = frozenset({"quote", "hear", "record", "overhear"})
 
 
+def passive_topic(verb: Any, subj: Any | None) -> bool:
+    """The subject is the verb's own passive subject: what was added, said or announced ("since
+    Martin Luther King Jr. Day was added in 1983"), not someone speaking ("he was quoted as
+    saying" excepted). Such a subject says no quotation; it may still be whom a later "he" means
+    ("When Scott was announced for the role, he said ...")."""
+    return (subj is not None and subj.dep_ == "nsubjpass" and subj.head.i == verb.i
+            and verb.lemma_.lower() not in _PASSIVE_SPEAKERS)
+
+
 def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None:
     """The grammatical subject of a reporting verb (see `_subject_candidate`), never a dateline,
     never the passive subject of a verb of telling (the hearer) or of accusing (the accused)."""
@@ -108,8 +117,6 @@ def subject_of(verb: Any, reporting: frozenset[str] = frozenset()) -> Any | None
     subj = _subject_candidate(verb, reporting)
     if subj is not None and subj.dep_ == "nsubjpass" and subj.head.lemma_.lower() in _TELLING | _TARGETING:
         return None
-    if subj is not None and subj.dep_ == "nsubjpass" and subj.head.i == verb.i and verb.lemma_.lower() not in _PASSIVE_SPEAKERS:
-        return None  # "since Martin Luther King Jr. Day was added in 1983": what is added, said or noted does not speak
     return None if subj is not None and dateline(subj) else subj
 
 

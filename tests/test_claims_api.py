@@ -95,5 +95,8 @@ def test_story_page_shows_summary_and_abstentions_from_the_claims_list(client):
     # frames shown as stressed are exactly the frame claims
     framed = [c for c in body["claims"] if c["kind"] == "frame"]
     assert page.count("Frames stressed more than in the other outlets:") == len({c["outlet"] for c in framed})
+    # frames are withheld by default: each compared column says they are measured, none says "none stressed"
+    assert not framed and "No frame stressed" not in page
+    assert page.count("Frames are measured, not claimed: the frame mix under Charts") == len(body["summaries"])
     handout = client.get(f"/stories/{sid}/handout.md").get_data(as_text=True)
     assert "**In one line:**" in handout and "**Not claimed:**" in handout

@@ -214,6 +214,8 @@ def _column(row: dict[str, Any], story_articles: list[dict[str, Any]], status: d
         # the frame-mix chart measures every frame (a measurement, not a "stressed" claim)
         "frame_scores": [{"frame": f.get("label") or f.get("frame"), "score": f.get("score")}
                          for f in row.get("frames") or [] if isinstance(f, dict) and f.get("frame")],
+        # frames measured but never claimed (CompareParams.claim_frames off): say so, not "none stressed"
+        "frames_withheld": any(isinstance(f, dict) and f.get("withheld") for f in row.get("frames") or []),
         "claims": claims,
         "abstentions": [a.get("statement") for a in abstentions or [] if a.get("statement")],
         "first_ident": first_ident,

@@ -2,6 +2,7 @@
 line (hand-made stories: fiction written for these tests, with the real embedding model)."""
 from __future__ import annotations
 
+from clustering.compare import CompareParams
 from clustering.compare.claims import summary_line
 from clustering.compare.coverage import loose_match, word_runs
 from clustering.compare.engine import whole_sentence
@@ -98,7 +99,7 @@ def test_unspecific_frames_are_never_stressed():
     result = compare([
         article(1, "A", "Flood", moving),
         article(2, "B", "Flood", "The river rose by two metres overnight.\n\nThe weather was calm."),
-    ])
+    ], params=CompareParams(frame_min_outlet_sentences=0, claim_frames=True))  # frames decided and claimed
     assert not any(f["present"] for f in outlet(result, "A")["frames"] if f["frame"] not in SPECIFIC_FRAMES)
     assert not [c for c in result["claims"] if c["kind"] == "frame" and c["frame"] not in SPECIFIC_FRAMES]
 

@@ -239,6 +239,10 @@ def test_a_word_in_a_clause_with_its_own_subject_is_not_the_speakers_for_certain
                   "massive port spending.")
     assert ("red line", "The two top congressional Republicans") in said
     assert not [who for w, who in said if w == "consensus"]
+    # a condition is part of the speaker's argument: "X insisted the war could end if the Kremlin
+    # committed to “real peace”" keeps X as the one who says it
+    said = _scare("Mayor Elena Kovač insisted the strike could end if the port owners committed to “real talks” soon.")
+    assert [who for w, who in said if w == "real talks"] == ["Mayor Elena Kovač"]
 
 
 def test_a_suit_claiming_something_is_its_legal_claim():

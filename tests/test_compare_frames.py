@@ -14,7 +14,7 @@ CALM = "The weather was calm on Monday.\n\nShips waited in the bay.\n\nThe harbo
 
 
 #: The hand-made texts here are a few sentences long; the sentence floor is tested on its own.
-SHORT = CompareParams(frame_min_outlet_sentences=0)
+SHORT = CompareParams(frame_min_outlet_sentences=0, claim_frames=True)
 
 
 def _frames(text: str, params: CompareParams | None = None, other: str = CALM) -> dict:
@@ -54,7 +54,7 @@ def test_conflict_and_legality_in_the_dock_strike():
 def test_thresholds_decide_present():
     text = "The strike costs the port millions of dollars in lost exports.\n\nThe weather was calm.\n\nShips waited."
     assert not _frames(text)["economic"]["present"]
-    assert _frames(text, CompareParams(frame_min_sentences=1, frame_min_outlet_sentences=0))["economic"]["present"]
+    assert _frames(text, CompareParams(frame_min_sentences=1, frame_min_outlet_sentences=0, claim_frames=True))["economic"]["present"]
 
 
 def test_no_stress_without_a_clear_margin_or_self_expressing_evidence():
@@ -66,7 +66,7 @@ def test_no_stress_without_a_clear_margin_or_self_expressing_evidence():
     weak = "The strike has a cost.\n\nTraders waited.\n\nThe budget was discussed."
     assert not _frames(weak)["economic"]["present"]
     # a single outlet stresses nothing "more than the others"
-    alone = compare([article(1, "A", "Port", text)], hashing_embed)
+    alone = compare([article(1, "A", "Port", text)], hashing_embed, SHORT)
     assert not any(f["present"] for f in outlet(alone, "A")["frames"])
 
 
@@ -81,7 +81,7 @@ def test_no_frame_is_stressed_between_texts_too_short_to_compare():
     assert notes and "too short" in notes[0]
     calm = " ".join(f"Ship number {i} waited in the bay." for i in range(10))
     longer = text + "\n\n" + " ".join(f"Crew {i} rested." for i in range(6))
-    assert _frames(longer, CompareParams(), other=calm)["economic"]["present"]
+    assert _frames(longer, CompareParams(claim_frames=True), other=calm)["economic"]["present"]
 
 
 def test_frames_are_measured_but_not_claimed_unless_switched_on():
@@ -90,12 +90,13 @@ def test_frames_are_measured_but_not_claimed_unless_switched_on():
     text = ("The strike costs the port millions of dollars a day in lost exports.\n\n"
             "Traders expect grain prices to rise and the budget to shrink.\n\nThe weather was calm.")
     arts = [article(1, "A", "Port", text), article(2, "B", "Harbour", CALM)]
-    result = compare(arts, hashing_embed, SHORT)
+    result = compare(arts, hashing_embed, CompareParams(frame_min_outlet_sentences=0))
     eco = {f["frame"]: f for f in outlet(result, "A")["frames"]}["economic"]
-    assert eco["present"] and eco["withheld"]
+    # the row says nothing is stressed (the audit sheet reads "present"); the measurement stays
+    assert eco["measured_present"] and not eco["present"] and eco["withheld"] and eco["score"] > 0
     assert not [c for c in result["claims"] if c["kind"] == "frame"]
     notes = [n["statement"] for n in result["abstentions"] if n["kind"] == "frame" and n["outlet"] == "A"]
     assert notes and "not claimed" in notes[0]
-    claimed = compare(arts, hashing_embed, CompareParams(frame_min_outlet_sentences=0, claim_frames=True))
+    claimed = compare(arts, hashing_embed, SHORT)
     frames = [c for c in claimed["claims"] if c["kind"] == "frame"]
     assert [c["outlet"] for c in frames] == ["A"] and "Economic" in frames[0]["statement"]

@@ -36,7 +36,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-31"
+ENGINE_VERSION = "compare-32"
 _NAMING_MAX_ENTITIES = 8
 
 
@@ -254,9 +254,11 @@ def compare_story(
         min_outlet_sentences=params.frame_min_outlet_sentences,
     )
     if not params.claim_frames:
+        # measured, never claimed (CompareParams.claim_frames): like tone's by_entity, "present"
+        # (stressed) is no longer said; the measurement stays in measured_present and the scores
         for rows in frames.values():
             for row in rows:
-                row["withheld"] = True  # measured, never claimed (CompareParams.claim_frames)
+                row["measured_present"], row["present"], row["withheld"] = row.get("present"), False, True
     lap("terms_frames")
 
     main_entities = [e.id for e in index.main_entities(params.tone_max_entities)]

@@ -198,13 +198,18 @@ def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: fro
     return False
 
 
+#: Subordinators of a clause that narrates events (time), which may be the writer's and not the speaker's.
+_NARRATING_MARKS = frozenset({"after", "before", "when", "while", "as", "since", "until", "once", "whenever"})
+
+
 def _narrated_clause(t: Any, own: set[int], base: int, at: int) -> bool:
-    """The phrase lies in a subordinate clause with a subject of its own ("X said tax hikes are a
+    """The phrase lies in a clause of time with a subject of its own ("X said tax hikes are a
     “red line” after President Biden hosted them to try to forge “consensus”"): what the clause's
     subject did may be the speaker's report or the writer's narration, and the word may be the
-    clause subject's; whose word it is is not certain."""
-    if t.dep_ != "advcl" or not any(c.dep_ == "mark" for c in t.children):
-        return False
+    clause subject's; whose word it is is not certain. A condition or a reason ("if the Kremlin
+    committed to “real peace”") is part of what the speaker argues."""
+    if t.dep_ != "advcl" or not any(c.dep_ == "mark" and c.lower_ in _NARRATING_MARKS for c in t.children):
+        return False  # "... could end if the Kremlin committed to “real peace”": a condition is the speaker's
     if not base + t.left_edge.idx <= at < base + t.right_edge.idx + len(t.right_edge.text):
         return False
     return any(c.dep_ in ("nsubj", "nsubjpass") and c.i not in own and c.pos_ in ("PROPN", "NOUN")

@@ -98,6 +98,19 @@ class OutletFactInputs:
     omission_share: float
     institutions: frozenset[str] = frozenset()
     surnames: dict[str, str] = field(default_factory=dict)
+    _voice_names: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+
+    def voice_names(self) -> dict[str, frozenset[str]]:
+        """The words each voice writes with a capital (another spelling of a name is no mark of
+        one's own), computed once per story."""
+        if self._voice_names is None:
+            texts: dict[str, list[str]] = {v: [] for v in self.plan.voices}
+            for s in self.by_index.values():
+                v = self.voice_of_sentence.get(s.index)
+                if v in texts:
+                    texts[v].append(s.text)
+            self._voice_names = {v: name_words(" ".join(t)) for v, t in texts.items()}
+        return self._voice_names
 
 
 def unique_facts(
@@ -112,9 +125,6 @@ def unique_facts(
     unique = []
     # the outlet's own name is no mark of a fact ("He said later on Fox News that ..." in Fox News)
     own_name = stems(w.lower() for w in re.findall(r"[A-Za-z]{2,}", o))
-    # the words each voice writes with a capital (another spelling of a name is no mark of one's own)
-    voice_names = {v: name_words(" ".join(s.text for s in by_index.values() if voice_of_sentence.get(s.index) == v))
-                   for v in plan.voices}
     for f in own_facts:
         if (carried[f.id] != [o]) if copy_voice else (f.outlets != [o]):
             continue
@@ -151,7 +161,7 @@ def unique_facts(
             if nearest >= UNIQUE_NEAR_BAR and not own_mark(
                     {t: w for t, w in marks.items() if t not in own_name},
                     [cov.text_stems(v) for v in plan.voices if v != own_voice],
-                    frozenset().union(*(voice_names[v] for v in plan.voices if v != own_voice)),
+                    frozenset().union(*(inputs.voice_names()[v] for v in plan.voices if v != own_voice)),
                     inputs.institutions, inputs.surnames):
                 continue  # near another voice's sentence and nothing of its own: maybe a paraphrase
             ref = evidence(articles[s.article], s.field, s.start, s.end)

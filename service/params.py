@@ -22,6 +22,10 @@ class SearchParams:
     #: BM25 over the story's best-matching member article alone (its headline and lead):
     #: a story is as close as its closest article (docs/search.md, "Per-article BM25")
     w_member: float = 0.50
+    #: + w_number · the query's figures ("498,000" → #498000) matched in the story's best member
+    #: article (normalised BM25 over the number terms alone; 0 when the query has no figure):
+    #: chosen on the April–June editor titles (docs/search.md, "Figures in the query")
+    w_number: float = 0.10
     w_recency: float = 0.01
     recency_days: float = 30.0
     #: prior for breadth of coverage: + w_coverage · min(1, log(outlets) / log(coverage_outlets));

@@ -1,6 +1,7 @@
 """Search ranking on hand-made stories (written straight into a SQLite store, every vector the
 same so only the terms decide): a story one of whose articles says what the query says ranks
-above a story whose articles, between them, mention every query term more often."""
+above a story whose articles, between them, mention every query term more often; a figure of
+the query tells one instalment of a recurring report from another."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -30,6 +31,11 @@ STORIES = {
     "event": [("House passes budget blueprint", "The House voted on Tuesday.")],
     "other1": [("Storm cuts power to homes", "High winds cut power across the county.")],
     "other2": [("School board approves new calendar", "The board voted to start classes earlier.")],
+    # two weeks of one recurring report: the earlier week repeats the query's words, the later
+    # one holds its figure
+    "week1": [("Jobless claims drop to pandemic low", "Jobless claims drop again to a new pandemic low, "
+                                                      "507,000; claims drop for a third week.")],
+    "week2": [("Jobless claims fall to pandemic low", "Claims fell to 498,000 last week.")],
 }
 
 
@@ -81,3 +87,16 @@ def test_the_story_whose_article_says_it_all_ranks_first(store):
     # with the member term (the default weights): the event's one article matches it all
     new = ranked(services, SearchParams(), query)
     assert new[:2] == [ids["event"], ids["roundup"]]
+
+
+def test_the_query_figure_picks_the_instalment_that_holds_it(store):
+    services, ids = store
+    query = "Jobless Claims Drop to Pandemic-Era Low of 498,000"
+    # without the figure term the words decide: the earlier week repeats them
+    old = ranked(services, SearchParams(w_number=0.0), query)
+    assert old[:2] == [ids["week1"], ids["week2"]]
+    new = ranked(services, SearchParams(), query)
+    assert new[:2] == [ids["week2"], ids["week1"]]
+    # a query without a figure is ranked as before
+    plain = "Jobless claims drop to pandemic low"
+    assert ranked(services, SearchParams(), plain) == ranked(services, SearchParams(w_number=0.0), plain)

@@ -6,6 +6,7 @@ Hybrid ranking over the per-worker :class:`~service.index.stories.StoryIndex`:
               + w_centroid · cos(query, story centroid)
               + w_member   · max BM25(query terms, one member's headline + lead) / its upper bound
               + w_lexical  · BM25(query terms, all members' headlines + leads) / its upper bound
+              + w_number   · max BM25(the query's figures alone, one member) / its upper bound
     score     = relevance + w_recency · exp(-age / recency_days)
               + w_coverage · min(1, log(outlets) / log(coverage_outlets))
 
@@ -106,6 +107,10 @@ class Search:
             if p.w_member:
                 lex_all += (p.w_member / w_lex) * idx.member_bm25_array(terms)[: mask.shape[0]]
             lex_all[~mask] = 0.0
+            # the query's figures ("498,000", "$6 trillion") found in one member article: a
+            # recurring event's instalments differ in their figures more than in their words
+            nums = [t for t in terms if t.startswith("#")]
+            num_all = idx.member_bm25_array(nums)[: mask.shape[0]] if p.w_number and nums else None
             selective = mask.sum() < 0.5 * max(1, idx.size)
             if idx.use_graphs() and not selective:
                 k = max(p.candidates, limit)
@@ -122,6 +127,8 @@ class Search:
                 head = idx.headline_max(qv, centroid=all_cen)[rows]
             lexv = lex_all[rows]
             rel = p.w_headline * head + p.w_centroid * cen + w_lex * lexv
+            if num_all is not None:
+                rel = rel + p.w_number * num_all[rows]
             newest = idx.newest()
             until = (filters or {}).get("until")
             if until is not None and not math.isnan(newest):

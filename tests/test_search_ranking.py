@@ -97,6 +97,12 @@ def test_the_query_figure_picks_the_instalment_that_holds_it(store):
     assert old[:2] == [ids["week1"], ids["week2"]]
     new = ranked(services, SearchParams(), query)
     assert new[:2] == [ids["week2"], ids["week1"]]
+    # the part is reported per hit (the API's explain.figures): the week that holds the figure
+    index = StoryIndex(services.db, IndexParams(backend="numpy"))
+    index.ensure_fresh()
+    hits, _ = Search(db=services.db, cache=None, embedder=SameVector(), index=index, params=SearchParams()).rank(query)
+    figures = {h.story_id: h.figures for h in hits}
+    assert figures[ids["week2"]] > 0.2 and figures[ids["week1"]] == 0.0
     # a query without a figure is ranked as before
     plain = "Jobless claims drop to pandemic low"
     assert ranked(services, SearchParams(), plain) == ranked(services, SearchParams(w_number=0.0), plain)

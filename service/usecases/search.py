@@ -59,6 +59,8 @@ class Hit:
     headline: float
     centroid: float
     lexical: float
+    #: normalised BM25 of the query's figures over the story's best article (0..1; 0 without figures)
+    figures: float = 0.0
 
 
 class Search:
@@ -127,8 +129,8 @@ class Search:
                 head = idx.headline_max(qv, centroid=all_cen)[rows]
             lexv = lex_all[rows]
             rel = p.w_headline * head + p.w_centroid * cen + w_lex * lexv
-            if num_all is not None:
-                rel = rel + p.w_number * num_all[rows]
+            figv = num_all[rows] if num_all is not None else np.zeros(len(rows))
+            rel = rel + p.w_number * figv
             newest = idx.newest()
             until = (filters or {}).get("until")
             if until is not None and not math.isnan(newest):
@@ -146,7 +148,7 @@ class Search:
         total = int(keep.size)
         order = keep[np.lexsort((-sids[keep], -score[keep]))][:limit]
         hits = [Hit(int(rows[i]), int(sids[i]), float(score[i]), float(rel[i]), float(head[i]),
-                    float(cen[i]), float(lexv[i])) for i in order]
+                    float(cen[i]), float(lexv[i]), float(figv[i])) for i in order]
         return hits, min(total, p.max_results)
 
     # -- the use case ----------------------------------------------------------------------------
@@ -173,7 +175,8 @@ class Search:
             d["score"] = round(h.score, 4)
             if explain:
                 d["explain"] = {"headline": round(h.headline, 4), "centroid": round(h.centroid, 4),
-                                "lexical": round(h.lexical, 4), "relevance": round(h.relevance, 4)}
+                                "lexical": round(h.lexical, 4), "figures": round(h.figures, 4),
+                                "relevance": round(h.relevance, 4)}
             out.append(d)
         result = {"total": total, "page": q.page, "per_page": q.per_page, "q": text, "items": out}
         self.cache.set_json(key, result, ttl=self.params.cache_ttl)

@@ -292,6 +292,11 @@ def build_entity_index(
             if key in ent.keys:
                 ent.mentions.append(m)
                 break
+    # "over Twitter", "Infowars": a name the lexicon does not know, never written in the story
+    # with a first name, an honorific or a title, is no evidence of a person (the small model
+    # tags platforms and firms PERSON); its mentions make no claims and speak no quotations
+    entities = [e for e in entities if e.known is not None or not e.mentions
+                or any(_person_shaped(m, titles) for m in e.mentions)]
 
     # epithets of known people who are named somewhere in the story
     days = [pa.article.published_at.date() for pa in parsed if pa.article.published_at]
@@ -356,7 +361,8 @@ def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     for m in ent.mentions:
         if m.kind != "name":
             continue
-        words = [w for w in m.form.split() if w.lower().rstrip(".") not in titles]
+        # "[special counsel Robert] Mueller": an editor's bracket inside a quotation is no part of the name
+        words = [w.strip("[]") for w in m.form.split() if w.strip("[]") and w.strip("[]").lower().rstrip(".") not in titles]
         while words and words[0].lower() in FUNCTION_WORDS:
             words.pop(0)  # "Between Obama" (a headline run): the name is "Obama"
         if words:
@@ -365,6 +371,18 @@ def _canonical_name(ent: Entity, titles: frozenset[str]) -> str:
     if full:
         return max(full)[1]
     return forms.most_common(1)[0][0] if forms else "?"
+
+
+def _person_shaped(m: Mention, titles: frozenset[str]) -> bool:
+    """A mention written as a person's name: two or more words ("Alex Jones", "Mr. Trump") or
+    one word after a title ("President Obama", "Sen. Tlaib")."""
+    if len(m.form.split()) > 1:
+        return True
+    tok = m.token
+    if tok is None or tok.i == 0:
+        return False
+    prev = tok.doc[tok.i - 1].text.lower().rstrip(".")
+    return prev in titles or prev in HONORIFICS
 
 
 def _other_person(known: Any, mentions: list[Mention], titles: frozenset[str]) -> bool:

@@ -146,6 +146,23 @@ def test_an_editors_bracket_is_no_part_of_the_name():
     assert "Robert Mendes" in names and not any("]" in n or "[" in n for n in names), names
 
 
+def test_a_generation_suffix_is_no_surname():
+    # "Jr." ended two names and made one person of them (and the second man's quotation the first's)
+    index = _index([("A", "Robert F. Kennedy Jr. said the pier was unsafe. Harbour master Samuel Okafor Jr. disagreed. "
+                          "Kennedy left early."),
+                    ("B", "Mr. Okafor said the pier would reopen.")], None)
+    by_name = {e.name: {m.form for m in e.mentions} for e in index.entities}
+    assert "Robert F. Kennedy Jr." in by_name and "Kennedy" in by_name["Robert F. Kennedy Jr."], by_name
+    assert not any("Kennedy" in f for n, forms in by_name.items() if n != "Robert F. Kennedy Jr." for f in forms), by_name
+
+
+def test_a_caucus_is_no_person():
+    index = _index([("A", "The House Freedom Caucus met on Tuesday. Rep. Dana Whitcombe of the House Freedom Caucus spoke.")],
+                   None)
+    names = {e.name for e in index.entities}
+    assert not any("Caucus" in n for n in names), names
+
+
 def test_a_middle_initial_or_a_doctrine_is_no_name():
     # basil-dev: "Representative Paul D. Ryan" gave a form "D. Ryan"; a headline's "Hawkish Foreign
     # Policy Doctrine" became a person "Policy Doctrine"

@@ -54,11 +54,13 @@ __all__ = [
 
 
 #: Last words of the names of bodies, never of people ("County Police Department").
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 INSTITUTION_NOUNS = frozenset({
     "department", "police", "office", "committee", "court", "council", "agency", "ministry", "service", "services",
     "bureau", "administration", "association", "university", "college", "party", "company", "corporation",
     "commission", "institute", "foundation", "board", "authority", "senate", "congress", "parliament", "network",
-    "doctrine", "policy",
+    "doctrine", "policy", "caucus", "coalition", "union", "alliance", "federation", "league", "organization",
+    "organisation", "center", "centre", "society", "assembly",
 })
 
 
@@ -116,6 +118,9 @@ def build_entity_index(
             lead.append(words.pop(0))
         if not words:
             return None
+        suffix = []  # "Cy Vance Jr.": the generation is part of the form, never the surname
+        while len(words) > 1 and words[-1].text.lower().rstrip(".") in NAME_SUFFIXES:
+            suffix.insert(0, words.pop())
         last_word = words[-1]
         if last_word.is_stop or not last_word.text[:1].isupper() or any(ch.isdigit() for t in words for ch in t.text):
             return None  # "Biden Dips Into", "Bill 90": a headline fragment or a label, not a name
@@ -131,7 +136,7 @@ def build_entity_index(
         if before is not None and before.lower_ == "the" and last_word.text.endswith("s") and len(words) == 1:
             return None  # "the Clintons": a family, not one person
         honor = [t for t in lead if t.text.lower().rstrip(".") in HONORIFICS][-1:]
-        form_tokens = honor + words
+        form_tokens = honor + words + suffix
         first, last = form_tokens[0], form_tokens[-1]
         start = para.start + first.idx
         end = para.start + last.idx + len(last.text)

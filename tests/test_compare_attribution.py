@@ -288,3 +288,37 @@ def test_a_headlines_jobless_claims_is_a_noun():
     result = compare(arts, hashing_embed)
     assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
     assert outlet(result, "C")["attribution"]["by_class"]["contested"] == {}  # "Jobless" hung on "Claims"
+
+
+def test_claims_with_no_subject_or_nothing_attached_is_a_noun():
+    # the tagger reads the plural noun as a verb: a finite verb that claims has a subject, and
+    # something is claimed; "over mask claims" and "said claims that ... were false" have neither
+    arts = [article(1, "A", "Emails show harbour board response to Marek dock fraud claims",
+                    "The former Texas governor said claims that port activists judge people by the color of their "
+                    "skin were false."),
+            article(2, "B", "Port row", "Union leader Piotr Lind claims the port is safe. Marek denied the report and "
+                    "claimed that it was fake. The mayor, who claims he was misquoted, resigned.")]
+    result = compare(arts, hashing_embed)
+    assert outlet(result, "A")["attribution"]["by_class"]["contested"] == {}
+    assert outlet(result, "B")["attribution"]["by_class"]["contested"] == {"claimed": 3}
+
+
+def test_alleged_before_a_noun_is_a_hedge_not_a_distancing_verb():
+    arts = [article(1, "A", "Port row", "The harbour board released its report on alleged harassment by Mayor Ivo Marek. "
+                    "Prosecutors alleged that the mayor lied to the board."),
+            article(2, "B", "Port row", "Union leader Piotr Lind said the port was safe.")]
+    result = compare(arts, hashing_embed)
+    att = outlet(result, "A")["attribution"]
+    assert att["by_class"]["contested"] == {"alleged": 1}
+    assert [c["verb"] for c in att["contested"]] == ["alleged"] and "Prosecutors" in att["contested"][0]["text"]
+    assert [h["hedge"] for h in att["hedges"]] == ["alleged"] and "report" in att["hedges"][0]["text"]
+
+
+def test_a_clause_joined_with_and_or_an_owner_keeps_the_words_from_the_speaker():
+    # a second clause with a subject of its own is not what the speech verb reports
+    said = _scare("Mayor Elena Kovač tweeted about her opposition to the ferry line, and the harbour bar The Anchor "
+                  "introduced a “Ferry-for-All” sandwich as a protest against the line.")
+    assert not [who for w, who in said if w == "Ferry-for-All"], said
+    # the phrase names a thing of someone else's: the owner's words, not the speaker's
+    said = _scare("Mayor Elena Kovač Says Piotr Lind's ‘Scoundrels’ Comment Was No Worse Than the Owners'")
+    assert not [who for w, who in said if w == "Scoundrels" and who and "Kovač" in who], said

@@ -35,6 +35,9 @@ _TAKING = {"claim"}
 _SUING = {"sue", "file", "petition", "appeal", "countersue"}
 #: Verbs that also mean "to keep" ("maintains his opposition"): speech only with a clause.
 _KEEPING = {"maintain"}
+_FINITE = ("VBZ", "VBP", "VBD")
+# a finite verb whose subject is another verb's ("denied it and claimed ...") or a relative word's
+_SHARED_SUBJECT = ("conj", "relcl", "advcl", "xcomp", "parataxis", "acl")
 _REFLEXIVE = {"itself", "himself", "herself", "themselves", "ourselves", "myself", "yourself"}
 # emphatic negation: "couldn't possibly", "cannot possibly" is no hedge
 _EMPHATIC = re.compile(r"(?:\bnot|n[’']t|\bcannot|\bnever)\s+$", re.I)
@@ -140,12 +143,24 @@ def _demand(tok: Any) -> bool:
     return tok.dep_ == "relcl" and any(c.dep_ == "prep" and c.lower_ in ("on", "upon") for c in tok.children)
 
 
+def adjectival_hedge(tok: Any) -> bool:
+    """"alleged" or "purported" before a noun ("alleged fraud", "an alleged poll"): the outlet
+    does not vouch for what the noun names, and nobody is reported as claiming anything."""
+    return tok.lower_ in ("alleged", "purported") and tok.dep_ == "amod" and tok.head.i > tok.i
+
+
 def _no_assertion(tok: Any) -> bool:
     """A verb of the ``always`` list that asserts nothing: "contend with" (to cope with:
-    "Harris contends with intense scrutiny"), or a plural noun the tagger read as a verb, with a
+    "Harris contends with intense scrutiny"), or a plural noun the tagger read as a verb: with a
     common noun right before it as its subject and nothing reported ("initial unemployment claims
-    through state programs dropped")."""
+    through state programs dropped"), or a finite form with nothing attached or no subject of its
+    own where English needs one ("over mask claims", "said claims that ... were false")."""
     kids = list(tok.children)
+    if tok.tag_ in _FINITE and not kids and tok.dep_ != "parataxis":
+        return True  # "... response to Trump election fraud claims": nobody claims, nothing is claimed
+    if (tok.tag_ in _FINITE and tok.dep_ not in _SHARED_SUBJECT
+            and not any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in kids)):
+        return True  # "she said claims that ... were false": a finite verb has a subject; a noun has none
     if any(c.dep_ in _SPEECH_DEPS or c.dep_ in ("xcomp", "dobj") for c in kids) or tok.dep_ == "parataxis":
         return False
     if tok.lemma_.lower() == "contend" and any(c.dep_ == "prep" and c.lower_ in ("with", "against") for c in kids):
@@ -184,6 +199,8 @@ def reporting_verbs(
         key = verb_key(tok, lexicon)
         if key is None or noun_use(tok):
             continue  # "Palin's claims": a noun, not the outlet's verb
+        if adjectival_hedge(tok):
+            continue  # "alleged fraud": a hedge on a noun (attribution_for_outlet lists it), no verb
         pos = base + tok.idx
         if any(a <= pos < b for a, b in ranges):
             continue
@@ -269,6 +286,7 @@ def attribution_for_outlet(
         if quoted_share(rng, s.start, s.end) >= 0.95:
             continue
         own = mask_ranges(s.text, s.start, rng)
+        found = False
         for label, pattern in hedge_res:
             for m in pattern.finditer(own):
                 if _EMPHATIC.search(own[max(0, m.start() - 12):m.start()]):
@@ -276,7 +294,17 @@ def attribution_for_outlet(
                 if _in_reported_speech(s, m.start(), lexicon):
                     continue  # "He said the agents seemed to think ...": the speaker's hedge
                 hedges.append(evidence(art, s.field, s.start, s.end, hedge=m.group(0).strip(), pattern=label))
+                found = True
                 break
+        if not found and s.span is not None:
+            base = s.start - s.span.start_char
+            for tok in s.span:
+                at = base + tok.idx - s.start
+                if adjectival_hedge(tok) and own[at:at + len(tok.text)] == tok.text \
+                        and not _in_reported_speech(s, at, lexicon):
+                    # "the report on alleged harassment by the governor": the outlet does not vouch for it
+                    hedges.append(evidence(art, s.field, s.start, s.end, hedge=tok.text, pattern="alleged (adjective)"))
+                    break
     scare = []
     unclear = []
     for q in quotes:

@@ -183,10 +183,12 @@ def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: fro
     lo = min(base + subj.idx, base + verb.idx, at)
     hi = max(base + subj.idx, base + verb.idx, at)
     own = {t.i for t in subj.subtree}
+    if _owned_by_another(span, verb, own, base, at):
+        return True
     for t in span:
         if t.i == verb.i or not (lo <= base + t.idx < hi) or t.pos_ not in ("VERB", "AUX"):
             continue
-        if _narrated_clause(t, own, base, at):
+        if _narrated_clause(t, own, base, at) or _coordinated_clause(t, verb, own, base, at):
             return True
         if t.lemma_.lower() not in verbs and t.lemma_.lower() not in _INNER_VOICE:
             continue
@@ -214,6 +216,32 @@ def _narrated_clause(t: Any, own: set[int], base: int, at: int) -> bool:
         return False
     return any(c.dep_ in ("nsubj", "nsubjpass") and c.i not in own and c.pos_ in ("PROPN", "NOUN")
                for c in t.children)
+
+
+def _coordinated_clause(t: Any, verb: Any, own: set[int], base: int, at: int) -> bool:
+    """The phrase lies in a clause joined to the speech verb's with "and" that has a named subject
+    of its own ("Pelosi tweeted about her opposition, and a bar introduced a “Chick-for-Gay”
+    sandwich"): the speech verb does not report that clause, the words are not the speaker's."""
+    if t.dep_ != "conj" or t.head.i != verb.i:
+        return False
+    if not base + t.left_edge.idx <= at < base + t.right_edge.idx + len(t.right_edge.text):
+        return False
+    return any(c.dep_ in ("nsubj", "nsubjpass") and c.i not in own and c.pos_ in ("PROPN", "NOUN")
+               for c in t.children)
+
+
+def _owned_by_another(span: Any, verb: Any, own: set[int], base: int, at: int) -> bool:
+    """The phrase modifies a thing owned by someone named other than the speaker ("Pelosi Says
+    Tlaib's ‘...’ Comment No Worse"): the words are the owner's, not the speaker's."""
+    tok = next((t for t in span if base + t.idx <= at < base + t.idx + len(t.text) + 1), None)
+    steps = 0
+    while tok is not None and tok.i != verb.i and tok.head.i != tok.i and steps < 6:
+        tok, steps = tok.head, steps + 1
+        if tok.pos_ in ("VERB", "AUX"):
+            return False  # a clause of its own: the speaker's verb decides, not an owner
+        if any(c.dep_ == "poss" and c.pos_ == "PROPN" and c.i not in own for c in tok.children):
+            return True
+    return False
 
 
 def _borrowed_subject(verb: Any, subj: Any, verbs: frozenset[str]) -> bool:

@@ -322,3 +322,13 @@ def test_a_clause_joined_with_and_or_an_owner_keeps_the_words_from_the_speaker()
     # the phrase names a thing of someone else's: the owner's words, not the speaker's
     said = _scare("Mayor Elena Kovač Says Piotr Lind's ‘Scoundrels’ Comment Was No Worse Than the Owners'")
     assert not [who for w, who in said if w == "Scoundrels" and who and "Kovač" in who], said
+
+
+def test_a_surname_that_mr_and_mrs_share_gives_no_speaker():
+    # "Mr. Lind" and "Mrs. Lind" are a couple: the surname is two people's, so a phrase the
+    # sentence gives to "Mrs. Lind" (the only surname in it) is nobody's for certain
+    said = _scare("Mr. Lind has no tie to the group, and he has denounced the ad. But Mr. Marek has continued to express "
+                  "disbelief. After threatening to “spill the beans” on Mr. Lind’s wife, Ada Lind, who suffered a bout "
+                  "of depression years ago, he retweeted a post from someone who made a side-by-side photo comparison "
+                  "of Mrs. Lind at an unflattering angle, and Mrs. Marek.")
+    assert not [who for w, who in said if w == "spill the beans"], said

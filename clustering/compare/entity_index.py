@@ -124,9 +124,12 @@ def first_names(ent: Entity, titles: frozenset[str]) -> set[str]:
 
 
 def ambiguous(ent: Entity, titles: frozenset[str]) -> bool:
-    """Two people share the surname (Bill and Hillary Clinton): the surname key groups them as
-    one, so neither a form nor a speaker can be given to a person with certainty. A first
-    name that starts another ("Joe", "Joseph") is the same person."""
+    """Two people share the surname (Bill and Hillary Clinton; "Mr. Cruz" and "Mrs. Cruz"): the
+    surname key groups them as one, so neither a form nor a speaker can be given to a person with
+    certainty. A first name that starts another ("Joe", "Joseph") is the same person."""
+    courtesy = {m.form.split()[0].lower().rstrip(".") for m in ent.mentions if m.kind == "name" and len(m.form.split()) > 1}
+    if "mr" in courtesy and courtesy & {"mrs", "ms", "miss"}:
+        return True  # "Mr. Cruz" and "Mrs. Cruz": a couple, two people under one surname
     names = sorted({plain_form(f) for f in first_names(ent, titles)}, key=len)
     for i, a in enumerate(names):
         for b in names[i + 1:]:

@@ -332,3 +332,13 @@ def test_a_surname_that_mr_and_mrs_share_gives_no_speaker():
                   "of depression years ago, he retweeted a post from someone who made a side-by-side photo comparison "
                   "of Mrs. Lind at an unflattering angle, and Mrs. Marek.")
     assert not [who for w, who in said if w == "spill the beans"], said
+
+
+def test_what_a_speaker_responds_to_is_not_their_words():
+    # the phrase is in the criticism or the request responded to
+    said = _scare("Responding to union criticisms of the port board's planned “door-to-door” campaign to reach idle "
+                  "dockers, Kovač told the radio the board has had to “spend millions to keep the port alive.”")
+    assert not [who for w, who in said if w == "door-to-door"], said
+    said = _scare("The statement came after Lind responded to a request from a dozen harbour councillors to “clarify” "
+                  "what he meant in his remarks.")
+    assert not [who for w, who in said if w == "clarify"], said

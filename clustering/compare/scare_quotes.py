@@ -244,6 +244,21 @@ def _owned_by_another(span: Any, verb: Any, own: set[int], base: int, at: int) -
     return False
 
 
+_RESPONDING = frozenset({"respond", "react", "reply", "answer"})
+
+
+def _responded_to(verb: Any, base: int, at: int) -> bool:
+    """The phrase lies in what the speaker responds to ("Responding to GOP criticisms of the
+    planned “door-to-door” campaign, X told CNN"; "X responded to a request ... to “clarify”"):
+    those are the words of the criticism or the request, not the responder's."""
+    if verb.lemma_.lower() not in _RESPONDING:
+        return False
+    for c in verb.children:
+        if c.dep_ in ("prep", "dobj") and base + c.left_edge.idx <= at < base + c.right_edge.idx + len(c.right_edge.text):
+            return True
+    return False
+
+
 def _borrowed_subject(verb: Any, subj: Any, verbs: frozenset[str]) -> bool:
     """The verb has no subject of its own and takes one from a clause above, through a verb that
     is not speech ("The Times reports Liz Cheney ... articulated ..., saying ..."): whose words
@@ -282,6 +297,7 @@ def _verb_holds(pa: ParsedArticle, q: Quote, lexicon: AttributionLexicon) -> boo
     verbs = lexicon.reporting | lexicon.partial_quote_cues | _EVALUATIVE_ACTS
     subj = subject_of(verb, lexicon.reporting)
     return (_governs(verb, base, q.start) and not withheld(verb) and not _asked_of(verb, base, q.start)
+            and not _responded_to(verb, base, q.start)
             and not (subj is not None and (_borrowed_subject(verb, subj, verbs)
                                            or _inner_voice(s.span, verb, subj, base, q.start, verbs))))
 

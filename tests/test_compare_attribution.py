@@ -322,6 +322,12 @@ def test_a_clause_joined_with_and_or_an_owner_keeps_the_words_from_the_speaker()
     # the phrase names a thing of someone else's: the owner's words, not the speaker's
     said = _scare("Mayor Elena Kovač Says Piotr Lind's ‘Scoundrels’ Comment Was No Worse Than the Owners'")
     assert not [who for w, who in said if w == "Scoundrels" and who and "Kovač" in who], said
+    # but a name the speaker gives to someone's thing is the speaker's word
+    said = _scare("Mayor Elena Kovač swiftly branded Piotr Lind’s comments “disappointing” and left the hall.")
+    assert [who for w, who in said if w == "disappointing"] == ["Mayor Elena Kovač"], said
+    said = _scare("Speaking at the port, Mayor Elena Kovač hailed what she called Harbour Board Members' “full forensic "
+                  "audit” of the accounts.")
+    assert [who for w, who in said if w == "full forensic audit"] == ["Elena Kovač"], said
 
 
 def test_a_surname_that_mr_and_mrs_share_gives_no_speaker():

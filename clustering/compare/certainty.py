@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .entity_index import courtesy, courtesy_conflict
 from .naming import EntityIndex, ambiguous
 
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "this", "these", "those"}
@@ -158,7 +159,18 @@ def _shared_surname(q: Any, index: EntityIndex) -> bool:
     if q.entity is None:
         return False
     ent = index.entity(q.entity)
-    return ambiguous(ent, index.lexicon.titles) and ent.name.split()[0] not in (q.speaker or "").split()
+    return (ambiguous(ent, index.lexicon.titles) and ent.name.split()[0] not in (q.speaker or "").split()) or _couple(q, index)
+
+
+def _couple(q: Any, index: EntityIndex) -> bool:
+    """A short phrase's speaker shares the surname with someone of the other sex in the same
+    article ("Mr. Cruz" and "Mrs. Cruz") and was found without a courtesy title of its own, or
+    only as the one surname of its sentence: which of the two speaks is not certain."""
+    if q.entity is None:
+        return False
+    if not courtesy_conflict(index.entity(q.entity), q.article):
+        return False
+    return courtesy(q.speaker or "") is None or q.meta.get("attributed_by") in ("sentence", "pronoun", "same words")
 
 
 def mark_certain(parsed: list[Any], quotes: list[Any], index: EntityIndex, reporting: frozenset[str] = frozenset()) -> None:
@@ -184,6 +196,6 @@ def mark_certain(parsed: list[Any], quotes: list[Any], index: EntityIndex, repor
                     field_ranges = [(a, b) for a, b in ranges] if q.field == "text" else []
                     q.meta["certain"] = not _document_intro(text, q.outer_start, start) and short_certain(
                         q, span, base, reporting, field_ranges
-                    ) and not _shared_surname(q, index)
+                    ) and not _couple(q, index)
                 continue
             q.meta["certain"] = certain(q, pa.article.field_text(q.field), start, index, ranges, body)

@@ -123,13 +123,29 @@ def first_names(ent: Entity, titles: frozenset[str]) -> set[str]:
     return {f for m in ent.mentions if m.kind == "name" for f in [first_name(m, titles)] if f}
 
 
+COURTESY_MALE = frozenset({"mr"})
+COURTESY_FEMALE = frozenset({"mrs", "ms", "miss"})
+
+
+def courtesy(form: str) -> str | None:
+    """"mr", "mrs", "ms" or "miss" when a name is written with that courtesy title."""
+    words = form.split()
+    first = words[0].lower().rstrip(".") if len(words) > 1 else ""
+    return first if first in COURTESY_MALE | COURTESY_FEMALE else None
+
+
+def courtesy_conflict(ent: Entity, article: int | None = None) -> bool:
+    """The surname is written with "Mr." and with "Mrs."/"Ms." (in ``article``, or anywhere in
+    the story): a man and a woman share it ("Mr. Cruz" and "Mrs. Cruz")."""
+    seen = {courtesy(m.form) for m in ent.mentions if m.kind == "name" and (article is None or m.article == article)}
+    return bool(seen & COURTESY_MALE) and bool(seen & COURTESY_FEMALE)
+
+
 def ambiguous(ent: Entity, titles: frozenset[str]) -> bool:
-    """Two people share the surname (Bill and Hillary Clinton; "Mr. Cruz" and "Mrs. Cruz"): the
-    surname key groups them as one, so neither a form nor a speaker can be given to a person with
-    certainty. A first name that starts another ("Joe", "Joseph") is the same person."""
-    courtesy = {m.form.split()[0].lower().rstrip(".") for m in ent.mentions if m.kind == "name" and len(m.form.split()) > 1}
-    if "mr" in courtesy and courtesy & {"mrs", "ms", "miss"}:
-        return True  # "Mr. Cruz" and "Mrs. Cruz": a couple, two people under one surname
+    """Two people share the surname (Bill and Hillary Clinton): the surname key groups them as
+    one, so neither a form nor a speaker can be given to a person with certainty. A first
+    name that starts another ("Joe", "Joseph") is the same person. (A man and a woman written
+    "Mr." and "Mrs." in one article: :func:`courtesy_conflict`.)"""
     names = sorted({plain_form(f) for f in first_names(ent, titles)}, key=len)
     for i, a in enumerate(names):
         for b in names[i + 1:]:

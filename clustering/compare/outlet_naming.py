@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .entity_index import EntityIndex, Mention, first_name, ambiguous, first_names
+from .entity_index import EntityIndex, Mention, ambiguous, courtesy_conflict, first_name, first_names
 from .name_shapes import plain_form, same_first, strip_function_words
 
 _ROLE_WORDS = {"senate", "house", "minority", "majority", "leader", "whip", "committee", "council", "party",
@@ -71,7 +71,8 @@ def naming_for_outlet(
         if eid in skip or ent.name.lower() in _IDIOMS:
             continue
         own_first = first_name(next((m for m in ent.mentions if m.form == ent.name), ent.mentions[0]), titles) if ent.mentions else None
-        shared = ambiguous(ent, titles)
+        shared = ambiguous(ent, titles) or any(
+            courtesy_conflict(ent, pa.position) for pa in index.parsed if pa.article.outlet == outlet)
         if not any(m.field == "text" for m in ent.mentions):
             continue  # named in headlines only ("Blake Farenthold Resigns"): not a sure person
         if ent.known is None and all(

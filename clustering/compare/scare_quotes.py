@@ -64,7 +64,7 @@ def _norm_words(text: str) -> str:
 
 def _speech_in(
     pa: ParsedArticle, s: Sentence, ranges: list[tuple[int, int]], index: EntityIndex, lexicon: AttributionLexicon,
-    at: int = -1,
+    at: int = -1, end: int = -1,
 ) -> tuple[str | None, int | None, Any] | None:
     """A speech verb of the sentence (outside quotations) with its speaker, if any.
 
@@ -104,7 +104,8 @@ def _speech_in(
         if subj is None or not_a_speaker(subj.lower_):
             found = found or (None, None, tok)
             continue
-        if at >= 0 and (_inner_voice(s.span, tok, subj, base, at, verbs) or _borrowed_subject(tok, subj, verbs)):
+        if at >= 0 and (_inner_voice(s.span, tok, subj, base, at, verbs) or _borrowed_subject(tok, subj, verbs)
+                        or _responded_to(tok, base, at) or _owned_by_another(s.span, tok, subj, base, at, end)):
             # "The Times reports Liz Cheney ... articulated ..., saying ... “judges”": another
             # subject speaks or weighs between the speaker and the phrase
             found = found or (None, None, tok)
@@ -183,8 +184,6 @@ def _inner_voice(span: Any, verb: Any, subj: Any, base: int, at: int, verbs: fro
     lo = min(base + subj.idx, base + verb.idx, at)
     hi = max(base + subj.idx, base + verb.idx, at)
     own = {t.i for t in subj.subtree}
-    if _owned_by_another(span, verb, own, base, at):
-        return True
     for t in span:
         if t.i == verb.i or not (lo <= base + t.idx < hi) or t.pos_ not in ("VERB", "AUX"):
             continue
@@ -230,12 +229,18 @@ def _coordinated_clause(t: Any, verb: Any, own: set[int], base: int, at: int) ->
                for c in t.children)
 
 
-def _owned_by_another(span: Any, verb: Any, own: set[int], base: int, at: int) -> bool:
+def _owned_by_another(span: Any, verb: Any, subj: Any, base: int, start: int, end: int) -> bool:
     """The phrase modifies a thing owned by someone named other than the speaker ("Pelosi Says
-    Tlaib's ‘...’ Comment No Worse"): the words are the owner's, not the speaker's."""
-    tok = next((t for t in span if base + t.idx <= at < base + t.idx + len(t.text) + 1), None)
-    steps = 0
-    while tok is not None and tok.i != verb.i and tok.head.i != tok.i and steps < 6:
+    Tlaib's ‘...’ Comment No Worse"): the words are the owner's, not the speaker's. Not when the
+    phrase is itself the owned thing the speaker names ("what he called the Senate Republicans'
+    “full forensic audit”")."""
+    inside = [t for t in span if start <= base + t.idx < end and not t.is_punct]
+    root = next((t for t in inside if not start <= base + t.head.idx < end or t.head.i == t.i), None)
+    if root is None or root.dep_ not in ("nmod", "amod", "compound"):
+        return False
+    own = {t.i for t in subj.subtree} if subj is not None else set()
+    tok, steps = root, 0
+    while tok.i != verb.i and tok.head.i != tok.i and steps < 6:
         tok, steps = tok.head, steps + 1
         if tok.pos_ in ("VERB", "AUX"):
             return False  # a clause of its own: the speaker's verb decides, not an owner
@@ -298,6 +303,7 @@ def _verb_holds(pa: ParsedArticle, q: Quote, lexicon: AttributionLexicon) -> boo
     subj = subject_of(verb, lexicon.reporting)
     return (_governs(verb, base, q.start) and not withheld(verb) and not _asked_of(verb, base, q.start)
             and not _responded_to(verb, base, q.start)
+            and not _owned_by_another(s.span, verb, subj, base, q.start, q.end)
             and not (subj is not None and (_borrowed_subject(verb, subj, verbs)
                                            or _inner_voice(s.span, verb, subj, base, q.start, verbs))))
 
@@ -380,7 +386,7 @@ def resolve_short_quotes(pa: ParsedArticle, quotes: list[Quote], index: EntityIn
             continue
         sents = by_field.get(q.field, [])
         k = next((i for i, s in enumerate(sents) if s.start <= q.start < max(s.end, s.start + 1)), None)
-        here = _speech_in(pa, sents[k], ranges.get(q.field, []), index, lexicon, q.start) if k is not None else None
+        here = _speech_in(pa, sents[k], ranges.get(q.field, []), index, lexicon, q.start, q.end) if k is not None else None
         if here is not None and here[0] is not None and _aside_after(pa, q, by_field, here[0]):
             q.meta["near_speech"] = True  # "not “end” it, as Obama’s campaign claims": whose word is open
             continue

@@ -5,6 +5,8 @@
 A claim of the new sheet takes the verdict of the old sheet's claim with the same kind and the
 same statement; claims with no such twin are counted as new (unjudged), old claims with none as
 removed. Prints per-kind true/false counts of the claims still made and what the change removed.
+A verdict set may cover some kinds only (docs/data/audit/attribution-compare-33): new claims are
+then counted for those kinds only. `--new` lists the new claims.
 """
 import collections
 import json
@@ -20,7 +22,7 @@ def claims(sheet: Path) -> list[tuple[str, str, str]]:
     return _LINE.findall(sheet.read_text(encoding="utf-8"))
 
 
-def main(old_dir: str, verdict_dir: str, new_dir: str) -> None:
+def main(old_dir: str, verdict_dir: str, new_dir: str, show_new: bool = False) -> None:
     kept: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
     removed = [0, 0, 0]
     new_claims = 0
@@ -29,15 +31,24 @@ def main(old_dir: str, verdict_dir: str, new_dir: str) -> None:
         data = json.loads(vpath.read_text(encoding="utf-8"))
         verdicts = {v["id"]: v["verdict"].upper() for v in (data["verdicts"] if isinstance(data, dict) else data)}
         old = collections.defaultdict(list)
+        judged_kinds = {kind for cid, kind, _ in claims(Path(old_dir) / f"{key}.claims.md") if cid in verdicts}
+        unjudged = collections.Counter()  # a partial set (some kinds only): claims it did not judge
         for cid, kind, text in claims(Path(old_dir) / f"{key}.claims.md"):
-            old[(kind, text)].append(verdicts[cid])
+            if cid in verdicts:
+                old[(kind, text)].append(verdicts[cid])
+            else:
+                unjudged[(kind, text)] += 1
         new_path = Path(new_dir) / f"{key}.claims.md"
-        for _cid, kind, text in claims(new_path) if new_path.exists() else []:
+        for cid, kind, text in claims(new_path) if new_path.exists() else []:
             if old.get((kind, text)):
                 v = old[(kind, text)].pop()
                 kept[kind][("TRUE", "FALSE", "UNCLEAR").index(v)] += 1
-            else:
+            elif unjudged[(kind, text)]:
+                unjudged[(kind, text)] -= 1
+            elif kind in judged_kinds or len(judged_kinds) > 2:
                 new_claims += 1
+                if show_new:
+                    print(f"NEW {key} {cid} [{kind}] {text[:200]}")
         for left in old.values():
             for v in left:
                 removed[("TRUE", "FALSE", "UNCLEAR").index(v)] += 1
@@ -50,4 +61,4 @@ def main(old_dir: str, verdict_dir: str, new_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:4], show_new="--new" in sys.argv[4:])

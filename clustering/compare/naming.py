@@ -118,7 +118,7 @@ def build_entity_index(
             lead.append(words.pop(0))
         if not words:
             return None
-        suffix = []  # "Cy Vance Jr.": the generation is part of the form, never the surname
+        suffix = []  # "Cy Vance Jr.": the generation is part of the name, never the surname itself
         while len(words) > 1 and words[-1].text.lower().rstrip(".") in NAME_SUFFIXES:
             suffix.insert(0, words.pop())
         last_word = words[-1]
@@ -140,7 +140,8 @@ def build_entity_index(
         first, last = form_tokens[0], form_tokens[-1]
         start = para.start + first.idx
         end = para.start + last.idx + len(last.text)
-        surname = words[-1].text
+        # "Donald Trump Jr." is not Donald Trump: the generation keeps the name apart
+        surname = " ".join([words[-1].text] + [t.text.rstrip(".") for t in suffix])
         return Mention(
             article=pa.position,
             field=para.field,
@@ -266,6 +267,7 @@ def build_entity_index(
 
     # group surname keys: lexicon spellings first, then transliteration/fuzzy similarity
     key_count = Counter(translit_key(m.surname, rules) for m in raw)
+    suffixed = {translit_key(m.surname, rules) for m in raw if " " in m.surname}  # "Trump Jr", "Mueller III"
     groups: list[dict[str, Any]] = []
     for k, known in enumerate(lexicon.entities):
         keys = {translit_key(s, rules) for s in known.spellings}
@@ -277,8 +279,11 @@ def build_entity_index(
         groups.append({"keys": keys, "known": known})
     for key, _ in key_count.most_common():
         home = next((g for g in groups if key in g["keys"]), None)
-        if home is None:
-            home = next((g for g in groups if any(similar_key(key, k) for k in g["keys"])), None)
+        if home is None and key not in suffixed:
+            # "Donald Trump Jr." is never Donald Trump by a likeness of spelling; the same man
+            # written with and without his generation ("Robert S. Mueller III", "Mr. Mueller")
+            # counts as two names, each true of what the text writes
+            home = next((g for g in groups if any(similar_key(key, k) for k in g["keys"] if k not in suffixed)), None)
         if home is None:
             # a "person" mostly tagged as a place/organisation elsewhere (e.g. "Kyiv") is dropped
             if other_label[key] > person_label[key]:

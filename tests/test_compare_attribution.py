@@ -295,7 +295,8 @@ def test_claims_with_no_subject_or_nothing_attached_is_a_noun():
     # something is claimed; "over mask claims" and "said claims that ... were false" have neither
     arts = [article(1, "A", "Emails show harbour board response to Marek dock fraud claims",
                     "The former Texas governor said claims that port activists judge people by the color of their "
-                    "skin were false."),
+                    "skin were false. The former Texas governor said claims that port activists \"judge people by "
+                    "the color of their skin\" were false and appalling."),
             article(2, "B", "Port row", "Union leader Piotr Lind claims the port is safe. Marek denied the report and "
                     "claimed that it was fake. The mayor, who claims he was misquoted, resigned.")]
     result = compare(arts, hashing_embed)

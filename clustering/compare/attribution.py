@@ -149,6 +149,18 @@ def adjectival_hedge(tok: Any) -> bool:
     return tok.lower_ in ("alleged", "purported") and tok.dep_ == "amod" and tok.head.i > tok.i
 
 
+def _subjectless(tok: Any) -> bool:
+    """A finite form with nothing attached ("... response to Trump election fraud claims") or
+    with no subject of its own where English needs one ("she said claims that ... were false"):
+    the plural noun the tagger read as a verb."""
+    if tok.tag_ not in _FINITE or tok.dep_ == "parataxis":
+        return False
+    kids = list(tok.children)
+    if not kids:
+        return True
+    return tok.dep_ not in _SHARED_SUBJECT and not any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in kids)
+
+
 def _no_assertion(tok: Any) -> bool:
     """A verb of the ``always`` list that asserts nothing: "contend with" (to cope with:
     "Harris contends with intense scrutiny"), or a plural noun the tagger read as a verb: with a
@@ -156,11 +168,8 @@ def _no_assertion(tok: Any) -> bool:
     through state programs dropped"), or a finite form with nothing attached or no subject of its
     own where English needs one ("over mask claims", "said claims that ... were false")."""
     kids = list(tok.children)
-    if tok.tag_ in _FINITE and not kids and tok.dep_ != "parataxis":
-        return True  # "... response to Trump election fraud claims": nobody claims, nothing is claimed
-    if (tok.tag_ in _FINITE and tok.dep_ not in _SHARED_SUBJECT
-            and not any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in kids)):
-        return True  # "she said claims that ... were false": a finite verb has a subject; a noun has none
+    if _subjectless(tok):
+        return True
     if any(c.dep_ in _SPEECH_DEPS or c.dep_ in ("xcomp", "dobj") for c in kids) or tok.dep_ == "parataxis":
         return False
     if tok.lemma_.lower() == "contend" and any(c.dep_ == "prep" and c.lower_ in ("with", "against") for c in kids):
@@ -201,6 +210,8 @@ def reporting_verbs(
             continue  # "Palin's claims": a noun, not the outlet's verb
         if adjectival_hedge(tok):
             continue  # "alleged fraud": a hedge on a noun (attribution_for_outlet lists it), no verb
+        if _subjectless(tok):
+            continue  # "said claims that X “...” were false": a noun, even before a quotation
         pos = base + tok.idx
         if any(a <= pos < b for a, b in ranges):
             continue

@@ -165,11 +165,9 @@ def _no_assertion(tok: Any) -> bool:
     """A verb of the ``always`` list that asserts nothing: "contend with" (to cope with:
     "Harris contends with intense scrutiny"), or a plural noun the tagger read as a verb: with a
     common noun right before it as its subject and nothing reported ("initial unemployment claims
-    through state programs dropped"), or a finite form with nothing attached or no subject of its
-    own where English needs one ("over mask claims", "said claims that ... were false")."""
+    through state programs dropped"). (A finite form with no subject or nothing attached is
+    dropped before this, quotation verbs included: :func:`_subjectless`.)"""
     kids = list(tok.children)
-    if _subjectless(tok):
-        return True
     if any(c.dep_ in _SPEECH_DEPS or c.dep_ in ("xcomp", "dobj") for c in kids) or tok.dep_ == "parataxis":
         return False
     if tok.lemma_.lower() == "contend" and any(c.dep_ == "prep" and c.lower_ in ("with", "against") for c in kids):

@@ -37,6 +37,8 @@ _DAY = 86400.0
 
 
 _COL = {f: j for j, f in enumerate(FEATURES)}
+#: the feature columns the one-candidate path reads besides the models' (:meth:`StoryAssigner.lone_joins`)
+LONE_COLUMNS = frozenset({"dense_centroid", "entity_none"})
 
 
 def _top(d: Mapping[str, float], k: int) -> dict[str, Any]:
@@ -324,9 +326,7 @@ class StoryAssigner:
                if self.is_candidate(s, article.published_at, article.time_estimated)]
         if not idx:
             return None, 0.0
-        p = self.params
-        lone = len(idx) == 1 and (p.lone_threshold < max(p.threshold, p.undated_threshold) or p.lone_dense > 0.0)
-        if not lone:
+        if not self.lone_applies(len(idx)):
             scores, bars = self.rate(self.features(article, [candidates[i] for i in idx], stats, self.used_columns))
             # the best story among those above their bar (the two models' bars may differ)
             passed = np.flatnonzero(scores >= bars)
@@ -339,15 +339,26 @@ class StoryAssigner:
         # second, lower bar, or the plain dense rule (title + lead cosine to the centroid),
         # joins it, unless both name entities and share none (template events).
         story = candidates[idx[0]]
-        x = self.features(article, [story], stats, self.used_columns | {"dense_centroid", "entity_none"})
+        x = self.features(article, [story], stats, self.used_columns | LONE_COLUMNS)
         rated, bar = self.rate(x)
         best = float(rated[0])
-        if best >= bar[0]:
-            return idx[0], best
-        if x[0, _COL["entity_none"]] == 0.0 and (
-                best >= p.lone_threshold or (p.lone_dense > 0.0 and x[0, _COL["dense_centroid"]] >= p.lone_dense)):
+        if best >= bar[0] or self.lone_joins(x[0], best):
             return idx[0], best
         return None, best
+
+    def lone_applies(self, n_candidates: int) -> bool:
+        """Whether the one-candidate path (:meth:`choose`) decides for ``n_candidates`` stories
+        in the time window: exactly one, and a lower bar or the dense rule is set."""
+        p = self.params
+        return n_candidates == 1 and (p.lone_threshold < max(p.threshold, p.undated_threshold) or p.lone_dense > 0.0)
+
+    def lone_joins(self, row: np.ndarray, score: float) -> bool:
+        """The one-candidate path's second chance for a row under its bar: the lower bar
+        ``lone_threshold`` or the dense rule (``dense_centroid >= lone_dense``), unless both
+        sides name entities and share none. ``row`` holds the :data:`LONE_COLUMNS`."""
+        p = self.params
+        return bool(row[_COL["entity_none"]] == 0.0 and (
+            score >= p.lone_threshold or (p.lone_dense > 0.0 and row[_COL["dense_centroid"]] >= p.lone_dense)))
 
     # -- state -----------------------------------------------------------------------------
     def stat_terms(self, article: ArticleSignals) -> set[str]:

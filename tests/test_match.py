@@ -234,3 +234,62 @@ def test_an_undated_match_is_held_to_the_undated_bar(app, seeded, monkeypatch):
     set_bar = matcher.match(MatchIn(**req), use_cache=False)
     assert set_bar["status"] == "matched" and set_bar["threshold"] == score - 0.05
     assert set_bar["story"]["id"] == best[0]
+
+
+LERNER = {"id": "lerner-huffpost", "outlet": "HuffPost", "published_at": "2013-05-22T12:00:00Z",
+          "url": "https://huff.example.com/2013/05/22/lerner",
+          "title": "Lois Lerner, IRS Scandal Figure, Will Invoke Fifth Amendment At Oversight Hearing",
+          "text": "WASHINGTON -- Lois Lerner, the Internal Revenue Service official at the center of the agency's "
+                  "targeting of conservative groups, will refuse to answer questions from lawmakers on Wednesday, her "
+                  "lawyer said.\n\nLerner, who heads the IRS division that oversees tax-exempt organizations, will "
+                  "invoke her Fifth Amendment right against self-incrimination before the House Oversight and "
+                  "Government Reform Committee, according to a letter from her attorney to committee chairman "
+                  "Darrell Issa.\n\nThe IRS has apologized for singling out Tea Party groups for extra scrutiny when "
+                  "they applied for tax-exempt status."}
+# the next day's follow-up in other words: the fitted score alone leaves it under the bar
+LERNER_PAST = {"title": "Conservatives question embattled official's record at election commission",
+               "published_at": "2013-05-23T15:00:00Z",
+               "text": "Lois Lerner's years at the Federal Election Commission are drawing new attention from "
+                       "conservatives, who say she pursued Christian groups there long before the tax agency's "
+                       "troubles.\n\nLerner told a House panel on Wednesday that she had done nothing wrong, then "
+                       "declined to answer questions."}
+# the same template about someone else
+OSTREL = {"title": "Pentagon contractor will invoke Fifth Amendment at Senate hearing",
+          "published_at": "2013-05-23T15:00:00Z",
+          "text": "Kenneth Ostrel, the defense contractor at the center of a billing inquiry, will refuse to answer "
+                  "questions from senators on Thursday, his lawyer said.\n\nOstrel will invoke his Fifth Amendment "
+                  "right against self-incrimination before the Senate Armed Services Committee, according to a "
+                  "letter to chairman Carl Levin."}
+
+
+def test_one_story_in_the_window_is_matched_as_ingest_would_join_it(client, app):
+    """A dated article whose time window holds one story is decided by the assigner's
+    one-candidate path, as ingest decides it: the follow-up scoring under the bar is matched
+    (rule "one_candidate"), then ingested into that same story; the same template naming
+    someone else is not matched (the name veto)."""
+    params = app.extensions["newsprism"].matcher.assignment.assigner.params
+    r = client.post("/api/v1/articles", json={"articles": [LERNER]}, headers=AUTH)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    story = r.get_json()["results"][0]["story_id"]
+
+    body = client.post("/api/v1/match", json=LERNER_PAST).get_json()
+    assert body["score"] < params.threshold  # the fitted score alone would say "no story"
+    assert body["status"] == "matched" and body["rule"] == "one_candidate", body
+    assert body["story"]["id"] == story and body["threshold"] == params.threshold
+
+    other = client.post("/api/v1/match", json=OSTREL).get_json()
+    assert other["status"] == "no_story" and other["story"] is None, other
+
+    # ingest agrees with the match
+    r = client.post("/api/v1/articles", json={"articles": [dict(LERNER_PAST, id="lerner-past", outlet="Fox News",
+                                                                url="https://fox.example.com/lerner-past")]},
+                    headers=AUTH)
+    assert r.get_json()["results"][0]["story_id"] == story
+    # a match bar set by hand is the bar of every row, the one-candidate path included
+    app.extensions["newsprism"].matcher.params.threshold = params.threshold
+    try:
+        held = client.post("/api/v1/match", json=dict(LERNER_PAST, title="Lerner's past at the election "
+                                                                          "commission draws scrutiny")).get_json()
+    finally:
+        app.extensions["newsprism"].matcher.params.threshold = None
+    assert held["status"] == "no_story" or held["rule"] == "bar"

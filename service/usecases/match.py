@@ -12,6 +12,9 @@
   undated model's ``undated_threshold``), or to ``[search.match] threshold`` for every row
   when that is set. The answer is the best-scoring candidate above its bar, as the assigner
   would choose it; with none above its bar the answer is "no story yet", never a weak guess.
+  A dated article with exactly one story in its time window is decided by the assigner's
+  one-candidate path (``StoryAssigner.lone_joins``: a lower bar or the dense rule, vetoed when
+  the two name different people), as ingest would decide it (``rule: "one_candidate"``).
 
 Answers are cached in Redis by URL under a key that holds the store's identity and the global
 ingest counter, so any new article makes every cached answer stale (they then expire by TTL)
@@ -30,6 +33,7 @@ import numpy as np
 import orjson
 from sqlalchemy import select
 
+from clustering.assign import LONE_COLUMNS
 from clustering.cleaning import CleaningRules
 from clustering.copies import CopyParams, voice_labels
 from clustering.signals import ArticleSignals, to_datetime
@@ -239,18 +243,18 @@ class Matcher:
         text, signals = self._text_and_signals(m)
         best, debug = self.best_story(signals, exclude)
         outlet = self._outlet_of(m)
-        if best is None or best[1] < best[2]:
+        if best is None or best[3] is None:
             out = self._no_story(best[1] if best else None, "content", outlet,
                                  best[2] if best else self.threshold)
             if with_debug:
                 out["debug"] = debug
             return out
-        sid, score, bar = best
+        sid, score, bar, rule = best
         story, others, summaries, status = self._story_answer(sid, outlet, exclude)
         if story is None:
             return self._no_story(score, "content", outlet, bar)
         out = {"status": "matched", "method": "content", "score": round(score, 4),
-               "threshold": bar, "story": story, "article": None, "outlet": outlet,
+               "threshold": bar, "rule": rule, "story": story, "article": None, "outlet": outlet,
                "outlets": others, "summaries": status, "copy_of": self._copy_of_text(text.clean, exclude)}
         if with_debug:
             out["debug"] = debug
@@ -267,10 +271,11 @@ class Matcher:
         return self._original(*found)
 
     def best_story(self, signals: ArticleSignals, exclude: set[int] = frozenset()
-                   ) -> tuple[tuple[int, float, float] | None, dict]:
-        """(story id, score, bar) of the story the article would join: the best-scoring
-        candidate whose score reaches its bar (:meth:`bars`), else the best-scoring candidate
-        (below its bar: no match); None when there is no candidate."""
+                   ) -> tuple[tuple[int, float, float, str | None] | None, dict]:
+        """(story id, score, bar, rule) of the story the article would join: the best-scoring
+        candidate whose score reaches its bar (:meth:`bars`; rule ``"bar"``), or the one
+        candidate the one-candidate path joins (rule ``"one_candidate"``), else the
+        best-scoring candidate with rule None (no match); None when there is no candidate."""
         idx = self.index
         idx.ensure_fresh()
         if idx.size == 0:
@@ -287,16 +292,25 @@ class Matcher:
             return None, {"candidates": 0}
         stats = self.stats.at(idx.rows.counter or 0)
         assigner = self.assignment.assigner
-        scores, row_bars = assigner.rate(assigner.features(signals, [st for _, st in pairs], stats,
-                                                           assigner.used_columns))
+        # a dated article with one story in its window: the assigner's one-candidate path
+        # decides, as it would on ingest (StoryAssigner.choose); not under a fixed match bar
+        lone = (self.params.threshold is None and signals.published_at is not None and len(pairs) == 1
+                and assigner.is_candidate(pairs[0][1], signals.published_at, signals.time_estimated)
+                and assigner.lone_applies(1))
+        x = assigner.features(signals, [st for _, st in pairs], stats,
+                              assigner.used_columns | (LONE_COLUMNS if lone else frozenset()))
+        scores, row_bars = assigner.rate(x)
         bars = self.bars(row_bars)
         passed = np.flatnonzero(scores >= bars)
         j = int(passed[np.argmax(scores[passed])]) if passed.size else int(np.argmax(scores))
+        rule = "bar" if passed.size else None
+        if lone and rule is None and assigner.lone_joins(x[0], float(scores[0])):
+            rule = "one_candidate"
         order = np.argsort(-scores)[:5]
-        debug = {"candidates": len(pairs),
+        debug = {"candidates": len(pairs), "rule": rule,
                  "top": [[pairs[i][0], round(float(scores[i]), 4), float(bars[i])] for i in order],
                  "chosen": [pairs[j][0], round(float(scores[j]), 4), float(bars[j])]}
-        return (pairs[j][0], float(scores[j]), float(bars[j])), debug
+        return (pairs[j][0], float(scores[j]), float(bars[j]), rule), debug
 
     def _candidates(self, signals: ArticleSignals) -> list[int]:
         """Index rows of the candidate stories: nearest by centroid and by headline, within

@@ -30,6 +30,10 @@ MATCH_OUT = {"type": "object", "required": ["status", "method", "score", "thresh
     "method": {"enum": ["url", "content", "ingest"]},
     "score": {"type": ["number", "null"], "description": "1.0 for a stored URL; else the assigner's probability"},
     "threshold": {"type": "number"},
+    "rule": {"enum": ["bar", "one_candidate", None], "description": "how a content match was decided: 'bar' (the "
+             "score reached the threshold) or 'one_candidate' (the only story in the article's time window, joined "
+             "by the assigner's one-candidate rule: a lower bar or the dense rule, vetoed when the two name "
+             "different people)"},
     "story": {"type": ["object", "null"], "properties": {
         "id": {"type": "integer"}, "label": {"type": ["string", "null"]}, "version": {"type": "integer"},
         "article_count": {"type": "integer"}, "outlet_count": {"type": "integer"},

@@ -94,13 +94,22 @@ def print_scores(report: dict[str, Any], title: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="also write the JSON report here")
 @click.option("--split", default=None, help="also report search per period: stories dated before / from this date")
-def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | None, split: str | None) -> None:
+@click.option("--after", "after", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="replay this file into the store first (repeatable): FILE's titles are then searched, and "
+                   "its articles matched, in a store already holding other news")
+def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | None, split: str | None,
+                    after: tuple[str, ...]) -> None:
     """Replay FILE, then report search recall@1/MRR for every story_title (AllSides editor
-    titles) and leave-one-out match recall@1 (see docs/search.md for the definitions)."""
+    titles, BASIL's event titles) beside plain baselines ranked over the same stories, and
+    leave-one-out match recall@1 (see docs/search.md for the definitions)."""
     from service.devtools.evaluate_search import evaluate_search as run
 
+    db_url = db_url or (fresh_store_url() if after else None)
+    for other in after:
+        replay_file(other, db_url, show_progress=not as_json)[2].close()
     rows, results, built, took = replay_file(file, db_url, show_progress=not as_json)
     report = run(file, rows, results, built, took, split=split)
+    report["after"] = list(after)
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
@@ -115,6 +124,9 @@ def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | Non
     click.echo(f"search as of the story date: recall@1 {a['recall@1']}  MRR@10 {a['mrr@10']}")
     click.echo(f"match leave-one-out ({m['articles']} articles, threshold {m['threshold']}): recall@1 {m['recall@1']}  "
                f"wrong story {m['wrong_story']}  leave-story-out false match {m['leave_story_out_false_match']}")
+    b = report["match_baseline_dense"]
+    click.echo(f"match baseline ({b['rule']}): recall@1 {b['recall@1']}  wrong story {b['wrong_story']}  "
+               f"leave-story-out false match {b['leave_story_out_false_match']}")
     click.echo(f"match top-1 ignoring the threshold: {report['match_top1_ignoring_threshold']}")
     click.echo("threshold sweep: " + "  ".join(f"{d['threshold']}→{d['recall@1']}/{d['leave_story_out_false_match']}"
                                                for d in report["match_threshold_sweep"]))
@@ -129,6 +141,22 @@ def evaluate_search(file: str, db_url: str | None, as_json: bool, out: str | Non
             table.add_row(period, str(p["queries"]), str(p["recall@1"]), str(p["recall@3"]), str(p["mrr@10"]),
                           str(a["recall@1"]))
         Console().print(table)
+    if not s["queries"]:
+        click.echo("search: no story_title in the file, nothing to search")
+        return
+    table = Table(title="search recall@1 (plain / as of the story date): newsprism beside plain baselines "
+                        "over the same stories")
+    for col in ("period", "newsprism", *report["search_baselines"]):
+        table.add_column(col)
+
+    def cell(d: dict[str, Any]) -> str:
+        return f"{d['plain']['recall@1']} / {d['as_of']['recall@1']}"
+
+    table.add_row("all", cell({"plain": report["search"], "as_of": report["search_as_of_story_date"]}),
+                  *(cell(b) for b in report["search_baselines"].values()))
+    for period, v in (report.get("search_by_period") or {}).items():
+        table.add_row(period, cell(v), *(cell(b["by_period"][period]) for b in report["search_baselines"].values()))
+    Console().print(table)
 
 
 @click.command("evaluate-copies")

@@ -1,17 +1,55 @@
 """``newsprism evaluate-search``: search recall@1/MRR for every editor title of a replayed
-file, and leave-one-out match (definitions in docs/search.md)."""
+file, beside plain baselines ranked over the same stored stories in the same run, and
+leave-one-out match (definitions in docs/search.md)."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
 
+from service.devtools import match_baseline
 from service.devtools.stats import latency
 from service.schemas import MatchIn, StoryQuery
 from service.store.models import Article
 from service.wiring import Services
+
+
+#: Plain search baselines (``SearchParams`` overrides), ranked over the same stored stories as
+#: the service's ranking in the same run: the story document's BM25 alone (every member's
+#: headline and lead, the classic lexical search) and the cosine of the query to the story
+#: centroid alone (the classic dense search). No recency, no figures, no relevance floor: any
+#: story with some relevance (> 0) is a result, so a story sharing nothing with the query is
+#: never credited by a tie at zero.
+SEARCH_BASELINES: dict[str, dict[str, float]] = {
+    "bm25_story": {"w_headline": 0.0, "w_centroid": 0.0, "w_lexical": 1.0, "w_member": 0.0},
+    "dense_centroid": {"w_headline": 0.0, "w_centroid": 1.0, "w_lexical": 0.0, "w_member": 0.0},
+}
+_PLAIN = {"w_number": 0.0, "w_recency": 0.0, "w_coverage": 0.0, "min_relevance": 1e-9}
+
+
+def baseline_ranks(search: Any, queries: list[tuple[str, Any, set[int]]], overrides: dict[str, float]
+                   ) -> list[tuple[int | None, int | None]]:
+    """(plain rank, rank as of the date) of the first wanted story per ``(title, until or None,
+    wanted story ids)``, ranked with ``overrides`` of the search's params (not cached; the
+    search's own params are restored)."""
+    own = search.params
+    search.params = dataclasses.replace(own, **{**_PLAIN, **overrides})
+    try:
+        out = []
+        for title, until, want in queries:
+            hits, _ = search.rank(title, None, limit=10)
+            rank = next((i + 1 for i, h in enumerate(hits) if h.story_id in want), None)
+            rank_asof = None
+            if until is not None:
+                hits, _ = search.rank(title, {"until": until}, limit=10)
+                rank_asof = next((i + 1 for i, h in enumerate(hits) if h.story_id in want), None)
+            out.append((rank, rank_asof))
+        return out
+    finally:
+        search.params = own
 
 
 def _end_of_day(date_text: str) -> datetime:
@@ -93,6 +131,22 @@ def evaluate_search(file: str, rows: list[dict[str, Any]], results: list[Any], s
         report["search_by_period"] = {k: {"plain": rr([a for a, _ in v]), "as_of": rr([b for _, b in v])}
                                       for k, v in sorted(per_period.items())}
     report["search_misses_sample"] = misses
+    # the same titles ranked by the plain baselines over the same stories
+    asked = [(info["title"][:500], _end_of_day(info["date"]) if info["date"] else None,
+              stories_of_gold.get(g, set())) for g, info in titles.items()]
+    periods = [(f"before {split}" if str(info["date"] or "") < split else f"from {split}") if split else None
+               for info in titles.values()]
+    report["search_baselines"] = {}
+    for name, overrides in SEARCH_BASELINES.items():
+        got_b = baseline_ranks(search, asked, overrides)
+        entry: dict[str, Any] = {"plain": rr([a for a, _ in got_b]),
+                                 "as_of": rr([b for (_, b), q in zip(got_b, asked) if q[1] is not None])}
+        if split:
+            entry["by_period"] = {k: {"plain": rr([a for (a, _), p in zip(got_b, periods) if p == k]),
+                                      "as_of": rr([b for (_, b), p, q in zip(got_b, periods, asked)
+                                                   if p == k and q[1] is not None])}
+                                  for k in sorted(set(periods))}
+        report["search_baselines"][name] = entry
 
     # (b) leave-one-out match, and (c) leave-story-out (the whole gold story removed: the
     # right answer is "no story yet")
@@ -156,6 +210,10 @@ def evaluate_search(file: str, rows: list[dict[str, Any]], results: list[Any], s
                       lambda x: x[4] and not (x[0] and x[5]), lambda x: x[2])
 
     report["match_leave_one_out"] = served()
+    # the plain baseline on the same stored stories (service.devtools.match_baseline)
+    report["match_baseline_dense"] = match_baseline.score(services.db, {
+        aid: (set().union(*(gold_articles[g] for g in article_gold[aid])) - {aid}) if article_gold.get(aid) else set()
+        for aid in by_id}, story_of)
     report["match_top1_ignoring_threshold"] = round(sum(1 for x in loo if x[0] and x[1]) /
                                                     max(1, sum(1 for x in loo if x[0])), 4)
     report["match_threshold_sweep"] = [loo_at(th) for th in grid]

@@ -293,3 +293,24 @@ def test_one_story_in_the_window_is_matched_as_ingest_would_join_it(client, app)
     finally:
         app.extensions["newsprism"].matcher.params.threshold = None
     assert held["status"] == "no_story" or held["rule"] == "bar"
+
+
+def test_a_changed_match_rule_or_bar_is_never_served_an_old_cached_answer(seeded, app, monkeypatch):
+    """The answer cache's key names the match's rules and knobs and the assigner's model: a
+    changed ``[search.match]`` threshold (or a new rule version) misses the cache and decides
+    anew; the old settings find their answer again."""
+    import service.usecases.match as match_module
+
+    matcher = app.extensions["newsprism"].matcher
+    req = {"url": "https://reader.example.org/elm-bridge", "title": "Council votes to close the old Elm Street "
+           "bridge", "text": "The city council voted 7-2 on Tuesday to close the Elm Street bridge for repairs."}
+    first = seeded.post("/api/v1/match", json=req)
+    assert first.headers["X-Cache"] == "miss"
+    assert seeded.post("/api/v1/match", json=req).headers["X-Cache"] == "hit"
+    monkeypatch.setattr(matcher.params, "threshold", 0.01)
+    changed = seeded.post("/api/v1/match", json=req)
+    assert changed.headers["X-Cache"] == "miss" and changed.get_json()["threshold"] == 0.01
+    monkeypatch.setattr(matcher.params, "threshold", None)
+    assert seeded.post("/api/v1/match", json=req).headers["X-Cache"] == "hit"
+    monkeypatch.setattr(match_module, "MATCH_RULES", "match-test")
+    assert seeded.post("/api/v1/match", json=req).headers["X-Cache"] == "miss"

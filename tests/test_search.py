@@ -230,3 +230,32 @@ def test_search_match_and_export_on_postgresql(pg_url, redis_prefix, embedder):
             .get_data(as_text=True).splitlines()]
     assert [x["external_id"] for x in rows] == ["bridge-1"]
     app.extensions["newsprism"].close()
+
+
+def test_a_changed_ranking_is_never_served_an_old_cached_answer(seeded, app, monkeypatch):
+    """Search answers are cached under a key that names the ranking's rules and weights: a
+    changed ``[search]`` weight (or ranking version) misses the cache and ranks anew."""
+    import service.usecases.search as search_module
+
+    services = app.extensions["newsprism"]
+
+    def misses() -> float:
+        return services.metrics.snapshot().get('search_requests_total{cache="miss"}', 0)
+
+    q = {"q": "Putin Zelensky talks"}
+    r = seeded.get("/api/v1/stories", query_string=q)
+    assert r.status_code == 200 and r.get_json()["items"], r.get_data(as_text=True)
+    first = r.get_json()
+    before = misses()
+    assert before >= 1
+    assert seeded.get("/api/v1/stories", query_string=q).get_json() == first and misses() == before
+    monkeypatch.setattr(services.search.params, "w_headline", 0.0)
+    monkeypatch.setattr(services.search.params, "w_centroid", 0.0)
+    monkeypatch.setattr(services.search.params, "w_member", 1.0)
+    lexical_only = seeded.get("/api/v1/stories", query_string=q).get_json()
+    assert misses() == before + 1
+    top = lexical_only["items"][0]
+    assert top["score"] != first["items"][0]["score"] or top["id"] != first["items"][0]["id"]
+    monkeypatch.setattr(search_module, "RANKING", "ranking-test")
+    seeded.get("/api/v1/stories", query_string=q)
+    assert misses() == before + 2

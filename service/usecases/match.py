@@ -22,6 +22,7 @@ and another store sharing the Redis never sees them.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
@@ -62,6 +63,10 @@ from service.usecases.termstats import CachedTermStats
 
 log = logging.getLogger(__name__)
 
+#: the match's rules: bump it when a change of code decides differently (match-2: the
+#: one-candidate path of a dated article, sixth session)
+MATCH_RULES = "match-2"
+
 
 class Matcher:
     """The match use case (``services.matcher``).
@@ -99,6 +104,13 @@ class Matcher:
         self.copies = CopyParams()
         self.stats = CachedTermStats(db)
 
+    def rules_fingerprint(self) -> str:
+        """Names the match's rules and knobs and the assigner's model in the answer cache's key,
+        so a new rule (:data:`MATCH_RULES`), a changed ``[search.match]`` table or a refitted
+        model is never served an answer decided the old way."""
+        return hashlib.sha256(orjson.dumps([MATCH_RULES, dataclasses.asdict(self.params),
+                                            self.assignment.params.to_dict()])).hexdigest()[:12]
+
     @property
     def threshold(self) -> float:
         """The probability a match needs (``[search.match] threshold``, else the assigner's bar
@@ -130,7 +142,8 @@ class Matcher:
         uk = url_key(m.url) if m.url else None
         if uk and use_cache and not m.ingest:
             counter = self.index.ingest_counter()
-            key = self.cache.store_key("match", hashlib.sha256(uk.encode("utf-8")).hexdigest()[:32], counter)
+            key = self.cache.store_key("match", hashlib.sha256(uk.encode("utf-8")).hexdigest()[:32], counter,
+                                       self.rules_fingerprint())
             raw = self.cache.get_bytes(key)
             if raw is not None:
                 out = orjson.loads(raw)

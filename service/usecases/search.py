@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,10 @@ from service.usecases.read import outlets_of
 from service.usecases.serialize import story_view
 
 log = logging.getLogger(__name__)
+
+#: the ranking's rules, named in every cached answer's key: bump it when a change of code ranks
+#: differently (a change of the [search] weights changes the key by itself)
+RANKING = "ranking-6"
 
 
 @dataclass
@@ -156,8 +161,11 @@ class Search:
         """Ranked stories for ``q.q`` with the story-list filters and pagination."""
         text = (q.q or "").strip()
         self.index.ensure_fresh()
+        # the ranking's rules and weights are part of the key: a changed [search] table or a
+        # new ranking rule (RANKING) is never served an answer ranked the old way
         key = self.cache.store_key("search", self.index.rows.counter, hashlib.sha256(orjson.dumps(
-            {**q.model_dump(mode="json"), "x": external_ids, "e": explain})).hexdigest()[:32])
+            {**q.model_dump(mode="json"), "x": external_ids, "e": explain, "r": RANKING,
+             "w": dataclasses.asdict(self.params)})).hexdigest()[:32])
         raw = self.cache.get_bytes(key)
         if raw is not None:
             self._count("search_requests_total{cache=\"hit\"}")

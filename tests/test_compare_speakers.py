@@ -330,6 +330,19 @@ def test_the_issuer_of_a_statement_speaks():
     assert names.get(q.entity) == "Elena Kovač"
 
 
+def test_the_recipients_of_a_message_do_not_speak_its_words():
+    quotes, names = _quotes(
+        "Piotr Lind faced calls to resign.\n\n"
+        "He sent an e-mail to RNC members saying he hoped his statement would \"clear up any confusion\" "
+        "caused by his earlier remarks.\n\n"
+        "Elena Kovač wrote a letter to dockworkers saying the strike was \"the only way left\" to be heard."
+    )
+    q = _one(quotes, "clear up any confusion")
+    assert q.speaker != "RNC members" and names.get(q.entity) in (None, "Piotr Lind"), q
+    q = _one(quotes, "the only way left")
+    assert q.speaker != "dockworkers" and names.get(q.entity) in (None, "Elena Kovač"), q
+
+
 def test_a_person_inside_what_the_speaker_says_does_not_break_the_continuation():
     quotes, names = _quotes(
         "Speaking on the radio, Mayor Elena Kovač would not go that far but said Piotr Lind must apologize "

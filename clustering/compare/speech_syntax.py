@@ -33,11 +33,20 @@ _SPEECH_CARRIERS = {"statement", "letter", "email", "e-mail", "memo", "tweet", "
                     "interview", "speech", "video", "release", "op-ed", "column"}
 
 
+def recipient(noun: Any) -> bool:
+    """"sent an e-mail to RNC members", "a letter to colleagues": the noun is whom a message goes
+    to (the object of a "to" hung on a verb or on a message), not who writes it."""
+    to = noun.head
+    return (noun.dep_ == "pobj" and to.lower_ == "to" and to.dep_ in ("dative", "prep")
+            and (to.head.pos_ in ("VERB", "AUX") or to.head.lemma_.lower() in _SPEECH_CARRIERS))
+
+
 def speaking_participle(tok: Any) -> bool:
     """"a top Chinese health official saying that ...": a participle on a noun that reports a
-    clause; the noun speaks (not a statement or a post, whose issuer speaks through it)."""
+    clause; the noun speaks (not a statement or a post, whose issuer speaks through it, nor the
+    recipients of a message: "sent an e-mail to RNC members saying ...")."""
     return (tok.tag_ == "VBG" and tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN")
-            and tok.head.lemma_.lower() not in _SPEECH_CARRIERS
+            and tok.head.lemma_.lower() not in _SPEECH_CARRIERS and not recipient(tok.head)
             and not any(c.dep_ in SUBJECT_DEPS for c in tok.children)
             and any(c.dep_ in ("ccomp", "parataxis") for c in tok.children))
 
@@ -181,6 +190,15 @@ def _subject_candidate(verb: Any, reporting: frozenset[str] = frozenset()) -> An
             if v.head.pos_ == "NOUN" and v.head.lemma_.lower() in _SPEECH_CARRIERS and v.head.head.pos_ in ("VERB", "AUX"):
                 v = v.head.head  # "Steele issued a statement saying ...": the statement's issuer
                 continue
+            if recipient(v.head):
+                # "He sent an e-mail to RNC members saying ...": the sender speaks, through the
+                # verb the "to" hangs on (or the message's verb: "wrote a letter to ...")
+                anchor = v.head.head.head
+                anchor = anchor.head if anchor.pos_ not in ("VERB", "AUX") else anchor
+                if anchor.pos_ in ("VERB", "AUX"):
+                    v = anchor
+                    continue
+                break
             break  # "Needless to say, the war ...": no speaker above a non-verb
         if v.dep_ == "conj" and v.head.dep_ == "relcl":
             inner = next((c for c in v.head.children if c.dep_ in SUBJECT_DEPS), None)

@@ -31,6 +31,28 @@ def test_scare_quotes_single_word_in_headline_and_body():
     assert [(s["text"], s["field"], s["verb"]) for s in daily] == [("illegal", "text", "called")]
 
 
+def test_a_phrase_quoted_again_for_the_same_speaker_is_one_finding():
+    """The headline's “killer” and the body's “killer”, both the president's word, are one
+    scare-quote finding with both places as evidence; the same word given to someone else stays
+    a finding of its own."""
+    from clustering.compare.claims import build_claims
+
+    arts = [article(1, "A", "Kovač calls strike leaders ‘saboteurs’ as talks fail",
+                    "Mayor Elena Kovač on Monday called the strike leaders “saboteurs” after talks failed.\n\n"
+                    "Union chief Piotr Lind said the mayor's critics were the real “saboteurs” of the port.")]
+    result = compare(arts, hashing_embed)
+    att = outlet(result, "A")["attribution"]["scare_quotes"]
+    mayor = [s for s in att if s["text"].strip(".,") == "saboteurs" and "Lind" not in (s.get("attributed_to") or "")]
+    assert len(mayor) == 1, att
+    places = [(mayor[0]["field"], mayor[0]["start"])] + [(p["field"], p["start"]) for p in mayor[0].get("also_at", [])]
+    assert len(places) == 2 and {f for f, _ in places} == {"title", "text"}
+    for p in [mayor[0], *mayor[0].get("also_at", [])]:
+        assert arts[0].field_text(p["field"])[p["start"]:p["end"]] == p["text"]
+    claims = [c for c in build_claims(result)["claims"] if c["kind"] == "scare_quote"
+              and "saboteurs" in c["statement"] and "Lind" not in c["statement"]]
+    assert len(claims) == 1 and len(claims[0]["evidence"]) == 2
+
+
 def test_verbs_and_hedges_inside_quotations_are_the_speakers():
     arts = [
         article(1, "A", "Port row", "“They claimed it was allegedly safe,” the mayor said."),

@@ -43,6 +43,10 @@ _REFLEXIVE = {"itself", "himself", "herself", "themselves", "ourselves", "myself
 _EMPHATIC = re.compile(r"(?:\bnot|n[’']t|\bcannot|\bnever)\s+$", re.I)
 
 
+#: stripped from a quoted phrase's ends when telling whether two places quote the same words
+_EDGE = " .,;:!?'\"“”‘’"
+
+
 def mask_ranges(text: str, offset: int, ranges: list[tuple[int, int]]) -> str:
     """``text`` (which starts at ``offset`` in its field) with the given ranges blanked out,
     keeping every other character at its place."""
@@ -316,6 +320,7 @@ def attribution_for_outlet(
                     break
     scare = []
     unclear = []
+    first: dict[tuple[str, tuple[str, Any]], dict[str, Any]] = {}
     for q in quotes:
         if q.kind != "short" or q.nested:
             continue
@@ -359,6 +364,14 @@ def attribution_for_outlet(
             item["withheld"] = "own_distancing"
             unclear.append(item)
             continue
+        # one entry per phrase and speaker: a headline's “killer” and the body's “killer”, both
+        # the president's word, are one finding; the later places go to the first's "also_at"
+        key = (q.text.casefold().strip(_EDGE), ("entity", q.entity) if q.entity is not None else ("as", speaker))
+        if key in first:
+            first[key].setdefault("also_at", []).append(
+                {k: item[k] for k in ("text", "external_id", "article_id", "outlet", "field", "start", "end")})
+            continue
+        first[key] = item
         scare.append(item)
     return {
         "verbs": dict(sorted(verbs.items(), key=lambda kv: (-kv[1], kv[0]))),

@@ -116,7 +116,8 @@ def _outlet_claims(o: dict[str, Any], facts: dict[str, dict[str, Any]], majority
             statement = f"{name} puts “{s.get('text')}” in quotation marks as the words of {who}"
         else:
             statement = f"{name} puts “{s.get('text')}” in quotation marks as its own distancing (no speaker given)"
-        out.append(_claim("scare_quote", name, statement, _span(s), PRIOR["scare_quote"], speaker=who or None))
+        places = _span(s) + [p for a in s.get("also_at") or [] for p in _span(a)]
+        out.append(_claim("scare_quote", name, statement, places, PRIOR["scare_quote"], speaker=who or None))
     for nm in (o.get("naming") or [])[:MAX_NAMING]:
         n = nm.get("count")
         out.append(_claim("naming", name, f"{name} calls {nm.get('entity')} “{nm.get('form')}” {n} time{'s' if n != 1 else ''}",

@@ -53,6 +53,16 @@ def test_a_phrase_quoted_again_for_the_same_speaker_is_one_finding():
     assert len(claims) == 1 and len(claims[0]["evidence"]) == 2
 
 
+def test_a_quotation_cut_off_by_the_excerpt_is_no_scare_quote():
+    """‘called on Americans "to...’ where an excerpt stops opens a longer quotation: the one
+    word before the cut is nobody's phrase to claim; a closed phrase of the same speaker is."""
+    att = outlet(compare([article(1, "A", "Port plan", "Mayor Elena Kovač called the plan “reckless” on Monday.\n\n"
+                                  "On Tuesday, Kovač issued a proclamation in which she called on residents \"to...")],
+                         hashing_embed), "A")["attribution"]
+    assert [s["text"].strip(".,") for s in att["scare_quotes"]] == ["reckless"]
+    assert any(s.get("withheld") == "unclosed" and s["text"].startswith("to") for s in att["scare_quotes_unclear"])
+
+
 def test_verbs_and_hedges_inside_quotations_are_the_speakers():
     arts = [
         article(1, "A", "Port row", "“They claimed it was allegedly safe,” the mayor said."),

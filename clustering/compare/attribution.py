@@ -325,6 +325,12 @@ def attribution_for_outlet(
         if q.kind != "short" or q.nested:
             continue
         art = articles[q.article]
+        if q.unclosed:
+            # ‘called on Americans "to...’ where an excerpt stops: the opening of a longer
+            # quotation, cut off; no phrase to judge
+            unclear.append(evidence(art, q.field, q.start, q.end, words=q.words, attributed_to=None, verb=None,
+                                    own_distancing=False, withheld="unclosed"))
+            continue
         speaker = q.speaker if q.speaker and not not_a_speaker(q.speaker) else None
         if speaker is not None and (
             q.verb is None or (q.verb_lemma or "") in _THOUGHT or q.meta.get("certain") is False

@@ -1,13 +1,18 @@
 """The strict rules behind "alone reports", "leaves out", stressed frames and the summary
-line (hand-made stories: fiction written for these tests, with the real embedding model)."""
+line (hand-made stories: fiction written for these tests, with the real embedding model; one
+audited AllSides story read from ../shared/data)."""
 from __future__ import annotations
+
+import json
+
+import pytest
 
 from clustering.compare import CompareParams
 from clustering.compare.claims import summary_line
 from clustering.compare.coverage import loose_match, word_runs
 from clustering.compare.engine import whole_sentence
 from clustering.compare.frames import SPECIFIC_FRAMES
-from tests.test_compare_helpers import article, compare, outlet
+from tests.test_compare_helpers import SHARED, article, compare, outlet
 
 FILLER = ("The city council met on Tuesday to discuss the budget.\n\n"
           "A new library will open in the spring, the mayor's office said.")
@@ -184,3 +189,25 @@ def test_a_piece_of_a_quotation_cut_at_an_editors_bracket_is_no_fact_of_its_own(
     third = article(3, "Third Herald", "Port ballot count", "The port ballot count went on through the night.\n\n" + fill)
     unique = outlet(compare([first, second, third]), "First Post")["unique_facts"]
     assert not [u for u in unique if not u["text"].lstrip("“\"‘'(")[:1].isupper()], unique
+
+
+def test_the_audited_protasevich_paraphrase_is_not_alone(monkeypatch):
+    # compare-41 audit (AllSides story 6016): "Police took Roman Protasevich away when passengers
+    # disembarked." was the BBC's alone, while the New York Post wrote that Raman Pratasevich "was
+    # busted after the plane touched down in Minsk". MiniLM scores the two 0.33, under the near bar
+    # of 0.35 then; from 0.30 such a sentence needs a mark of its own, and the man is no such mark
+    # (the Post names him in another spelling). Hand-made stories did not reproduce the fact
+    # grouping, so this reads the real excerpts.
+    path = SHARED / "allsides-neus-2021" / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not present: the shared data sets live beside the repository in ../shared/data")
+    rows = [r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r["story_id"] == "allsides-6016"]
+    arts = [article(i + 1, r["outlet"], r["title"], r["text"]) for i, r in enumerate(rows)]
+
+    def police(result: dict) -> list[dict]:
+        return _about(outlet(result, "BBC News")["unique_facts"], "Police took")
+
+    assert len(arts) == 3 and not police(compare(arts))
+    from clustering.compare import outlet_facts
+    monkeypatch.setattr(outlet_facts, "UNIQUE_NEAR_BAR", 0.35)
+    assert police(compare(arts))  # the bar, not the sentence, stops it

@@ -453,6 +453,34 @@ def test_a_role_with_the_name_in_apposition_gives_the_name():
     assert names.get(q.entity) == "Piotr Lind" and q.speaker == "Piotr Lind"
 
 
+def test_a_verb_of_the_next_coordinated_clause_does_not_introduce_the_quotation():
+    # basil-dev (compare-41 audit): Giuliani "praised Mueller's office for “correcting the Buzzfeed
+    # false story” and asked the press ..." was shown with the verb "asked"; the words are what he
+    # praised the office for, and "asked" introduces the next clause, not them
+    quotes, names = _quotes(
+        "The union's lawyer Piotr Lind on Friday also praised the council for “keeping the harbour open all "
+        "winter long” and asked the press to take heed that the strike had gone too far."
+    )
+    q = _one(quotes, "keeping the harbour open")
+    assert names.get(q.entity) == "Piotr Lind"
+    assert q.verb != "asked", q.verb
+
+
+def test_a_speech_verb_coordinated_after_the_quotation_still_introduces_its_own():
+    quotes, names = _quotes(
+        "Piotr Lind arrived at the harbour on Friday and said: “The strike has gone too far.”"
+    )
+    q = _one(quotes, "strike has gone")
+    assert names.get(q.entity) == "Piotr Lind" and q.verb == "said"
+    # the parser hangs a sentence-final "X said" on the first clause: it still attributes the words
+    quotes, names = _quotes(
+        "The port will not close again to curb the strike but \"things are going to get worse\" as the "
+        "dispute spreads to the ferries, mostly among the night crews, union lawyer Piotr Lind said on Sunday."
+    )
+    q = _one(quotes, "going to get worse")
+    assert names.get(q.entity) == "Piotr Lind" and q.verb == "said", (q.speaker, q.verb)
+
+
 def test_he_said_never_continues_an_organisations_initials():
     quotes, _ = _quotes("The AARP said on Monday that it opposed the cuts to benefits.\n\n"
                         "“Everybody knows we need to look at a package of changes,” he said.")

@@ -283,6 +283,25 @@ def _active_subject(verb: Any, reporting: frozenset[str]) -> Any | None:
     return None if passive_topic(verb, subj) else subj
 
 
+def _coordinated(verb: Any, governor: Any | None) -> bool:
+    """Whether ``verb`` is another predicate coordinated with the quotation's own ``governor``:
+    "Giuliani praised Mueller's office for “correcting the Buzzfeed false story” and asked the
+    press ...": the words are what he praised, not what he asked; "asked" introduces nothing."""
+    if governor is None or verb.i == governor.i:
+        return False
+    if not (verb.dep_ == "conj" and verb.head.i == governor.i or governor.dep_ == "conj" and governor.head.i == verb.i
+            or verb.dep_ == "conj" and governor.dep_ == "conj" and verb.head.i == governor.head.i):
+        return False
+    # the later of the two opens its clause with "and"/"but" ("” and asked the press"); a verb
+    # the parser hung on the sentence's first clause after the speaker's name ("... but “things
+    # are going to get worse” ..., expert Dr. Anthony Fauci said") attributes the whole sentence
+    later = verb if verb.i > governor.i else governor
+    prev = later.i - 1
+    while prev > 0 and later.doc[prev].pos_ == "ADV":
+        prev -= 1
+    return later.doc[prev].pos_ == "CCONJ"
+
+
 def _speech_noun_holder(para: Paragraph, a: int, b: int, reporting: frozenset[str]) -> Any | None:
     """The speech noun ("claim", "remark" ...) that holds the quotation at ``[a, b)`` in the
     parse before any verb does, if one does: "his claim that X is a “...”"."""
@@ -341,6 +360,7 @@ def _attribute(
     # the verb that governs the quotation in the parse ("said: “...”", "“...,” he said")
     inside = tokens_between(doc, a, b)
     inside_ids = {t.i for t in inside}
+    governor = None  # the first verb above the quotation in the parse, reporting or not
     for tok in inside:
         if tok.head.i in inside_ids:
             continue
@@ -348,12 +368,18 @@ def _attribute(
         for _ in range(3):
             if is_reporting(node, reporting) and not inside_any(node.idx, outer_ranges) and q.kind != "short":
                 return node, _active_subject(node, reporting)
+            if governor is None and node.pos_ in ("VERB", "AUX") and not inside_any(node.idx, outer_ranges):
+                governor = node
             if node.head.i == node.i:
                 break
             node = node.head
         break
     verbs_after = [t for t in after if is_reporting(t, reporting)]
     verbs_before = [t for t in before if is_reporting(t, reporting)]
+    if q.kind != "short" and any(_coordinated(t, governor) for t in verbs_after + verbs_before):
+        # the speech verb is another clause's ("praised X for “...” and asked ..."): the words
+        # are what the governing verb's subject said in praising, blaming ... them
+        return governor, _active_subject(governor, reporting)
     if q.kind == "short":
         # a partial quote belongs to the verb that governs it ("whom he called “illegitimate”")
         inner_tokens = tokens_between(doc, a, b)

@@ -481,6 +481,30 @@ def test_a_speech_verb_coordinated_after_the_quotation_still_introduces_its_own(
     assert names.get(q.entity) == "Piotr Lind" and q.verb == "said", (q.speaker, q.verb)
 
 
+def test_a_quotation_cut_off_by_the_excerpt_does_not_inherit_the_last_speaker():
+    # compare-43 audit (AllSides excerpts): CNN's “This new science is... and the Washington
+    # Examiner's “The U.S. is obliged to... were given to the last speaker; the excerpt ends before
+    # any attribution, so a reader cannot tell whose words they are
+    quotes, names = _quotes(
+        "“In recent days I have seen new data from the outbreak at the harbour,” Health Director Mara Vale "
+        "told a briefing on Tuesday.\n\n“This new science is..."
+    )
+    assert names.get(_one(quotes, "new data").entity) == "Mara Vale"
+    cut = _one(quotes, "new science")
+    assert cut.speaker is None and cut.entity is None and not cut.inherited
+    # a whole quotation of its own paragraph still continues her
+    quotes, names = _quotes(
+        "“In recent days I have seen new data from the outbreak at the harbour,” Health Director Mara Vale "
+        "told a briefing on Tuesday.\n\n“This new science is worrying, and we will act on it.”"
+    )
+    assert names.get(_one(quotes, "new science").entity) == "Mara Vale"
+    # nor when the paragraph that the excerpt cuts has named her already
+    quotes, names = _quotes(
+        "“There is no ground for a pardon,” Judge Mara Vale wrote. “It is an appeal to clemency. It is granted..."
+    )
+    assert names.get(_one(quotes, "appeal to clemency").entity) == "Mara Vale"
+
+
 def test_he_said_never_continues_an_organisations_initials():
     quotes, _ = _quotes("The AARP said on Monday that it opposed the cuts to benefits.\n\n"
                         "“Everybody knows we need to look at a package of changes,” he said.")

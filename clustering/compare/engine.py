@@ -36,7 +36,7 @@ from .tone import ToneScorer, tone_for_outlet
 from .voices import carriers, own_sentences, plan_voices, relabel, voice_sentences
 
 #: Bumped whenever the output of the same input can change (the service keys caches on it).
-ENGINE_VERSION = "compare-43"
+ENGINE_VERSION = "compare-44"
 _NAMING_MAX_ENTITIES = 8
 
 

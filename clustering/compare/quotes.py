@@ -22,6 +22,8 @@ from .speaker_continuation import addressee
 from .speakers import attribute_quote, colon_intro, named_subject, someone_else_since
 from .speech_syntax import inside_any, is_reporting
 
+#: A quotation that ends like this, with no closing mark, was cut off by the excerpt.
+_CUT_OFF = re.compile(r"(\.\.\.|…)\W*$")
 _OPEN_SINGLE = "‘'"
 _CLOSE_SINGLE = "’'"
 
@@ -189,6 +191,15 @@ def extract_quotes(
                 if current is not None and someone_else_since(pa, index, current, q.outer_start, article_ranges):
                     current = None  # "prompted Vieira to ask Trump ... He signaled ...": ambiguous
                 attribute_quote(pa, para, q, outer_ranges, reporting, lexicon, index, current)
+                if (q.kind == "quote" and q.inherited and q.unclosed and _CUT_OFF.search(q.text)
+                        and not text[:q.outer_start - para.start].strip()):
+                    # "“This new science is...": a paragraph that opens with a quotation the
+                    # excerpt cuts off, before the attribution a reader would need; the last
+                    # speaker is only a guess (not so after "..., she wrote. “It is ...": the
+                    # paragraph has given the words their speaker already)
+                    q.speaker = q.entity = q.verb = q.verb_lemma = None
+                    q.inherited = False
+                    q.meta["withheld"] = "cut off"
                 if q.inherited and current is not None:
                     q.meta["since"] = current.get("at")
                 if q.meta.get("rejected_speaker") and para.field == "text":
